@@ -1,0 +1,146 @@
+# Makefile - the one entry point: build, run, debug, grade, test.
+# `make help` lists the targets. Every build goes to build/labLAB-solSOL/, so
+# switching LAB or SOL never reuses objects built for another milestone.
+
+# ---- which milestone -------------------------------------------------------
+LAB_NUMBERS := $(shell awk '!/^\#/ && NF {print $$1}' labs/labs.txt)
+LAB_MAX := $(lastword $(LAB_NUMBERS))
+LAB ?= $(LAB_MAX)
+SOL ?= $(LAB)
+ifeq ($(filter $(LAB),$(LAB_NUMBERS)),)
+$(error LAB=$(LAB) is not a lab of this course; the labs are: $(LAB_NUMBERS))
+endif
+ifeq ($(filter $(SOL),0 $(LAB_NUMBERS)),)
+$(error SOL=$(SOL) must be a lab number or 0)
+endif
+ifeq ($(shell [ $(SOL) -le $(LAB) ] && echo ok),)
+$(error SOL=$(SOL) is above LAB=$(LAB): solutions exist only up to the current lab)
+endif
+LAB_TITLE := $(shell awk '$$1 == "$(LAB)" {$$1 = $$2 = ""; sub(/^ +/, ""); print}' labs/labs.txt)
+
+B := build/lab$(LAB)-sol$(SOL)
+PYTHON := /usr/bin/python3
+GDB_PORT := $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
+CMDLINE ?=
+export PYTHON
+
+# ---- sources: everything under kernel/ except files of later labs ----------
+LATER_FILES := $(shell awk '!/^\#/ && NF && $$2 > $(LAB) {print $$1}' labs/files.txt)
+C_SRCS := $(filter-out $(LATER_FILES),$(sort $(shell find kernel -name '*.c')))
+ASM_SRCS := $(filter-out $(LATER_FILES),$(sort $(shell find kernel -name '*.asm')))
+OBJS := $(C_SRCS:%.c=$(B)/%.o) $(ASM_SRCS:%.asm=$(B)/%.o)
+LINKER_SCRIPT := kernel/arch/x86_64/linker.ld
+
+CC := gcc
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
+	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -Ikernel/include \
+	-DLAB=$(LAB) -DSOL=$(SOL) -DLAB_TITLE='"$(LAB_TITLE)"' -MMD -MP
+NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL)
+LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINKER_SCRIPT)
+
+# Quiet by default: `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+
+.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit deps clean help
+all: kernel
+
+help:
+	@echo "make run        boot the kernel in QEMU, serial console on this terminal (CMDLINE='...')"
+	@echo "make run-vga    the same with the VGA screen shown (window, or curses without DISPLAY)"
+	@echo "make qemu-gdb   boot paused, waiting for GDB on port $(GDB_PORT)"
+	@echo "make gdb        start GDB on this kernel, connected to make qemu-gdb"
+	@echo "make grade      grade labs 1..LAB (LAB=n, ONLY=n for one lab, TEST=name for one test)"
+	@echo "make test       everything: unit tests, all graders, milestone checks"
+	@echo "make unit       host unit tests of the pure kernel code (ASan + UBSan)"
+	@echo "make kernel     build $(B)/kernel.elf and its ISO"
+	@echo "make deps       install the Debian packages the course needs"
+	@echo "make clean      remove build/"
+	@echo "Variables: LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), CMDLINE='words'"
+
+deps:
+	@labs/deps.sh
+
+# ---- the kernel -------------------------------------------------------------
+kernel: deps $(B)/kernel.iso
+	@ln -sfn lab$(LAB)-sol$(SOL) build/current
+
+elf: $(B)/kernel.elf
+
+$(B)/%.o: %.c Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/%.o: %.asm Makefile
+	@mkdir -p $(@D)
+	@echo "  NASM    $<"
+	$(Q)nasm $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+# The backtrace needs the kernel's own symbols: link once with an empty table,
+# turn that link's function symbols into C, link again with the table. The
+# table sits in .rodata after .text, so no function moves between the links.
+$(B)/ksyms0.c:
+	@mkdir -p $(@D)
+	@printf '#include "ksyms.h"\n#include <stddef.h>\nconst struct ksym ksyms_table[1];\nconst size_t ksyms_count = 0;\n' > $@
+
+$(B)/ksyms0.o $(B)/ksyms.o: $(B)/%.o: $(B)/%.c Makefile
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/kernel.pass1.elf: $(OBJS) $(B)/ksyms0.o $(LINKER_SCRIPT)
+	$(Q)ld $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms0.o
+
+$(B)/ksyms.c: $(B)/kernel.pass1.elf
+	$(Q)nm -n -S --defined-only $< | awk -f labs/ksyms.awk > $@
+
+$(B)/kernel.elf: $(OBJS) $(B)/ksyms.o $(LINKER_SCRIPT)
+	@echo "  LD      $@"
+	$(Q)ld $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o
+	@nm -n $(B)/kernel.pass1.elf | grep -i ' t ' > $(B)/text1.sym; \
+	 nm -n $@ | grep -i ' t ' > $(B)/text2.sym; \
+	 cmp -s $(B)/text1.sym $(B)/text2.sym || \
+	 { echo "kernel.elf: functions moved between the two links (see $(B)/text*.sym)"; rm -f $@; exit 1; }
+	@grub-file --is-x86-multiboot2 $@ || { echo "kernel.elf: not a Multiboot2 kernel"; rm -f $@; exit 1; }
+
+# The ISO depends on the command line: remember it and rebuild when it changes.
+$(B)/cmdline.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+
+$(B)/kernel.iso: $(B)/kernel.elf $(B)/cmdline.txt grader/gradelib.py
+	@echo "  ISO     $@"
+	$(Q)$(PYTHON) grader/gradelib.py mkiso $(B)/kernel.elf "$$(cat $(B)/cmdline.txt)" $@
+
+FORCE:
+
+# ---- run and debug ------------------------------------------------------------
+run: kernel
+	@echo "teachos: serial console here; quit with Ctrl-A X (or 'poweroff' at K>)"
+	@$(PYTHON) grader/gradelib.py run $(B)/kernel.iso
+
+run-vga: kernel
+	@$(PYTHON) grader/gradelib.py run --vga $(B)/kernel.iso
+
+qemu-gdb: kernel
+	@echo "teachos: QEMU paused; GDB stub on localhost:$(GDB_PORT). In another terminal: make gdb"
+	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) $(B)/kernel.iso
+
+gdb: kernel
+	gdb -n -x .gdbinit -ex 'teachos-connect $(GDB_PORT) $(B)/kernel.elf'
+
+# ---- grading and tests --------------------------------------------------------
+grade: deps
+	@$(PYTHON) grader/grade.py --lab $(LAB) --sol $(SOL) $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
+
+unit: deps
+	$(PYTHON) -m pytest -q grader/test_unit.py
+
+test: deps
+	$(PYTHON) -m pytest -q -n auto --milestones grader/
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d)

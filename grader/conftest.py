@@ -1,0 +1,158 @@
+"""conftest.py - pytest glue for the graders: milestones, points, reports.
+
+Lab graders live in test_labN_SLUG.py; each test takes the `kernel` fixture
+(the milestone under test) and carries @pytest.mark.points(n).
+
+Options:
+  --lab N --sol S   grade the build LAB=N SOL=S (default: the last lab, SOL=LAB)
+  --only N          run only lab N's graders (default: labs 1..LAB)
+  --test NAME       run only the grader test NAME (with or without "test_")
+  --milestones      `make test`: run every lab's graders at every milestone
+                    LAB=n SOL=n (n >= the grader's lab), and at the lab's own
+                    starting point LAB=n SOL=n-1, where each must fail.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gradelib  # noqa: E402
+from gradelib import BuildError, GradeError  # noqa: E402
+
+LABS_FILE = gradelib.ROOT / "labs" / "labs.txt"
+
+
+def read_labs():
+    """{number: (slug, title)} from labs/labs.txt."""
+    labs = {}
+    for line in LABS_FILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            num, slug, title = line.split(None, 2)
+            labs[int(num)] = (slug, title)
+    return labs
+
+
+LABS = read_labs()
+LAB_MAX = max(LABS)
+
+
+def lab_of(path):
+    m = re.match(r"test_lab(\d+)_", Path(str(path)).name)
+    return int(m.group(1)) if m else None
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("teachos")
+    g.addoption("--lab", type=int, default=LAB_MAX, help="milestone LAB to grade")
+    g.addoption("--sol", type=int, default=None, help="solutions up to SOL (default LAB)")
+    g.addoption("--only", type=int, default=None, help="only this lab's graders")
+    g.addoption("--test", default=None, help="only the grader test of this name")
+    g.addoption("--milestones", action="store_true", help="check every milestone (make test)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): what a grader test is worth")
+    lab, sol = config.getoption("--lab"), config.getoption("--sol")
+    if lab not in LABS:
+        raise pytest.UsageError(f"--lab {lab}: the labs are {sorted(LABS)}")
+    if sol is None:
+        config.option.sol = lab
+    elif not 0 <= sol <= lab:
+        raise pytest.UsageError(f"--sol {sol}: must be 0..{lab}")
+    only = config.getoption("--only")
+    if only is not None and not 1 <= only <= lab:
+        raise pytest.UsageError(f"--only {only}: must be a lab in 1..{lab}")
+
+
+class Kernel:
+    """One milestone build, as the `kernel` fixture gives it to a test."""
+
+    def __init__(self, lab, sol, request):
+        self.lab, self.sol = lab, sol
+        self.request = request
+        self._elf = None
+
+    @property
+    def elf(self):
+        if self._elf is None:
+            self._elf = gradelib.build(self.lab, self.sol)
+        return self._elf
+
+    def boot(self, cmdline="", mem="128M", extra_args=()):
+        """A Machine booting this kernel; use in a with statement."""
+        return gradelib.Machine(self.elf, cmdline, mem=mem,
+                                log_name=self.request.node.nodeid.split("::", 1)[-1],
+                                extra_args=extra_args)
+
+
+def configs_for(test_lab, config):
+    """The (lab, sol, must_fail) milestones a test of test_lab runs at."""
+    if not config.getoption("--milestones"):
+        return [(config.getoption("--lab"), config.option.sol, False)]
+    return ([(n, n, False) for n in sorted(LABS) if n >= test_lab]
+            + [(test_lab, test_lab - 1, True)])
+
+
+def pytest_generate_tests(metafunc):
+    if "kernel_config" not in metafunc.fixturenames:
+        return
+    test_lab = lab_of(metafunc.definition.fspath)
+    params = []
+    for lab, sol, must_fail in configs_for(test_lab, metafunc.config):
+        marks = []
+        if must_fail:
+            marks.append(pytest.mark.xfail(
+                strict=True, raises=GradeError,
+                reason=f"the Lab {test_lab} starting point must fail this grader"))
+        params.append(pytest.param((lab, sol), marks=marks,
+                                   id=f"lab{lab}-sol{sol}" + ("-start" if must_fail else "")))
+    metafunc.parametrize("kernel_config", params)
+
+
+@pytest.fixture
+def kernel(kernel_config, request):
+    lab, sol = kernel_config
+    return Kernel(lab, sol, request)
+
+
+def pytest_collection_modifyitems(config, items):
+    lab = config.getoption("--lab")
+    only = config.getoption("--only")
+    name = config.getoption("--test")
+    milestones = config.getoption("--milestones")
+    keep, dropped = [], []
+    for item in items:
+        test_lab = lab_of(item.fspath)
+        if test_lab is not None:
+            if test_lab > lab and not milestones or only is not None and test_lab != only:
+                dropped.append(item)
+                continue
+            points = item.get_closest_marker("points")
+            if points is None:
+                raise pytest.UsageError(f"{item.nodeid}: a lab grader needs @pytest.mark.points(n)")
+            item.user_properties.append(("points", points.args[0]))
+            item.user_properties.append(("lab", test_lab))
+        if name is not None and item.originalname not in (name, "test_" + name):
+            dropped.append(item)
+            continue
+        keep.append(item)
+    if name is not None and not keep:
+        known = sorted({i.originalname[5:] for i in items if lab_of(i.fspath)})
+        raise pytest.UsageError(f"no grader test called {name!r}; the tests are: {' '.join(known)}")
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Show a grader's failure as its message (expected / seen / end / log),
+    not as a Python traceback."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance((GradeError, BuildError)):
+        if report.failed:
+            report.longrepr = str(call.excinfo.value)

@@ -1,0 +1,404 @@
+"""gradelib.py - how the graders build, boot and watch the kernel.
+
+This module owns QEMU: every boot (graders, `make run`, `make qemu-gdb`)
+starts from qemu_argv() here, and every boot image from mkiso(). A grader
+test typically does
+
+    with kernel.boot("test=printf d=5 ...") as m:
+        m.expect(r"ktest printf: ok")          # wait for a line, or fail
+        m.expect_exit(SUCCESS)
+
+and a failure raises GradeError with what was expected, what was seen, how
+the machine ended and where the serial log is kept. QEMU is killed on every
+path. Run as a script it offers `mkiso` and `run` to the Makefile.
+"""
+
+import argparse
+import fcntl
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+LOG_DIR = BUILD / "grade" / "logs"
+
+# QEMU exit statuses (DESIGN §6). The kernel writes 0x10 or 0x11 to the
+# isa-debug-exit port; QEMU exits with (value << 1) | 1.
+SUCCESS = 33
+FAILURE = 35
+TRIPLE_FAULT = 0   # with -no-reboot, a CPU reset makes QEMU exit 0
+
+BOOT_TIMEOUT = 20.0     # seconds for the first line; generous for loaded CI machines
+EXPECT_TIMEOUT = 15.0
+
+
+class GradeError(AssertionError):
+    """A check failed. The message is shown to the student as it stands."""
+
+
+class BuildError(Exception):
+    """The kernel did not build. Not a GradeError: a start that does not build
+    must never count as 'failing as expected'."""
+
+
+def describe_exit(status):
+    """A plain-words account of how QEMU ended."""
+    if status is None:
+        return "the kernel was still running at the deadline (a hang, or waiting for input)"
+    if status == SUCCESS:
+        return "the kernel powered off with success status (QEMU exit 33)"
+    if status == FAILURE:
+        return "the kernel powered off with failure status (QEMU exit 35: a panic or a failed test)"
+    if status == TRIPLE_FAULT:
+        return "QEMU exited 0: a triple fault reset the CPU (an exception with no working handler)"
+    return f"QEMU exited with status {status} (a QEMU error, not the kernel: see the log)"
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+def config_dir(lab, sol):
+    return BUILD / f"lab{lab}-sol{sol}"
+
+
+_build_failed = set()   # configs that failed to build in this process
+
+
+def build(lab, sol):
+    """Build LAB=lab SOL=sol and return the path of kernel.elf. Raises
+    BuildError with the compiler's own output if it fails (once per process;
+    later calls say where to look). Safe to call from several processes at
+    once: one builds, the others wait."""
+    if (lab, sol) in _build_failed:
+        raise BuildError(f"the kernel does not build (LAB={lab} SOL={sol}): "
+                         "the compiler's message is with the first test that tried")
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / f".lock-lab{lab}-sol{sol}", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.run(
+            ["make", "--no-print-directory", "-s", f"LAB={lab}", f"SOL={sol}", "elf"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        _build_failed.add((lab, sol))
+        raise BuildError(f"the kernel does not build (LAB={lab} SOL={sol}):\n"
+                         + proc.stdout.strip())
+    return config_dir(lab, sol) / "kernel.elf"
+
+
+def kernel_symbols(elf):
+    """{name: (address, size, type letter)} of the kernel's symbols, by nm."""
+    out = subprocess.run(["nm", "-S", "--defined-only", str(elf)], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4:
+            syms[f[3]] = (int(f[0], 16), int(f[1], 16), f[2])
+        elif len(f) == 3:
+            syms[f[2]] = (int(f[0], 16), 0, f[1])
+    return syms
+
+
+def symbolize(syms, addr):
+    """(name, offset) of the code symbol nearest below addr, or (None, None)
+    if addr lies past the end of that function: the grader's own answer, by
+    the ELF's symbols, independent of the kernel's lookup."""
+    code = [(start, size, name) for name, (start, size, kind) in syms.items()
+            if kind in "tTwW" and start <= addr]
+    if not code:
+        return None, None
+    start, size, name = max(code)
+    if size and addr >= start + size:
+        return None, None
+    return name, addr - start
+
+
+# Characters GRUB's script parser takes literally in a menu entry.
+CMDLINE_RE = re.compile(r"[A-Za-z0-9 =_.,:/+-]*")
+
+
+def mkiso(elf, cmdline, out):
+    """Write a GRUB rescue ISO at out that boots elf with cmdline."""
+    if not CMDLINE_RE.fullmatch(cmdline):
+        raise ValueError(f"command line {cmdline!r}: use only letters, digits, spaces and =_.,:/+-")
+    out = Path(out)
+    tree = Path(tempfile.mkdtemp(prefix="iso-", dir=out.parent))
+    try:
+        (tree / "boot" / "grub").mkdir(parents=True)
+        shutil.copyfile(elf, tree / "boot" / "kernel.elf")
+        (tree / "boot" / "grub" / "grub.cfg").write_text(
+            "set timeout=0\nset default=0\n"
+            f'menuentry "teachos" {{\n    multiboot2 /boot/kernel.elf {cmdline}\n    boot\n}}\n')
+        proc = subprocess.run(
+            ["grub-mkrescue", "-o", str(out), str(tree),
+             "--install-modules=multiboot2 normal iso9660 biosdisk part_msdos",
+             "--locales=", "--fonts=", "--themes="],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError("grub-mkrescue failed:\n" + proc.stdout)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    return out
+
+
+def qemu_argv(iso, mem="128M", accel=None):
+    """The QEMU command line shared by every boot (DESIGN §6)."""
+    accel = accel or os.environ.get("ACCEL", "tcg")
+    return ["qemu-system-x86_64", "-M", "q35", "-accel", accel, "-m", mem,
+            "-cdrom", str(iso), "-boot", "d", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+# ---------------------------------------------------------------------------
+# A running machine
+
+class Machine:
+    """One QEMU running the kernel, its serial port on our pipes and a QMP
+    socket for looking inside. Use as a context manager."""
+
+    def __init__(self, elf, cmdline="", mem="128M", log_name="boot", extra_args=()):
+        self.elf, self.cmdline, self.mem = Path(elf), cmdline, mem
+        self.log_path = LOG_DIR / (re.sub(r"[^A-Za-z0-9_.-]+", "_", log_name) + ".log")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.text = ""          # serial output so far, "\r" removed
+        self.pos = 0            # expect() searches from here
+        self.status = None      # QEMU's exit status once it ended
+        self._cond = threading.Condition()
+        self._qmp = None
+
+    # -- life cycle --
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def start(self):
+        (BUILD / "tmp").mkdir(parents=True, exist_ok=True)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix="qemu-", dir=BUILD / "tmp"))
+        iso = mkiso(self.elf, self.cmdline, self.dir / "boot.iso")
+        self.qmp_path = self.dir / "qmp.sock"
+        argv = qemu_argv(iso, self.mem) + [
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-qmp", f"unix:{self.qmp_path},server=on,wait=off"] + self.extra_args
+        self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
+        self.log.write(f"# command line: {self.cmdline}\n# qemu: {' '.join(argv)}\n")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self._reader = threading.Thread(target=self._read_serial, daemon=True)
+        self._reader.start()
+
+    def _read_serial(self):
+        while True:
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            s = chunk.decode("utf-8", errors="replace").replace("\r", "")
+            self.log.write(s)
+            with self._cond:
+                self.text += s
+                self._cond.notify_all()
+        status = self.proc.wait()
+        err = self.proc.stderr.read().decode(errors="replace").strip()
+        with self._cond:
+            self.status = status
+            self.qemu_stderr = err
+            self._cond.notify_all()
+
+    def close(self):
+        """Kill QEMU if it still runs, keep the log, remove the scratch files."""
+        if self._qmp:
+            self._qmp.close()
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait()
+            self._reader.join(timeout=5)
+            self.log.write(f"\n# end: {describe_exit(self.status)}\n")
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- watching --
+    def ended(self):
+        return self.status is not None
+
+    def _fail(self, expected, last=12):
+        lines = self.text.strip("\n").split("\n")[-last:]
+        seen = "\n".join("      | " + line for line in lines) if self.text else "      | (nothing)"
+        end = describe_exit(self.status)
+        raise GradeError(f"expected: {expected}\n    seen (last lines of serial output):\n{seen}\n"
+                         f"    end: {end}\n    log: {self.log_path.relative_to(ROOT)}")
+
+    def expect(self, pattern, timeout=EXPECT_TIMEOUT, what=None):
+        """Wait until pattern (a regex, multiline) matches output not yet
+        consumed; return the match and consume up to its end. Fails with a
+        clear report on timeout or if the machine ends first."""
+        rx = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if self.ended() or left <= 0:
+                    self._fail(what or f"a line matching /{pattern}/")
+                self._cond.wait(left)
+
+    def expect_line(self, line, timeout=EXPECT_TIMEOUT):
+        """Wait for a whole line equal to line."""
+        return self.expect("^" + re.escape(line) + "$", timeout, what=repr(line))
+
+    def wait_exit(self, timeout=EXPECT_TIMEOUT):
+        """Wait for QEMU to end; return its status (None if still running)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self.ended():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+        return self.status
+
+    def expect_exit(self, status, timeout=EXPECT_TIMEOUT):
+        got = self.wait_exit(timeout)
+        if got != status:
+            self._fail(describe_exit(status))
+
+    def lines(self):
+        return self.text.split("\n")
+
+    # -- input --
+    def send(self, text):
+        """Type text on the serial port."""
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass    # QEMU is gone; the next expect reports how it ended
+
+    # -- looking inside through QMP --
+    def qmp(self, command, **arguments):
+        if self._qmp is None:
+            self._qmp = QMP(self.qmp_path)
+        return self._qmp.execute(command, **arguments)
+
+    def read_phys(self, addr, size):
+        """Read guest physical memory (QMP pmemsave)."""
+        out = self.dir / f"mem-{addr:x}-{size}.bin"
+        self.qmp("pmemsave", val=addr, size=size, filename=str(out))
+        return out.read_bytes()
+
+    def vga_screen(self):
+        """The 25 rows of the VGA text screen as (text, attributes) pairs,
+        read from video memory at 0xB8000 (not from the serial copy)."""
+        data = self.read_phys(0xB8000, 80 * 25 * 2)
+        rows = []
+        for r in range(25):
+            cells = data[r * 160:(r + 1) * 160]
+            text = "".join(chr(c) if 32 <= c < 127 else " " for c in cells[0::2])
+            rows.append((text, bytes(cells[1::2])))
+        return rows
+
+
+class QMP:
+    """A minimal QMP client: one command at a time, events skipped."""
+
+    def __init__(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(timeout)
+                self.sock.connect(str(path))
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise GradeError(f"could not connect to QEMU's QMP socket {path}")
+                time.sleep(0.02)
+        self.file = self.sock.makefile("rwb")
+        self._read()                      # greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        line = self.file.readline()
+        if not line:
+            raise GradeError("QEMU closed its QMP socket (the machine ended)")
+        return json.loads(line)
+
+    def execute(self, command, **arguments):
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self.file.write(json.dumps(msg).encode() + b"\n")
+        self.file.flush()
+        while True:
+            reply = self._read()
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise GradeError(f"QMP {command} failed: {reply['error'].get('desc')}")
+
+    def close(self):
+        try:
+            self.file.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# Command-line use by the Makefile
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="gradelib.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("mkiso", help="build a boot ISO for a kernel and command line")
+    p.add_argument("elf")
+    p.add_argument("cmdline")
+    p.add_argument("out")
+    p = sub.add_parser("run", help="boot an ISO with the serial console on this terminal")
+    p.add_argument("iso")
+    p.add_argument("--vga", action="store_true", help="show the VGA screen")
+    p.add_argument("--gdb", type=int, metavar="PORT", help="start paused, GDB stub on PORT")
+    p.add_argument("--mem", default="128M")
+    args = ap.parse_args(argv)
+
+    if args.cmd == "mkiso":
+        try:
+            mkiso(args.elf, args.cmdline, args.out)
+        except (ValueError, RuntimeError) as e:
+            sys.exit(f"mkiso: {e}")
+        return
+    argv = qemu_argv(args.iso, args.mem)
+    if args.vga and os.environ.get("DISPLAY"):
+        argv += ["-serial", "mon:stdio"]
+    elif args.vga:
+        log = Path(args.iso).parent / "serial.log"
+        print(f"teachos: VGA in this terminal (curses); serial goes to {log}.\n"
+              "         To quit: Esc then 2, then type 'quit' at the (qemu) prompt.")
+        time.sleep(2)
+        argv += ["-display", "curses", "-serial", f"file:{log}"]
+    else:
+        argv += ["-display", "none", "-serial", "mon:stdio"]
+    if args.gdb:
+        argv += ["-S", "-gdb", f"tcp:localhost:{args.gdb}"]
+    os.execvp(argv[0], argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

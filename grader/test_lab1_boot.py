@@ -1,0 +1,321 @@
+"""Lab 1 graders: boot and console (handout handouts/lab1-boot.md, §5).
+
+Every value the kernel is asked to print is drawn at random here and passed
+on the command line; the expected text is computed here, never stored.
+"""
+
+import random
+import re
+import string
+
+import pytest
+
+from conftest import LABS
+from gradelib import FAILURE, ROOT, SUCCESS, GradeError, kernel_symbols, symbolize
+
+rng = random.Random()
+PROMPT = r"K> "
+VGA_DEFAULT = 0x07          # light grey on black
+VGA_BANNER = 0x0B           # light cyan on black
+
+
+def word(n=8):
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def banner(lab):
+    return f"teachos x86-64 teaching kernel - lab {lab}: {LABS[lab][1]}"
+
+
+def check(condition, expected, seen):
+    if not condition:
+        raise GradeError(f"expected: {expected}\n    seen:     {seen}")
+
+
+# ---- banner (exercises 2 and 3) ---------------------------------------------
+
+@pytest.mark.points(5)
+def test_banner_serial(kernel):
+    """The banner and console line on serial, then the monitor prompt."""
+    with kernel.boot() as m:
+        m.expect_line(banner(kernel.lab))
+        m.expect_line("console: COM1 at 115200 baud, VGA text 80x25")
+        m.expect(PROMPT)
+        m.send("poweroff\r")
+        m.expect_exit(SUCCESS)
+
+
+@pytest.mark.points(10)
+def test_banner_vga(kernel):
+    """The same banner in VGA memory, in light cyan, read through QMP."""
+    with kernel.boot() as m:
+        m.expect(PROMPT)
+        screen = m.vga_screen()
+        text, attrs = screen[0]
+        want = banner(kernel.lab)
+        check(text.rstrip() == want, f"VGA row 0: {want!r}", repr(text.rstrip()))
+        check(attrs[:len(want)] == bytes([VGA_BANNER]) * len(want),
+              f"the banner in attribute 0x{VGA_BANNER:02x} (light cyan on black)",
+              "attributes " + attrs[:len(want)].hex(" "))
+        check(screen[1][0].startswith("console: COM1") and screen[1][1][0] == VGA_DEFAULT,
+              "VGA row 1: 'console: COM1 ...' in light grey (0x07)", repr(screen[1][0].rstrip()))
+        m.send("poweroff\r")
+        m.expect_exit(SUCCESS)
+
+
+# ---- VGA (exercises 3 and 4) ------------------------------------------------
+
+@pytest.mark.points(10)
+def test_vga_scroll(kernel):
+    """Print more lines than the screen holds: it shows the last ones."""
+    n, tag = rng.randint(30, 70), word(6)
+    with kernel.boot(f"test=vga_scroll lines={n} tag={tag}") as m:
+        m.expect_line("ktest: hold")
+        screen = m.vga_screen()
+        want = [f"scroll {tag} line {i} of {n}" for i in range(n - 23, n + 1)] + [""]
+        for row, (expected, (text, _)) in enumerate(zip(want, screen)):
+            check(text.rstrip() == expected, f"VGA row {row}: {expected!r}", repr(text.rstrip()))
+        m.send("\r")
+        m.expect_exit(SUCCESS)
+
+
+@pytest.mark.points(10)
+def test_vga_color_cursor(kernel):
+    """A word in colours the grader picks, and the hardware cursor after it."""
+    fg, bg = rng.sample(range(16), 2)
+    w = word(rng.randint(3, 12))
+    with kernel.boot(f"test=vga_color fg={fg} bg={bg} word={w}") as m:
+        cursor = int(m.expect(r"^vga: hardware cursor at (\d+)$").group(1))
+        m.expect_line("ktest: hold")
+        screen = m.vga_screen()
+        line = f"colour test: {w} end"
+        rows = [r for r, (text, _) in enumerate(screen) if text.rstrip() == line]
+        check(rows, f"a VGA row reading {line!r}", "\n      | ".join(t.rstrip() for t, _ in screen))
+        row = rows[-1]
+        attrs = screen[row][1]
+        start = len("colour test: ")
+        want = (bytes([VGA_DEFAULT]) * start + bytes([bg << 4 | fg]) * len(w)
+                + bytes([VGA_DEFAULT]) * len(" end"))
+        check(attrs[:len(want)] == want, f"attributes {want.hex(' ')}",
+              attrs[:len(want)].hex(" "))
+        end = row * 80 + len(line)
+        check(cursor == end, f"hardware cursor at {end} (row {row}, column {len(line)}), "
+              "just after the text", f"{cursor} (row {cursor // 80}, column {cursor % 80})")
+        m.send("\r")
+        m.expect_exit(SUCCESS)
+
+
+# ---- kprintf (exercise 2) ---------------------------------------------------
+
+def printf_cases():
+    """Random arguments and, in the kernel's printing order, (group, spec,
+    expected) for every line of test=printf."""
+    v = {
+        "d": rng.choice([-1, 1]) * rng.randint(0, 2**31 - 1),
+        "u": rng.randint(2**31, 2**32 - 1),
+        "x": rng.randint(0, 2**32 - 1),
+        "c": ord(rng.choice(string.ascii_letters + string.digits + "!#*+-.:;?@^_~")),
+        "s": word(rng.randint(3, 10)),
+        "p": rng.randint(0, 2**64 - 1),
+        "ld": rng.choice([-1, 1]) * rng.randint(2**33, 2**63 - 1),
+        "lu": rng.randint(2**63, 2**64 - 1),
+        "w": rng.randint(12, 24),
+    }
+    d, ld, lu, w, p = v["d"], v["ld"], v["lu"], v["w"], v["p"]
+    low32 = (ld & 0xFFFFFFFF) - (2**32 if ld & 0x80000000 else 0)
+    ptr = f"0x{p:016x}"
+    cases = [
+        ("conversions", "%d", str(d)),
+        ("conversions", "%i", str(d)),
+        ("conversions", "%u", str(v["u"])),
+        ("conversions", "%x", f"{v['x']:x}"),
+        ("conversions", "%X", f"{v['x']:X}"),
+        ("conversions", "%c", chr(v["c"])),
+        ("conversions", "%s", v["s"]),
+        ("conversions", "%p", ptr),
+        ("conversions", "%s", "(null)"),
+        ("conversions", "%%", "%"),
+        ("lengths", "%ld", str(ld)),
+        ("lengths", "%lld", str(ld)),
+        ("lengths", "%lu", str(lu)),
+        ("lengths", "%lx", f"{lu:x}"),
+        ("lengths", "%llX", f"{lu:X}"),
+        ("lengths", "%zu", str(lu)),
+        ("lengths", "%d", str(low32)),
+        ("width", f"%{w}d", "%*d" % (w, d)),
+        ("width", f"%-{w}d", "%-*d" % (w, d)),
+        ("width", f"%0{w}d", "%0*d" % (w, d)),
+        ("width", f"%0{w}x", "%0*x" % (w, v["x"])),
+        ("width", f"%-{w}u", "%-*d" % (w, v["u"])),
+        ("width", f"%{w}s", "%*s" % (w, v["s"])),
+        ("width", f"%-{w}s", "%-*s" % (w, v["s"])),
+        ("width", f"%{w}c", "%*c" % (w, chr(v["c"]))),
+        ("width", f"%0{w}lld", "%0*d" % (w, ld)),
+        ("width", f"%-{w}lx", "%-*x" % (w, lu)),
+        ("width", f"%{w}p", "%*s" % (w, ptr)),
+    ]
+    return v, cases
+
+
+def check_printf(kernel, group):
+    v, cases = printf_cases()
+    cmdline = "test=printf " + " ".join(f"{k}={val}" for k, val in v.items())
+    with kernel.boot(cmdline) as m:
+        m.expect_line("ktest printf: start")
+        m.expect_line("ktest printf: ok")
+        m.expect_exit(SUCCESS)
+        seen = re.findall(r"^printf (\S+): \[(.*)\]$", m.text, re.MULTILINE)
+    if len(seen) != len(cases):
+        raise GradeError(f"expected: {len(cases)} lines 'printf SPEC: [...]'\n"
+                         f"    seen:     {len(seen)} (log: {m.log_path.name})")
+    wrong = [f"kprintf(\"{spec}\"): expected [{want}]\n              seen     [{got}]"
+             for (g, spec, want), (_, got) in zip(cases, seen) if g == group and got != want]
+    if wrong:
+        raise GradeError(f"{len(wrong)} of the {group} checks differ "
+                         f"(arguments: {v}):\n    " + "\n    ".join(wrong))
+
+
+@pytest.mark.points(10)
+def test_printf_conversions(kernel):
+    """%d %i %u %x %X %c %s %p %% with random arguments."""
+    check_printf(kernel, "conversions")
+
+
+@pytest.mark.points(10)
+def test_printf_lengths(kernel):
+    """The l, ll and z length modifiers with 64-bit arguments."""
+    check_printf(kernel, "lengths")
+
+
+@pytest.mark.points(10)
+def test_printf_width_flags(kernel):
+    """Field width and the '-' and '0' flags."""
+    check_printf(kernel, "width")
+
+
+# ---- backtrace (exercise 5) -------------------------------------------------
+
+FRAME_RE = r"^\s*#(\d+)\s+rbp=0x([0-9a-f]{16})\s+rip=0x([0-9a-f]{16})\s+(\S+)\+0x([0-9a-f]+)\s*$"
+
+
+def parse_backtrace(text):
+    """(number, rbp, rip, symbol, offset) for each frame line in text."""
+    return [(int(n), int(rbp, 16), int(rip, 16), sym, int(off, 16))
+            for n, rbp, rip, sym, off in re.findall(FRAME_RE, text, re.MULTILINE)]
+
+
+def check_frames(frames, syms):
+    """Frame numbers count up from 0, frames move up the stack, and every
+    symbol+offset is right for its rip according to the ELF's symbol table."""
+    check(frames, "frame lines '#N  rbp=0x...  rip=0x...  symbol+0xOFFSET'", "none")
+    for i, (n, rbp, rip, sym, off) in enumerate(frames):
+        check(n == i, f"frame #{i}", f"#{n}")
+        if i:
+            check(rbp > frames[i - 1][1], f"frame #{i}: rbp above the previous frame's",
+                  f"0x{rbp:x} after 0x{frames[i - 1][1]:x}")
+        want = symbolize(syms, rip)
+        check((sym, off) == want, f"frame #{i}: rip 0x{rip:x} is {want[0]}+0x{want[1] or 0:x}",
+              f"{sym}+0x{off:x}")
+
+
+@pytest.mark.points(15)
+def test_backtrace(kernel):
+    """Nested calls of a depth the grader picks: every frame, in order."""
+    depth = rng.randint(2, 16)
+    syms = kernel_symbols(kernel.elf)
+    with kernel.boot(f"test=backtrace depth={depth}") as m:
+        m.expect_line("backtrace test:")
+        m.expect_line("ktest backtrace: ok")
+        m.expect_exit(SUCCESS)
+        frames = parse_backtrace(m.text)
+    check_frames(frames, syms)
+    # bt_ping(depth) calls bt_pong(depth - 1) ... down to level 0, which calls
+    # backtrace(); frame #0 returns into level 0.
+    chain = ["bt_ping" if (depth - i) % 2 == 0 else "bt_pong" for i in range(depth + 1)]
+    want = chain + ["ktest_fn_backtrace", "ktest_run", "kmain", "higher_half_entry"]
+    got = [f[3] for f in frames]
+    check(got == want, "the functions " + " <- ".join(want), " <- ".join(got))
+
+
+# ---- Multiboot2 and the command line (exercise 1) ---------------------------
+
+@pytest.mark.points(5)
+def test_cmdline(kernel):
+    """The loader name and the command line come back from the boot information."""
+    w = word(10)
+    with kernel.boot(f"test=cmdline echo={w}") as m:
+        m.expect(r'^boot: loader "GRUB [^"]+"$', what='boot: loader "GRUB <version>"')
+        m.expect_line(f'boot: command line "test=cmdline echo={w}"')
+        m.expect_line(f"echo: {w}")
+        m.expect_exit(SUCCESS)
+
+
+@pytest.mark.points(5)
+def test_unknown_test(kernel):
+    """test=<unknown> and an unknown word: a message listing what exists, failure status."""
+    tests = sorted(n[len("ktest_fn_"):] for n in kernel_symbols(kernel.elf)
+                   if n.startswith("ktest_fn_"))
+    name = "nosuch_" + word(5)
+    with kernel.boot(f"test={name}") as m:
+        m.expect_line(f"cmdline: no test called '{name}'. Tests: {' '.join(tests)}")
+        m.expect_exit(FAILURE)
+    bogus = "bogus_" + word(5)
+    with kernel.boot(f"test=cmdline {bogus}") as m:
+        m.expect(rf"^cmdline: unknown word '{bogus}'. Words: test=NAME",
+                 what=f"cmdline: unknown word '{bogus}'. Words: test=NAME ...")
+        m.expect_exit(FAILURE)
+
+
+# ---- panic (uses exercises 2 and 5) -----------------------------------------
+
+@pytest.mark.points(5)
+def test_panic(kernel):
+    """PANIC prints file:line and the message, the function and a backtrace."""
+    msg = word(12)
+    source = ROOT / "kernel" / "tests" / "lab1.c"
+    syms = kernel_symbols(kernel.elf)
+    with kernel.boot(f"test=panic msg={msg}") as m:
+        hit = m.expect(rf"^PANIC at kernel/tests/lab1\.c:(\d+): deliberate panic: {msg}$",
+                       what=f"PANIC at kernel/tests/lab1.c:LINE: deliberate panic: {msg}")
+        m.expect_line("  in ktest_fn_panic()")
+        m.expect_line("Backtrace:")
+        m.expect_exit(FAILURE)
+        frames = parse_backtrace(m.text[m.pos:])
+    line = int(hit.group(1))
+    text = source.read_text().splitlines()
+    check(0 < line <= len(text) and "PANIC(" in text[line - 1],
+          "the line number of the PANIC call", f"line {line}")
+    check_frames(frames, syms)
+    names = [f[3] for f in frames]
+    check("ktest_fn_panic" in names and names[-2:] == ["kmain", "higher_half_entry"],
+          "a backtrace through ktest_fn_panic down to kmain", " <- ".join(names))
+
+
+# ---- the monitor --------------------------------------------------------------
+
+KERNINFO_RE = r"^\s+(\.\w+)\s+0x([0-9a-f]{16}) - 0x([0-9a-f]{16})\s+\((\d+) bytes\)$"
+
+
+@pytest.mark.points(5)
+def test_monitor(kernel):
+    """Line editing with backspace, echo, and kerninfo against the ELF."""
+    w = word(8)
+    syms = kernel_symbols(kernel.elf)
+    with kernel.boot() as m:
+        m.expect(PROMPT)
+        m.send(f"ecxx\b\x7fho {w}\r")       # two ways to erase: BS and DEL
+        m.expect_line(w)
+        m.expect(PROMPT)
+        m.send("kerninfo\r")
+        m.expect_line("Kernel sections (virtual addresses):")
+        m.expect(PROMPT)
+        sections = {name: (int(a, 16), int(b, 16), int(n))
+                    for name, a, b, n in re.findall(KERNINFO_RE, m.text, re.MULTILINE)}
+        m.send("poweroff\r")
+        m.expect_exit(SUCCESS)
+    for sec in ("text", "rodata", "data", "bss"):
+        start, end = syms[f"__{sec}_start"][0], syms[f"__{sec}_end"][0]
+        want = (start, end, end - start)
+        check(sections.get("." + sec) == want,
+              f".{sec} 0x{start:016x} - 0x{end:016x} ({end - start} bytes)",
+              sections.get("." + sec))

@@ -1,0 +1,122 @@
+/* cmdline.c - split the kernel command line into words and check them.
+ * Lab 1 (given). See cmdline.h for the words the kernel understands. */
+#include "cmdline.h"
+#include "console.h"
+#include "ktest.h"
+#include "power.h"
+#include "string.h"
+
+#define CMDLINE_MAX_LEN 512
+
+static char copy[CMDLINE_MAX_LEN];      /* the words, NUL-separated */
+static char *words[CMDLINE_MAX_WORDS];
+static int nwords;
+
+/* Keys that are valid whatever test is selected. Later labs add theirs. */
+static const char *const global_keys[] = {"test"};
+
+/* Is key listed in the space-separated list? */
+static bool key_in_list(const char *key, size_t len, const char *list)
+{
+    while (*list) {
+        size_t n = 0;
+        while (list[n] && list[n] != ' ')
+            n++;
+        if (n == len && strncmp(key, list, len) == 0)
+            return true;
+        list += n;
+        while (*list == ' ')
+            list++;
+    }
+    return false;
+}
+
+static bool key_is_global(const char *key, size_t len)
+{
+    for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++)
+        if (strlen(global_keys[i]) == len && strncmp(key, global_keys[i], len) == 0)
+            return true;
+    return false;
+}
+
+static bool split_words(const char *line)
+{
+    size_t len = strlen(line);
+
+    if (len >= CMDLINE_MAX_LEN) {
+        kprintf("cmdline: the command line is too long (%zu bytes, at most %d)\n",
+                len, CMDLINE_MAX_LEN - 1);
+        return false;
+    }
+    memcpy(copy, line, len + 1);
+    nwords = 0;
+    for (char *p = copy; *p;) {
+        while (*p == ' ')
+            *p++ = '\0';
+        if (*p == '\0')
+            break;
+        if (nwords == CMDLINE_MAX_WORDS) {
+            kprintf("cmdline: too many words (at most %d)\n", CMDLINE_MAX_WORDS);
+            return false;
+        }
+        words[nwords++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return true;
+}
+
+/* Every word must be a global KEY=VALUE or a parameter of the selected test. */
+static bool check_words(void)
+{
+    const char *test_name = cmdline_get("test");
+    const struct ktest *test = NULL;
+
+    if (test_name != NULL && (test = ktest_find(test_name)) == NULL) {
+        kprintf("cmdline: no test called '%s'. Tests: ", test_name);
+        ktest_list();
+        return false;
+    }
+    for (int i = 0; i < nwords; i++) {
+        const char *eq = strchr(words[i], '=');
+        size_t keylen = eq ? (size_t)(eq - words[i]) : 0;
+        if (eq && keylen > 0 &&
+            (key_is_global(words[i], keylen) || (test && key_in_list(words[i], keylen, test->params))))
+            continue;
+        kprintf("cmdline: unknown word '%s'. Words: test=NAME", words[i]);
+        if (test && test->params[0])
+            kprintf(", and for test %s: %s (each as KEY=VALUE)", test->name, test->params);
+        kprintf("\n");
+        return false;
+    }
+    return true;
+}
+
+bool cmdline_parse(const char *line)
+{
+    return split_words(line) && check_words();
+}
+
+const char *cmdline_get(const char *key)
+{
+    size_t len = strlen(key);
+
+    for (int i = 0; i < nwords; i++)
+        if (strncmp(words[i], key, len) == 0 && words[i][len] == '=')
+            return words[i] + len + 1;
+    return NULL;
+}
+
+int64_t cmdline_get_int(const char *key, int64_t dflt)
+{
+    const char *value = cmdline_get(key);
+    int64_t n;
+
+    if (value == NULL)
+        return dflt;
+    if (!parse_int(value, &n)) {
+        kprintf("cmdline: %s=%s is not a number\n", key, value);
+        power_off(false);
+    }
+    return n;
+}

@@ -1,0 +1,73 @@
+/* ktest.c - find and run the in-kernel tests registered with KTEST.
+ * Lab 1 (given). Tests live in kernel/tests/labN.c; the linker gathers their
+ * descriptors between __start_ktests and __stop_ktests (linker.ld). */
+#include <stdarg.h>
+
+#include "ktest.h"
+#include "console.h"
+#include "power.h"
+#include "printf.h"
+#include "serial.h"
+#include "string.h"
+
+extern const struct ktest __start_ktests[], __stop_ktests[];
+
+const struct ktest *ktest_find(const char *name)
+{
+    for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    return NULL;
+}
+
+void ktest_list(void)
+{
+    /* Alphabetical, so the list reads the same whatever the link order. */
+    const char *last = "";
+    for (;;) {
+        const char *next = NULL;
+        for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
+            if (strcmp(t->name, last) > 0 && (next == NULL || strcmp(t->name, next) < 0))
+                next = t->name;
+        if (next == NULL)
+            break;
+        console_write(last[0] ? " " : "");
+        console_write(next);
+        last = next;
+    }
+    console_write("\n");
+}
+
+void ktest_run(const struct ktest *t)
+{
+    console_write("ktest ");
+    console_write(t->name);
+    console_write(": start\n");
+    t->run();
+    console_write("ktest ");
+    console_write(t->name);
+    console_write(": ok\n");
+    power_off(true);
+}
+
+void ktest_fail(const char *fmt, ...)
+{
+    va_list ap;
+    char msg[256];
+
+    va_start(ap, fmt);
+    kvsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    console_write("ktest: FAIL: ");
+    console_write(msg);
+    console_write("\n");
+    power_off(false);
+}
+
+void ktest_hold(void)
+{
+    /* Serial only: a line on VGA would scroll the screen the grader reads. */
+    for (const char *s = "ktest: hold\r\n"; *s; s++)
+        serial_putc(*s);
+    console_getc();
+}

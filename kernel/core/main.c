@@ -1,0 +1,38 @@
+/* main.c - kmain, where the kernel starts in C. Lab 1 (given).
+ * boot.asm calls kmain in long mode on the boot stack with the Multiboot2
+ * magic and the physical address of the boot information. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmdline.h"
+#include "console.h"
+#include "ktest.h"
+#include "monitor.h"
+#include "multiboot2.h"
+#include "power.h"
+
+#ifndef LAB_TITLE
+#define LAB_TITLE "?"
+#endif
+
+void kmain(uint32_t magic, uint64_t mb2_info_phys);
+
+void kmain(uint32_t magic, uint64_t mb2_info_phys)
+{
+    console_init();
+    console_set_color(VGA_LIGHT_CYAN, VGA_BLACK);
+    kprintf("teachos x86-64 teaching kernel - lab %d: %s\n", LAB, LAB_TITLE);
+    console_reset_color();
+    kprintf("console: COM1 at 115200 baud, VGA text %dx%d\n", VGA_COLS, VGA_ROWS);
+
+    mb2_parse(magic, mb2_info_phys);
+    kprintf("boot: loader \"%s\"\n", boot_info.loader_name);
+    kprintf("boot: command line \"%s\"\n", boot_info.cmdline);
+    if (!cmdline_parse(boot_info.cmdline))
+        power_off(false);
+
+    const char *test = cmdline_get("test");
+    if (test != NULL)
+        ktest_run(ktest_find(test));
+    monitor_run();
+}

@@ -1,0 +1,25 @@
+/* cmdline.h - the words of the kernel command line. Lab 1 (given).
+ * Words are separated by spaces. Recognised words:
+ *   test=NAME    run the in-kernel test NAME and power off (see ktest.h)
+ *   KEY=VALUE    a parameter of the selected test (each test lists its keys)
+ * Anything else is refused with a message listing what exists. */
+#ifndef CMDLINE_H
+#define CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CMDLINE_MAX_WORDS 16
+
+/* Split the command line into words. Prints why and returns false if it has
+ * too many words or a word it does not know. */
+bool cmdline_parse(const char *line);
+
+/* The value of KEY=VALUE, or NULL if the command line has no such word. */
+const char *cmdline_get(const char *key);
+
+/* The value of KEY as a number, or dflt if absent. A value that is not a
+ * number is a fatal error, reported by name. */
+int64_t cmdline_get_int(const char *key, int64_t dflt);
+
+#endif

@@ -1,0 +1,28 @@
+/* console.h - kernel output to every console (serial and VGA) and input.
+ * Lab 1 (given). All kernel printing goes through here. */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include "vga.h"
+
+/* Bring up serial and VGA. Must run before the first kprintf. */
+void console_init(void);
+
+/* Write one character to every console. "\n" becomes "\r\n" on serial. */
+void console_putc(char c);
+
+/* Write a string as it stands (no formatting) to every console. */
+void console_write(const char *s);
+
+/* Change the VGA colours for what follows (serial has no colours). */
+void console_set_color(enum vga_color fg, enum vga_color bg);
+void console_reset_color(void);
+
+/* Wait for and return the next input character (serial in Lab 1). */
+int console_getc(void);
+
+/* printf to every console; see printf.h for the conversions. Returns the
+ * number of characters written. */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

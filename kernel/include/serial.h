@@ -1,0 +1,14 @@
+/* serial.h - the COM1 UART (16550), the kernel's main console. Lab 1 (given). */
+#ifndef SERIAL_H
+#define SERIAL_H
+
+/* Program COM1 for 115200 baud, 8N1, FIFOs on. Call once, first thing in kmain. */
+void serial_init(void);
+
+/* Send one byte, waiting until the transmitter can take it. */
+void serial_putc(char c);
+
+/* Return the next received byte, or -1 at once if none is waiting. */
+int serial_getc(void);
+
+#endif

@@ -1,0 +1,90 @@
+/* x86.h - inline wrappers for x86-64 instructions C cannot express.
+ * Lab 1 (given). Each wrapper is one instruction; see the Intel SDM vol. 2. */
+#ifndef X86_H
+#define X86_H
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t value)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t value;
+    __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static inline void outw(uint16_t port, uint16_t value)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t value;
+    __asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+/* Wait for the next interrupt (or forever, with interrupts off). */
+static inline void cpu_halt(void)
+{
+    __asm__ volatile("hlt");
+}
+
+static inline void cpu_disable_interrupts(void)
+{
+    __asm__ volatile("cli" : : : "memory");
+}
+
+/* Hint to the CPU that we are in a busy-wait loop. */
+static inline void cpu_relax(void)
+{
+    __asm__ volatile("pause");
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t read_rbp(void)
+{
+    uint64_t rbp;
+    __asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
+    return rbp;
+}
+
+static inline uint64_t read_rsp(void)
+{
+    uint64_t rsp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+    return rsp;
+}
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t flags;
+    __asm__ volatile("pushfq; pop %0" : "=r"(flags));
+    return flags;
+}
+
+#define DEFINE_READ_CR(n)                                        \
+    static inline uint64_t read_cr##n(void)                      \
+    {                                                            \
+        uint64_t value;                                          \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(value));    \
+        return value;                                            \
+    }
+DEFINE_READ_CR(0)
+DEFINE_READ_CR(2)
+DEFINE_READ_CR(3)
+DEFINE_READ_CR(4)
+#undef DEFINE_READ_CR
+
+#endif

@@ -1,0 +1,48 @@
+#!/bin/sh
+# deps.sh - make sure the host has every tool the course needs.
+# Quiet when all is there. Otherwise: as root, apt-get installs the missing
+# Debian packages; as anyone else (or with TEACHOS_NO_INSTALL=1), prints the
+# one command to run and fails.
+PYTHON=${PYTHON:-/usr/bin/python3}
+missing=""
+
+need_tool() {   # need_tool COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
+}
+need_path() {   # need_path FILE PACKAGE
+    [ -e "$1" ] || missing="$missing $2"
+}
+need_pymod() {  # need_pymod MODULE PACKAGE
+    "$PYTHON" -c "import $1" >/dev/null 2>&1 || missing="$missing $2"
+}
+
+need_tool gcc gcc
+need_tool ld binutils
+need_tool nm binutils
+need_tool nasm nasm
+need_tool qemu-system-x86_64 qemu-system-x86
+need_tool grub-mkrescue grub-common
+need_tool grub-file grub-common
+need_path /usr/lib/grub/i386-pc/multiboot2.mod grub-pc-bin
+need_tool xorriso xorriso
+need_tool mformat mtools
+need_tool gdb gdb
+need_tool unifdef unifdef
+need_path "$PYTHON" python3
+need_pymod pytest python3-pytest
+need_pymod xdist python3-pytest-xdist
+need_pymod pytest_timeout python3-pytest-timeout
+
+[ -z "$missing" ] && exit 0
+packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
+echo "teachos: missing tools; these Debian packages provide them: $packages"
+if [ "$(id -u)" = 0 ] && [ -z "$TEACHOS_NO_INSTALL" ]; then
+    echo "teachos: installing them with apt-get (as root)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null &&
+        apt-get install -y -q --no-install-recommends $packages >/dev/null ||
+        { echo "teachos: apt-get failed; run: apt-get install -y $packages" >&2; exit 1; }
+    exit 0
+fi
+echo "teachos: run: sudo apt-get install -y $packages" >&2
+exit 1
