@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""grade.py - `make grade`: run the graders of labs 1..LAB and score them.
+
+Prints each test with its points and time as it finishes, what was expected
+and what was seen for each failure, a subtotal per lab and `Score: X/Y`;
+writes build/grade/results.json (Gradescope's schema) and
+build/grade/junit.xml. Exits 0 only with full marks.
+
+    grade.py --lab N [--sol S] [--only N] [--test NAME] [--workers N]
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gradelib  # noqa: E402
+from conftest import LABS  # noqa: E402
+
+OUT = gradelib.BUILD / "grade"
+
+
+class Test:
+    def __init__(self, nodeid, lab, points):
+        self.nodeid, self.lab, self.points = nodeid, lab, points
+        self.name = nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
+        self.passed = None
+        self.seconds = 0.0
+        self.message = ""
+
+    @property
+    def score(self):
+        return self.points if self.passed else 0
+
+
+class Collector:
+    """pytest plugin: the lab tests that would run, with their points."""
+
+    def __init__(self):
+        self.tests = []
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            props = dict(item.user_properties)
+            if "points" in props:
+                self.tests.append(Test(item.nodeid, props["lab"], props["points"]))
+
+
+class Reporter:
+    """pytest plugin: gathers results (also from xdist workers) and prints
+    one line per test as it finishes."""
+
+    def __init__(self, tests):
+        self.tests = {t.nodeid: t for t in tests}
+
+    def pytest_runtest_logreport(self, report):
+        t = self.tests.get(report.nodeid)
+        if t is None:
+            return
+        t.seconds += report.duration
+        if report.failed:
+            t.passed = False
+            # xdist adds a "[gw0] linux -- Python ..." line: not for students.
+            text = "\n".join(line for line in report.longreprtext.splitlines()
+                             if not line.startswith("[gw"))
+            t.message = t.message or text
+        elif report.when == "call" and t.passed is None:
+            t.passed = True
+        if report.when == "teardown":
+            print_result(t)
+            sys.stdout.flush()
+
+
+def print_result(t):
+    mark = "ok  " if t.passed else "FAIL"
+    print(f"  {mark} {t.name:<28} {t.score:>3}/{t.points:<3} {t.seconds:6.1f} s")
+    if not t.passed and t.message:
+        for line in t.message.strip().splitlines():
+            print("         " + line)
+
+
+def write_results(tests, seconds, lab, sol):
+    OUT.mkdir(parents=True, exist_ok=True)
+    score = sum(t.score for t in tests)
+    total = sum(t.points for t in tests)
+    results = {
+        "score": score,
+        "execution_time": round(seconds, 1),
+        "output": f"Graded LAB={lab} SOL={sol}: {score}/{total}",
+        "stdout_visibility": "visible",
+        "tests": [{
+            "name": f"Lab {t.lab}: {t.name}",
+            "number": f"{t.lab}.{i + 1}",
+            "score": t.score,
+            "max_score": t.points,
+            "status": "passed" if t.passed else "failed",
+            "output": t.message if not t.passed else "",
+        } for i, t in enumerate(tests)],
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return score, total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lab", type=int, required=True)
+    ap.add_argument("--sol", type=int)
+    ap.add_argument("--only", type=int, help="grade only this lab")
+    ap.add_argument("--test", help="grade only this test (name as printed)")
+    ap.add_argument("--workers", default="auto", help="parallel QEMUs (default: one per core)")
+    args = ap.parse_args()
+    sol = args.lab if args.sol is None else args.sol
+
+    if args.lab not in LABS or not 0 <= sol <= args.lab:
+        sys.exit(f"grade: LAB={args.lab} SOL={sol}: LAB must be one of {sorted(LABS)}, SOL 0..LAB")
+    if args.only is not None and not 1 <= args.only <= args.lab:
+        sys.exit(f"grade: ONLY={args.only}: choose a lab from 1 to LAB={args.lab}")
+    common = [str(gradelib.ROOT / "grader"), f"--lab={args.lab}", f"--sol={sol}",
+              "-p", "no:cacheprovider", f"--rootdir={gradelib.ROOT}"]
+    if args.only is not None:
+        common.append(f"--only={args.only}")
+
+    collector = Collector()
+    code = pytest.main(common + ["--collect-only", "-qq"], plugins=[collector])
+    if code != 0 or not collector.tests:
+        sys.exit(f"grade: could not collect the graders (pytest status {code}); see above")
+    tests = sorted(collector.tests, key=lambda t: (t.lab, t.nodeid))
+    if args.test:
+        wanted = args.test.removeprefix("test_")
+        tests = [t for t in tests if t.name == wanted]
+        if not tests:
+            names = " ".join(t.name for t in sorted(collector.tests, key=lambda t: t.nodeid))
+            sys.exit(f"grade: no grader test called {args.test!r}; the tests are: {names}")
+        common.append(f"--test={wanted}")
+
+    started = time.monotonic()
+    labs = sorted({t.lab for t in tests})
+    print(f"Grading LAB={args.lab} SOL={sol}: labs {', '.join(map(str, labs))}")
+    try:
+        gradelib.build(args.lab, sol)
+    except gradelib.BuildError as e:
+        print(str(e))
+        for t in tests:
+            t.passed, t.message = False, "the kernel does not build (see above)"
+    else:
+        print("  (tests are listed as they finish; several run at once)")
+        pytest.main(common + ["-n", args.workers,
+                              "-p", "no:terminal", f"--junitxml={OUT / 'junit.xml'}"],
+                    plugins=[Reporter(tests)])
+    for t in tests:
+        if t.passed is None:
+            t.passed, t.message = False, "did not run"
+
+    score, total = write_results(tests, time.monotonic() - started, args.lab, sol)
+    print()
+    for lab in labs:
+        mine = [t for t in tests if t.lab == lab]
+        print(f"Lab {lab} ({LABS[lab][1]}): {sum(t.score for t in mine)}/{sum(t.points for t in mine)}")
+    print(f"Results: {OUT.relative_to(gradelib.ROOT)}/results.json, junit.xml; "
+          f"serial logs in {gradelib.LOG_DIR.relative_to(gradelib.ROOT)}/")
+    print(f"Score: {score}/{total}")
+    sys.exit(0 if score == total else 1)
+
+
+if __name__ == "__main__":
+    main()
