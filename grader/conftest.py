@@ -51,6 +51,7 @@ def pytest_addoption(parser):
     g.addoption("--only", type=int, default=None, help="only this lab's graders")
     g.addoption("--test", default=None, help="only the grader test of this name")
     g.addoption("--milestones", action="store_true", help="check every milestone (make test)")
+    g.addoption("--grading", action="store_true", help="only the lab graders (make grade)")
 
 
 def pytest_configure(config):
@@ -122,6 +123,7 @@ def pytest_collection_modifyitems(config, items):
     lab = config.getoption("--lab")
     only = config.getoption("--only")
     name = config.getoption("--test")
+    grading = config.getoption("--grading")
     milestones = config.getoption("--milestones")
     keep, dropped = [], []
     for item in items:
@@ -135,6 +137,9 @@ def pytest_collection_modifyitems(config, items):
                 raise pytest.UsageError(f"{item.nodeid}: a lab grader needs @pytest.mark.points(n)")
             item.user_properties.append(("points", points.args[0]))
             item.user_properties.append(("lab", test_lab))
+        elif grading:
+            dropped.append(item)
+            continue
         if name is not None and item.originalname not in (name, "test_" + name):
             dropped.append(item)
             continue

@@ -10,6 +10,8 @@ build/grade/junit.xml. Exits 0 only with full marks.
 """
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 import time
@@ -120,13 +122,16 @@ def main():
     if args.only is not None and not 1 <= args.only <= args.lab:
         sys.exit(f"grade: ONLY={args.only}: choose a lab from 1 to LAB={args.lab}")
     common = [str(gradelib.ROOT / "grader"), f"--lab={args.lab}", f"--sol={sol}",
-              "-p", "no:cacheprovider", f"--rootdir={gradelib.ROOT}"]
+              "--grading", "-p", "no:cacheprovider", f"--rootdir={gradelib.ROOT}"]
     if args.only is not None:
         common.append(f"--only={args.only}")
 
     collector = Collector()
-    code = pytest.main(common + ["--collect-only", "-qq"], plugins=[collector])
+    chatter = io.StringIO()
+    with contextlib.redirect_stdout(chatter):
+        code = pytest.main(common + ["--collect-only", "-qq"], plugins=[collector])
     if code != 0 or not collector.tests:
+        print(chatter.getvalue())
         sys.exit(f"grade: could not collect the graders (pytest status {code}); see above")
     tests = sorted(collector.tests, key=lambda t: (t.lab, t.nodeid))
     if args.test:
