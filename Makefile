@@ -41,7 +41,7 @@ LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINK
 # Quiet by default: `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit deps clean help
+.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime deps clean help
 all: kernel
 
 help:
@@ -52,6 +52,7 @@ help:
 	@echo "make grade      grade labs 1..LAB (LAB=n, ONLY=n for one lab, TEST=name for one test)"
 	@echo "make test       everything: unit tests, all graders, milestone checks"
 	@echo "make unit       host unit tests of the pure kernel code (ASan + UBSan)"
+	@echo "make boottime   median time from QEMU start to the monitor prompt (5 boots)"
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
@@ -136,6 +137,9 @@ unit: deps
 
 test: deps
 	$(PYTHON) -m pytest -q -n auto --milestones grader/
+
+boottime: deps
+	@$(PYTHON) grader/boottime.py --lab $(LAB) --sol $(SOL)
 
 clean:
 	rm -rf build

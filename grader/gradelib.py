@@ -201,6 +201,7 @@ class Machine:
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off"] + self.extra_args
         self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
         self.log.write(f"# command line: {self.cmdline}\n# qemu: {' '.join(argv)}\n")
+        self.started_at = time.monotonic()
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self._reader = threading.Thread(target=self._read_serial, daemon=True)
