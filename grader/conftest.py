@@ -83,9 +83,13 @@ class Kernel:
         return self._elf
 
     def boot(self, cmdline="", mem="128M", extra_args=()):
-        """A Machine booting this kernel; use in a with statement."""
-        return gradelib.Machine(self.elf, cmdline, mem=mem,
-                                log_name=self.request.node.nodeid.split("::", 1)[-1],
+        """A Machine booting this kernel; use in a with statement. Each boot
+        of a test keeps its own log: NAME.log, NAME-2.log, ..."""
+        self.boots = getattr(self, "boots", 0) + 1
+        name = self.request.node.nodeid.split("::", 1)[-1]
+        if self.boots > 1:
+            name += f"-{self.boots}"
+        return gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
                                 extra_args=extra_args)
 
 

@@ -107,10 +107,12 @@ def kernel_symbols(elf):
     return syms
 
 
-def symbolize(syms, addr):
-    """(name, offset) of the code symbol nearest below addr, or (None, None)
-    if addr lies past the end of that function: the grader's own answer, by
-    the ELF's symbols, independent of the kernel's lookup."""
+def symbolize(syms, rip):
+    """(name, offset) of the function a return address rip belongs to, or
+    (None, None): the grader's own answer, from the ELF's symbols. Like the
+    kernel, it looks up rip - 1 (the call itself), since a call to a function
+    that never returns can be the last instruction of its caller."""
+    addr = rip - 1
     code = [(start, size, name) for name, (start, size, kind) in syms.items()
             if kind in "tTwW" and start <= addr]
     if not code:
@@ -118,7 +120,7 @@ def symbolize(syms, addr):
     start, size, name = max(code)
     if size and addr >= start + size:
         return None, None
-    return name, addr - start
+    return name, rip - start
 
 
 # Characters GRUB's script parser takes literally in a menu entry.

@@ -236,6 +236,20 @@ def test_backtrace(kernel):
     got = [f[3] for f in frames]
     check(got == want, "the functions " + " <- ".join(want), " <- ".join(got))
 
+    # From the monitor too: there kmain's call to monitor_run, which never
+    # returns, is kmain's last instruction.
+    with kernel.boot() as m:
+        m.expect(PROMPT)
+        m.send("backtrace\r")
+        m.expect(PROMPT)
+        frames = parse_backtrace(m.text)
+        m.send("poweroff\r")
+        m.expect_exit(SUCCESS)
+    check_frames(frames, syms)
+    want = ["cmd_backtrace", "monitor_execute", "monitor_run", "kmain", "higher_half_entry"]
+    got = [f[3] for f in frames]
+    check(got == want, "from the monitor: " + " <- ".join(want), " <- ".join(got))
+
 
 # ---- Multiboot2 and the command line (exercise 1) ---------------------------
 

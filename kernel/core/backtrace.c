@@ -20,14 +20,17 @@ static bool frame_is_sane(const struct stack_frame *p)
     return a % 8 == 0 && a >= DIRECT_MAP_BASE && a <= UINT64_MAX - sizeof *p;
 }
 
-/* Print "symbol+0xOFFSET", or "??" for an address in no known function. */
+/* Print "symbol+0xOFFSET" for a return address, or "??" if it is in no
+ * known function. The lookup uses rip - 1, the last byte of the call: after a
+ * call to a function that never returns (panic, monitor_run), rip is already
+ * past the end of the caller. */
 static void print_symbol(uint64_t rip)
 {
     uint64_t offset;
-    const char *name = ksym_lookup(rip, &offset);
+    const char *name = ksym_lookup(rip - 1, &offset);
 
     if (name)
-        kprintf("%s+0x%lx", name, offset);
+        kprintf("%s+0x%lx", name, offset + 1);
     else
         kprintf("??");
 }
