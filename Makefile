@@ -23,7 +23,8 @@ export PYTHON
 
 # ---- sources: everything under kernel/ except files of later labs ----------
 LATER_FILES := $(shell awk '!/^\#/ && NF && $$2 > $(LAB) {print $$1}' labs/files.txt)
-C_SRCS := $(filter-out $(LATER_FILES),$(sort $(shell find kernel -name '*.c')))
+ASM_OFFSETS_SRC := kernel/arch/x86_64/asm-offsets.c
+C_SRCS := $(filter-out $(LATER_FILES) $(ASM_OFFSETS_SRC),$(sort $(shell find kernel -name '*.c')))
 ASM_SRCS := $(filter-out $(LATER_FILES),$(sort $(shell find kernel -name '*.asm')))
 OBJS := $(C_SRCS:%.c=$(B)/%.o) $(ASM_SRCS:%.asm=$(B)/%.o)
 LINKER_SCRIPT := kernel/arch/x86_64/linker.ld
@@ -35,7 +36,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Ikernel/include \
 	-DLAB=$(LAB) -DSOL=$(SOL) -DLAB_TITLE='"$(LAB_TITLE)"' -MMD -MP
-NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL)
+NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL) -I$(B)/
 LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINKER_SCRIPT)
 
 # Quiet by default: `make V=1` shows the full commands.
@@ -72,10 +73,16 @@ $(B)/%.o: %.c Makefile
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/%.o: %.asm Makefile
+$(B)/%.o: %.asm Makefile $(B)/asm-offsets.inc
 	@mkdir -p $(@D)
 	@echo "  NASM    $<"
 	$(Q)nasm $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+# Struct offsets for NASM, from the C compiler itself (asm-offsets.c).
+$(B)/asm-offsets.inc: $(ASM_OFFSETS_SRC) Makefile
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MT $@ -MF $(B)/asm-offsets.d -S $< -o $(B)/asm-offsets.s
+	$(Q)sed -n 's/.*->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9]*\).*/%define \1 \2/p' $(B)/asm-offsets.s > $@
 
 # The backtrace needs the kernel's own symbols: link once with an empty table,
 # turn that link's function symbols into C, link again with the table. The
@@ -144,4 +151,4 @@ boottime: deps
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(B)/asm-offsets.d

@@ -26,7 +26,7 @@ def main():
     times = []
     for i in range(args.runs):
         with gradelib.Machine(elf, log_name=f"boottime-{i}") as m:
-            m.expect("K> ", what="the monitor prompt")
+            m.expect_prompt()
             times.append(time.monotonic() - m.started_at)
     print("boot to monitor prompt: " + " ".join(f"{t:.3f}" for t in times)
           + f" s; median {statistics.median(times):.3f} s")

@@ -82,7 +82,7 @@ class Kernel:
             self._elf = gradelib.build(self.lab, self.sol)
         return self._elf
 
-    def boot(self, cmdline="", mem="128M", extra_args=()):
+    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=()):
         """A Machine booting this kernel; use in a with statement. Each boot
         of a test keeps its own log: NAME.log, NAME-2.log, ..."""
         self.boots = getattr(self, "boots", 0) + 1
@@ -90,7 +90,7 @@ class Kernel:
         if self.boots > 1:
             name += f"-{self.boots}"
         return gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
-                                extra_args=extra_args)
+                                extra_args=extra_args, dead_ends=dead_ends)
 
 
 def configs_for(test_lab, config):

@@ -38,6 +38,7 @@ FAILURE = 35
 TRIPLE_FAULT = 0   # with -no-reboot, a CPU reset makes QEMU exit 0
 
 EXPECT_TIMEOUT = 10.0
+PROMPT = "K> "          # the kernel monitor's prompt
 
 
 class GradeError(AssertionError):
@@ -107,12 +108,13 @@ def kernel_symbols(elf):
     return syms
 
 
-def symbolize(syms, rip):
+def symbolize(syms, rip, exact=False):
     """(name, offset) of the function a return address rip belongs to, or
     (None, None): the grader's own answer, from the ELF's symbols. Like the
     kernel, it looks up rip - 1 (the call itself), since a call to a function
-    that never returns can be the last instruction of its caller."""
-    addr = rip - 1
+    that never returns can be the last instruction of its caller. With exact,
+    rip is the address of an instruction itself (a faulting rip)."""
+    addr = rip if exact else rip - 1
     code = [(start, size, name) for name, (start, size, kind) in syms.items()
             if kind in "tTwW" and start <= addr]
     if not code:
@@ -166,7 +168,8 @@ class Machine:
     """One QEMU running the kernel, its serial port on our pipes and a QMP
     socket for looking inside. Use as a context manager."""
 
-    def __init__(self, elf, cmdline="", mem="128M", log_name="boot", extra_args=()):
+    def __init__(self, elf, cmdline="", mem="128M", log_name="boot", extra_args=(),
+                 dead_ends=()):
         self.elf, self.cmdline, self.mem = Path(elf), cmdline, mem
         # Output that means the awaited line will never come: fail at once.
         # The monitor prompt is one: the kernel is done and waits for input.
@@ -175,10 +178,14 @@ class Machine:
             why += (": it did not see test=... in its command line "
                     "(Lab 1, exercise 1: the Multiboot2 tags)")
         self.dead_ends = [(re.compile(r"^K> ", re.MULTILINE), why)]
+        # A test may add its own: (regex, reason); the reason may use the
+        # matched line as {line}.
+        self.dead_ends += [(re.compile(rx, re.MULTILINE), reason) for rx, reason in dead_ends]
         self.log_path = LOG_DIR / (re.sub(r"[^A-Za-z0-9_.-]+", "_", log_name) + ".log")
         self.extra_args = list(extra_args)
         self.proc = None
         self.text = ""          # serial output so far, "\r" removed
+        self.arrivals = []      # (length of text, time.monotonic()) after each chunk
         self.pos = 0            # expect() searches from here
         self.status = None      # QEMU's exit status once it ended
         self._cond = threading.Condition()
@@ -218,6 +225,7 @@ class Machine:
             self.log.write(s)
             with self._cond:
                 self.text += s
+                self.arrivals.append((len(self.text), time.monotonic()))
                 self._cond.notify_all()
         status = self.proc.wait()
         err = self.proc.stderr.read().decode(errors="replace").strip()
@@ -230,12 +238,14 @@ class Machine:
         """Kill QEMU if it still runs, keep the log, remove the scratch files."""
         if self._qmp:
             self._qmp.close()
-        if self.proc and self.proc.poll() is None:
+        killed = self.proc and self.proc.poll() is None
+        if killed:
             self.proc.kill()
         if self.proc:
             self.proc.wait()
             self._reader.join(timeout=5)
-            self.log.write(f"\n# end: {describe_exit(self.status)}\n")
+            end = "stopped by the grader" if killed else describe_exit(self.status)
+            self.log.write(f"\n# end: {end}\n")
             self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -250,21 +260,25 @@ class Machine:
         raise GradeError(f"expected: {expected}\n    seen (last lines of serial output):\n{seen}\n"
                          f"    end: {end}\n    log: {self.log_path.relative_to(ROOT)}")
 
-    def expect(self, pattern, timeout=EXPECT_TIMEOUT, what=None):
-        """Wait until pattern (a regex, multiline) matches output not yet
-        consumed; return the match and consume up to its end. Fails with a
-        clear report on timeout or if the machine ends first."""
+    def expect(self, pattern, timeout=EXPECT_TIMEOUT, what=None, partial=False):
+        """Wait until pattern (a regex, multiline) matches complete lines of
+        output not yet consumed; return the match and consume up to its end.
+        With partial, a line still being written counts too (for prompts).
+        Fails with a clear report on timeout or if the machine ends first."""
         rx = re.compile(pattern, re.MULTILINE)
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                m = rx.search(self.text, self.pos)
+                end = len(self.text) if partial or self.ended() else self.text.rfind("\n") + 1
+                m = rx.search(self.text, self.pos, max(end, self.pos))
                 if m:
                     self.pos = m.end()
                     return m
                 for dead_end, why in self.dead_ends:
-                    if dead_end.search(self.text, self.pos):
-                        self._fail(what or f"a line matching /{pattern}/", why)
+                    d = dead_end.search(self.text, self.pos)
+                    if d:
+                        line = self.text[self.text.rfind("\n", 0, d.start()) + 1:].split("\n")[0]
+                        self._fail(what or f"a line matching /{pattern}/", why.format(line=line))
                 left = deadline - time.monotonic()
                 if self.ended() or left <= 0:
                     self._fail(what or f"a line matching /{pattern}/")
@@ -273,6 +287,11 @@ class Machine:
     def expect_line(self, line, timeout=EXPECT_TIMEOUT):
         """Wait for a whole line equal to line."""
         return self.expect("^" + re.escape(line) + "$", timeout, what=repr(line))
+
+    def expect_prompt(self, timeout=EXPECT_TIMEOUT):
+        """Wait for the monitor's prompt (it has no newline after it)."""
+        return self.expect("^" + re.escape(PROMPT), timeout, what=f"the monitor prompt {PROMPT!r}",
+                           partial=True)
 
     def wait_exit(self, timeout=EXPECT_TIMEOUT):
         """Wait for QEMU to end; return its status (None if still running)."""
@@ -293,6 +312,10 @@ class Machine:
     def lines(self):
         return self.text.split("\n")
 
+    def time_of(self, match):
+        """When the text up to the end of match arrived (time.monotonic)."""
+        return next(t for length, t in self.arrivals if length >= match.end())
+
     # -- input --
     def send(self, text):
         """Type text on the serial port."""
@@ -307,6 +330,27 @@ class Machine:
         if self._qmp is None:
             self._qmp = QMP(self.qmp_path)
         return self._qmp.execute(command, **arguments)
+
+    def send_key(self, *qcodes, hold_ms=20):
+        """Press keys together on the PS/2 keyboard, e.g. send_key("shift", "a").
+        Names are QEMU qcodes: a-z, 0-9, spc, ret, shift, ctrl, caps_lock, left..."""
+        self.qmp("send-key", keys=[{"type": "qcode", "data": k} for k in qcodes],
+                 **{"hold-time": hold_ms})
+
+    def type_text(self, text):
+        """Type text on the keyboard: letters (capitals with shift), digits,
+        space and newline."""
+        for c in text:
+            if c == "\n":
+                self.send_key("ret")
+            elif c == " ":
+                self.send_key("spc")
+            elif c.isupper():
+                self.send_key("shift", c.lower())
+            elif c.isalnum() and c.isascii():
+                self.send_key(c)
+            else:
+                raise ValueError(f"type_text: no key for {c!r}")
 
     def read_phys(self, addr, size):
         """Read guest physical memory (QMP pmemsave)."""

@@ -4,33 +4,14 @@ Every value the kernel is asked to print is drawn at random here and passed
 on the command line; the expected text is computed here, never stored.
 """
 
-import random
 import re
 import string
 
 import pytest
 
-from conftest import LABS
-from gradelib import FAILURE, ROOT, SUCCESS, GradeError, kernel_symbols, symbolize
-
-rng = random.Random()
-PROMPT = r"K> "
-VGA_DEFAULT = 0x07          # light grey on black
-VGA_BANNER = 0x0B           # light cyan on black
-
-
-def word(n=8):
-    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
-
-
-def banner(lab):
-    return f"teachos x86-64 teaching kernel - lab {lab}: {LABS[lab][1]}"
-
-
-def check(condition, expected, seen):
-    if not condition:
-        raise GradeError(f"expected: {expected}\n    seen:     {seen}")
-
+from checks import (VGA_BANNER, VGA_DEFAULT, banner, check, check_frames,
+                    parse_backtrace, rng, word)
+from gradelib import FAILURE, ROOT, SUCCESS, GradeError, kernel_symbols
 
 # ---- banner (exercises 2 and 3) ---------------------------------------------
 
@@ -40,7 +21,7 @@ def test_banner_serial(kernel):
     with kernel.boot() as m:
         m.expect_line(banner(kernel.lab))
         m.expect_line("console: COM1 at 115200 baud, VGA text 80x25")
-        m.expect(PROMPT)
+        m.expect_prompt()
         m.send("poweroff\r")
         m.expect_exit(SUCCESS)
 
@@ -49,7 +30,7 @@ def test_banner_serial(kernel):
 def test_banner_vga(kernel):
     """The same banner in VGA memory, in light cyan, read through QMP."""
     with kernel.boot() as m:
-        m.expect(PROMPT)
+        m.expect_prompt()
         screen = m.vga_screen()
         text, attrs = screen[0]
         want = banner(kernel.lab)
@@ -195,29 +176,6 @@ def test_printf_width_flags(kernel):
 
 # ---- backtrace (exercise 5) -------------------------------------------------
 
-FRAME_RE = r"^\s*#(\d+)\s+rbp=0x([0-9a-f]{16})\s+rip=0x([0-9a-f]{16})\s+(\S+)\+0x([0-9a-f]+)\s*$"
-
-
-def parse_backtrace(text):
-    """(number, rbp, rip, symbol, offset) for each frame line in text."""
-    return [(int(n), int(rbp, 16), int(rip, 16), sym, int(off, 16))
-            for n, rbp, rip, sym, off in re.findall(FRAME_RE, text, re.MULTILINE)]
-
-
-def check_frames(frames, syms):
-    """Frame numbers count up from 0, frames move up the stack, and every
-    symbol+offset is right for its rip according to the ELF's symbol table."""
-    check(frames, "frame lines '#N  rbp=0x...  rip=0x...  symbol+0xOFFSET'", "none")
-    for i, (n, rbp, rip, sym, off) in enumerate(frames):
-        check(n == i, f"frame #{i}", f"#{n}")
-        if i:
-            check(rbp > frames[i - 1][1], f"frame #{i}: rbp above the previous frame's",
-                  f"0x{rbp:x} after 0x{frames[i - 1][1]:x}")
-        want = symbolize(syms, rip)
-        check((sym, off) == want, f"frame #{i}: rip 0x{rip:x} is {want[0]}+0x{want[1] or 0:x}",
-              f"{sym}+0x{off:x}")
-
-
 @pytest.mark.points(15)
 def test_backtrace(kernel):
     """Nested calls of a depth the grader picks: every frame, in order."""
@@ -239,9 +197,9 @@ def test_backtrace(kernel):
     # From the monitor too: there kmain's call to monitor_run, which never
     # returns, is kmain's last instruction.
     with kernel.boot() as m:
-        m.expect(PROMPT)
+        m.expect_prompt()
         m.send("backtrace\r")
-        m.expect(PROMPT)
+        m.expect_prompt()
         frames = parse_backtrace(m.text)
         m.send("poweroff\r")
         m.expect_exit(SUCCESS)
@@ -316,13 +274,13 @@ def test_monitor(kernel):
     w = word(8)
     syms = kernel_symbols(kernel.elf)
     with kernel.boot() as m:
-        m.expect(PROMPT)
+        m.expect_prompt()
         m.send(f"ecxx\b\x7fho {w}\r")       # two ways to erase: BS and DEL
         m.expect_line(w)
-        m.expect(PROMPT)
+        m.expect_prompt()
         m.send("kerninfo\r")
         m.expect_line("Kernel sections (virtual addresses):")
-        m.expect(PROMPT)
+        m.expect_prompt()
         sections = {name: (int(a, 16), int(b, 16), int(n))
                     for name, a, b, n in re.findall(KERNINFO_RE, m.text, re.MULTILINE)}
         m.send("poweroff\r")

@@ -5,7 +5,6 @@ import os
 import socket
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -80,7 +79,7 @@ def test_start_builds_and_boots(lab):
     monitor, so a student sees failing tests, not a dead machine."""
     elf = gradelib.build(lab, lab - 1)
     with gradelib.Machine(elf, log_name=f"start_boots_lab{lab}") as m:
-        m.expect("K> ", what="the monitor prompt 'K> '")
+        m.expect_prompt()
         m.send("poweroff\r")
         m.expect_exit(SUCCESS)
 

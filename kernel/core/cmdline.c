@@ -13,7 +13,12 @@ static char *words[CMDLINE_MAX_WORDS];
 static int nwords;
 
 /* Keys that are valid whatever test is selected. Later labs add theirs. */
-static const char *const global_keys[] = {"test"};
+static const char *const global_keys[] = {
+    "test",
+#if LAB >= 2
+    "hz",
+#endif
+};
 
 /* Is key listed in the space-separated list? */
 static bool key_in_list(const char *key, size_t len, const char *list)
@@ -84,6 +89,9 @@ static bool check_words(void)
             (key_is_global(words[i], keylen) || (test && key_in_list(words[i], keylen, test->params))))
             continue;
         kprintf("cmdline: unknown word '%s'. Words: test=NAME", words[i]);
+#if LAB >= 2
+        kprintf(", hz=HZ");
+#endif
         if (test && test->params[0])
             kprintf(", and for test %s: %s (each as KEY=VALUE)", test->name, test->params);
         kprintf("\n");

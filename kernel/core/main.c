@@ -10,12 +10,40 @@
 #include "monitor.h"
 #include "multiboot2.h"
 #include "power.h"
+#include "x86.h"
+#if LAB >= 2
+#include "gdt.h"
+#include "idt.h"
+#include "keyboard.h"
+#include "pic.h"
+#include "pit.h"
+#include "serial.h"
+#endif
 
 #ifndef LAB_TITLE
 #define LAB_TITLE "?"
 #endif
 
 void kmain(uint32_t magic, uint64_t mb2_info_phys);
+
+#if LAB >= 2
+/* Segments, interrupt gates, PICs, timer, keyboard; then interrupts on. */
+static void interrupts_init(void)
+{
+    int64_t hz = cmdline_get_int("hz", PIT_DEFAULT_HZ);
+
+    if (hz < PIT_MIN_HZ || hz > PIT_MAX_HZ) {
+        kprintf("cmdline: hz=%ld is out of range (%d..%d)\n", hz, PIT_MIN_HZ, PIT_MAX_HZ);
+        power_off(false);
+    }
+    pic_init();
+    pit_init((unsigned)hz);
+    keyboard_init();
+    serial_enable_interrupts();
+    if (idt_ready())
+        cpu_enable_interrupts();
+}
+#endif
 
 void kmain(uint32_t magic, uint64_t mb2_info_phys)
 {
@@ -24,12 +52,19 @@ void kmain(uint32_t magic, uint64_t mb2_info_phys)
     kprintf("teachos x86-64 teaching kernel - lab %d: %s\n", LAB, LAB_TITLE);
     console_reset_color();
     kprintf("console: COM1 at 115200 baud, VGA text %dx%d\n", VGA_COLS, VGA_ROWS);
+#if LAB >= 2
+    gdt_init();                  /* first: exceptions get reports from here on */
+    idt_init();
+#endif
 
     mb2_parse(magic, mb2_info_phys);
     kprintf("boot: loader \"%s\"\n", boot_info.loader_name);
     kprintf("boot: command line \"%s\"\n", boot_info.cmdline);
     if (!cmdline_parse(boot_info.cmdline))
         power_off(false);
+#if LAB >= 2
+    interrupts_init();
+#endif
 
     const char *test = cmdline_get("test");
     if (test != NULL)

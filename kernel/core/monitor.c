@@ -8,6 +8,9 @@
 #include "memlayout.h"
 #include "power.h"
 #include "string.h"
+#if LAB >= 2
+#include "pit.h"
+#endif
 
 #define MONITOR_LINE_MAX 128
 #define MONITOR_MAX_ARGS 8
@@ -23,6 +26,9 @@ static int cmd_kerninfo(int argc, char **argv);
 static int cmd_backtrace(int argc, char **argv);
 static int cmd_echo(int argc, char **argv);
 static int cmd_poweroff(int argc, char **argv);
+#if LAB >= 2
+static int cmd_uptime(int argc, char **argv);
+#endif
 
 static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
@@ -30,6 +36,9 @@ static const struct command commands[] = {
     {"backtrace", "print the stack frames of this command", cmd_backtrace},
     {"echo", "print the arguments", cmd_echo},
     {"poweroff", "turn the machine off (QEMU exits)", cmd_poweroff},
+#if LAB >= 2
+    {"uptime", "timer ticks and seconds since boot", cmd_uptime},
+#endif
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -84,6 +93,17 @@ static int cmd_poweroff(int argc, char **argv)
     kprintf("Powering off.\n");
     power_off(true);
 }
+
+#if LAB >= 2
+static int cmd_uptime(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    uint64_t t = pit_ticks();
+    unsigned hz = pit_hz();
+    kprintf("uptime: %lu ticks at %u Hz = %lu.%02lu s\n", t, hz, t / hz, t % hz * 100 / hz);
+    return 0;
+}
+#endif
 
 /* Split line into words in place. Returns the number of words. */
 static int split_args(char *line, char **argv)

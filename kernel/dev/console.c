@@ -40,14 +40,35 @@ void console_reset_color(void)
     vga_set_color(VGA_LIGHT_GREY, VGA_BLACK);
 }
 
+#define INPUT_BUFFER_SIZE 256
+static char input[INPUT_BUFFER_SIZE];
+static volatile unsigned input_head, input_tail;   /* head == tail: empty */
+
+void console_input(char c)
+{
+    if (input_head - input_tail < INPUT_BUFFER_SIZE)
+        input[input_head++ % INPUT_BUFFER_SIZE] = c;
+}
+
 int console_getc(void)
 {
     int c;
 
-    /* Lab 1 has no interrupts yet, so poll the UART. */
-    while ((c = serial_getc()) < 0)
-        cpu_relax();
-    return c;
+    /* Without interrupts (Lab 1, or before the IDT works) poll the UART. */
+    if (!cpu_interrupts_enabled()) {
+        while ((c = serial_getc()) < 0)
+            cpu_relax();
+        return c;
+    }
+    for (;;) {
+        cpu_disable_interrupts();        /* check and sleep without a gap */
+        if (input_head != input_tail) {
+            c = (unsigned char)input[input_tail++ % INPUT_BUFFER_SIZE];
+            cpu_enable_interrupts();
+            return c;
+        }
+        cpu_enable_interrupts_and_halt();
+    }
 }
 
 static void console_out(char c, void *ctx)

@@ -1,6 +1,7 @@
 /* cmdline.h - the words of the kernel command line. Lab 1 (given).
  * Words are separated by spaces. Recognised words:
  *   test=NAME    run the in-kernel test NAME and power off (see ktest.h)
+ *   hz=N         the timer rate (Lab 2 on; default 100)
  *   KEY=VALUE    a parameter of the selected test (each test lists its keys)
  * Anything else is refused with a message listing what exists. */
 #ifndef CMDLINE_H

@@ -18,8 +18,14 @@ void console_write(const char *s);
 void console_set_color(enum vga_color fg, enum vga_color bg);
 void console_reset_color(void);
 
-/* Wait for and return the next input character (serial in Lab 1). */
+/* Wait for and return the next input character: from serial by polling in
+ * Lab 1; from the input buffer (keyboard and serial interrupts) from Lab 2
+ * on, halting while it is empty. */
 int console_getc(void);
+
+/* Add a typed character to the input buffer. Called by interrupt handlers
+ * (keyboard, serial) with interrupts off; drops c if the buffer is full. */
+void console_input(char c);
 
 /* printf to every console; see printf.h for the conversions. Returns the
  * number of characters written. */

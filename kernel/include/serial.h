@@ -11,4 +11,7 @@ void serial_putc(char c);
 /* Return the next received byte, or -1 at once if none is waiting. */
 int serial_getc(void);
 
+/* Lab 2: deliver received bytes to the console input through IRQ 4. */
+void serial_enable_interrupts(void);
+
 #endif

@@ -40,6 +40,26 @@ static inline void cpu_disable_interrupts(void)
     __asm__ volatile("cli" : : : "memory");
 }
 
+static inline void cpu_enable_interrupts(void)
+{
+    __asm__ volatile("sti" : : : "memory");
+}
+
+/* Enable interrupts and halt, with no gap between: sti takes effect after
+ * the next instruction, so an interrupt cannot slip in before the hlt and
+ * leave us sleeping with its work undone. */
+static inline void cpu_enable_interrupts_and_halt(void)
+{
+    __asm__ volatile("sti; hlt" : : : "memory");
+}
+
+static inline int cpu_interrupts_enabled(void)
+{
+    uint64_t flags;
+    __asm__ volatile("pushfq; pop %0" : "=r"(flags));
+    return (flags >> 9) & 1;     /* RFLAGS.IF */
+}
+
 /* Hint to the CPU that we are in a busy-wait loop. */
 static inline void cpu_relax(void)
 {

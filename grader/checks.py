@@ -1,0 +1,51 @@
+"""checks.py - helpers shared by the lab graders: random words, checks
+that fail with expected-versus-seen, backtrace parsing and verification."""
+
+import random
+import re
+import string
+
+from conftest import LABS
+from gradelib import GradeError, symbolize
+
+rng = random.Random()
+VGA_DEFAULT = 0x07          # light grey on black
+VGA_BANNER = 0x0B           # light cyan on black
+
+
+def word(n=8):
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def banner(lab):
+    return f"teachos x86-64 teaching kernel - lab {lab}: {LABS[lab][1]}"
+
+
+def check(condition, expected, seen):
+    if not condition:
+        raise GradeError(f"expected: {expected}\n    seen:     {seen}")
+
+
+FRAME_RE = r"^\s*#(\d+)\s+rbp=0x([0-9a-f]{16})\s+rip=0x([0-9a-f]{16})\s+(\S+)\+0x([0-9a-f]+)\s*$"
+
+
+def parse_backtrace(text):
+    """(number, rbp, rip, symbol, offset) for each frame line in text."""
+    return [(int(n), int(rbp, 16), int(rip, 16), sym, int(off, 16))
+            for n, rbp, rip, sym, off in re.findall(FRAME_RE, text, re.MULTILINE)]
+
+
+def check_frames(frames, syms):
+    """Frame numbers count up from 0, frames move up the stack, and every
+    symbol+offset is right for its rip according to the ELF's symbol table."""
+    check(frames, "frame lines '#N  rbp=0x...  rip=0x...  symbol+0xOFFSET'", "none")
+    for i, (n, rbp, rip, sym, off) in enumerate(frames):
+        check(n == i, f"frame #{i}", f"#{n}")
+        if i:
+            check(rbp > frames[i - 1][1], f"frame #{i}: rbp above the previous frame's",
+                  f"0x{rbp:x} after 0x{frames[i - 1][1]:x}")
+        want = symbolize(syms, rip)
+        check((sym, off) == want, f"frame #{i}: rip 0x{rip:x} is {want[0]}+0x{want[1] or 0:x}",
+              f"{sym}+0x{off:x}")
+
+

@@ -1,0 +1,83 @@
+/* gdt.c - the global descriptor table and the TSS with its IST stacks.
+ * Lab 2: tss_init is exercise 1 (handout §3.1); the rest is given. */
+#include "gdt.h"
+#include "string.h"
+
+static uint64_t gdt[GDT_ENTRIES];
+static struct tss tss;
+static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+/* Flat 64-bit code and data descriptors (Intel SDM vol. 3, 3.4.5). */
+#define DESC_CODE64(dpl) (0x00AF9A000000FFFFull | ((uint64_t)(dpl) << 45))
+#define DESC_DATA(dpl)   (0x00CF92000000FFFFull | ((uint64_t)(dpl) << 45))
+
+/* The TSS descriptor: 16 bytes, type 9 (available 64-bit TSS). */
+static void set_tss_descriptor(uint64_t *slot, const struct tss *t)
+{
+    uint64_t base = (uint64_t)t, limit = sizeof *t - 1;
+
+    slot[0] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 |
+              ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
+    slot[1] = base >> 32;
+}
+
+static void tss_init(void)
+{
+    memset(&tss, 0, sizeof tss);
+    tss.iomap_base = sizeof tss;
+#if SOL >= 2
+    /* Stacks grow down: each IST entry is the top (end) of its stack. */
+    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
+    tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
+    tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);
+#else
+    /* LAB 2, exercise 1: point the IST entries for IST_DOUBLE_FAULT, IST_NMI
+     * and IST_MACHINE_CHECK at the tops of ist_stacks[0], [1] and [2]
+     * (handout §3.1) */
+#endif
+}
+
+int ist_stack_of(uint64_t addr)
+{
+    for (int i = 0; i < 3; i++)
+        if (addr > (uint64_t)ist_stacks[i] && addr <= (uint64_t)(ist_stacks[i] + IST_STACK_SIZE))
+            return i + 1;
+    return 0;
+}
+
+void gdt_init(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) gdtr = {sizeof gdt - 1, (uint64_t)gdt};
+
+    gdt[0] = 0;
+    gdt[SEG_KERNEL_CODE / 8] = DESC_CODE64(0);
+    gdt[SEG_KERNEL_DATA / 8] = DESC_DATA(0);
+    gdt[SEG_USER_DATA / 8] = DESC_DATA(3);
+    gdt[SEG_USER_CODE / 8] = DESC_CODE64(3);
+    tss_init();
+    set_tss_descriptor(&gdt[SEG_TSS / 8], &tss);
+
+    /* Load the GDT, then reload cs with a far return (there is no far jump
+     * to an absolute 64-bit address) and the data segments, then the TSS. */
+    __asm__ volatile(
+        "lgdt %0\n\t"
+        "pushq %1\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "movw %w2, %%ax\n\t"
+        "movw %%ax, %%ds\n\t"
+        "movw %%ax, %%es\n\t"
+        "movw %%ax, %%ss\n\t"
+        "xorl %%eax, %%eax\n\t"
+        "movw %%ax, %%fs\n\t"
+        "movw %%ax, %%gs\n\t"
+        "ltr %w3"
+        :
+        : "m"(gdtr), "i"(SEG_KERNEL_CODE), "i"(SEG_KERNEL_DATA), "r"((uint16_t)SEG_TSS)
+        : "rax", "memory");
+}

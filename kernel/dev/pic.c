@@ -1,0 +1,117 @@
+/* pic.c - the 8259A PICs: remapping, masking, end of interrupt.
+ * Lab 2: pic_remap and pic_eoi are exercise 4 (handout §3.4). */
+#include "pic.h"
+#include "console.h"
+#include "trap.h"
+#include "x86.h"
+
+#define PIC1_CMD  0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD  0xA0
+#define PIC2_DATA 0xA1
+#define PIC_EOI      0x20        /* OCW2: non-specific end of interrupt */
+#define PIC_READ_ISR 0x0B        /* OCW3: the next read of CMD returns the ISR */
+
+static bool remapped;
+static uint16_t mask = 0xFFFF;   /* bit n set: IRQ n masked */
+
+/* A write to an unused port: gives the old PICs time between commands. */
+static void io_wait(void)
+{
+    outb(0x80, 0);
+}
+
+static void write_masks(void)
+{
+    outb(PIC1_DATA, mask & 0xFF);
+    outb(PIC2_DATA, mask >> 8);
+}
+
+static void pic_remap(int master_base, int slave_base)
+{
+#if SOL >= 2
+    outb(PIC1_CMD, 0x11);        /* ICW1: initialise, edge triggered, ICW4 follows */
+    io_wait();
+    outb(PIC2_CMD, 0x11);
+    io_wait();
+    outb(PIC1_DATA, master_base); /* ICW2: vector of IRQ 0 / IRQ 8 */
+    io_wait();
+    outb(PIC2_DATA, slave_base);
+    io_wait();
+    outb(PIC1_DATA, 1 << 2);     /* ICW3: the slave hangs on the master's IRQ 2 */
+    io_wait();
+    outb(PIC2_DATA, 2);          /* ICW3: the slave's cascade identity */
+    io_wait();
+    outb(PIC1_DATA, 0x01);       /* ICW4: 8086 mode */
+    io_wait();
+    outb(PIC2_DATA, 0x01);
+    io_wait();
+    write_masks();               /* initialisation cleared the masks */
+    remapped = true;
+#else
+    /* LAB 2, exercise 4: send ICW1 (0x11) to both command ports, then ICW2
+     * (master_base, slave_base), ICW3 (4 to the master, 2 to the slave) and
+     * ICW4 (0x01) to the data ports with io_wait between, restore the masks
+     * with write_masks, and set remapped (handout §3.4) */
+    (void)master_base, (void)slave_base, (void)io_wait;
+#endif
+}
+
+void pic_init(void)
+{
+    mask = 0xFFFF;
+    write_masks();
+    pic_remap(IRQ_BASE, IRQ_BASE + 8);
+    if (remapped)
+        pic_unmask(2);           /* the cascade: lets the slave's IRQs through */
+}
+
+void pic_unmask(int irq)
+{
+    static bool warned;
+
+    if (!remapped) {
+        if (!warned)
+            kprintf("pic: not remapped yet (LAB 2, exercise 4): IRQs stay masked\n");
+        warned = true;
+        return;
+    }
+    mask &= (uint16_t)~(1u << irq);
+    write_masks();
+}
+
+void pic_mask(int irq)
+{
+    mask |= (uint16_t)(1u << irq);
+    write_masks();
+}
+
+void pic_eoi(int irq)
+{
+#if SOL >= 2
+    if (irq >= 8)
+        outb(PIC2_CMD, PIC_EOI); /* the slave first, then the master it cascades through */
+    outb(PIC1_CMD, PIC_EOI);
+#else
+    /* LAB 2, exercise 4: send PIC_EOI to the slave's command port for IRQ 8-15,
+     * then to the master's for every IRQ (handout §3.4) */
+    (void)irq;
+#endif
+}
+
+static uint8_t read_isr(uint16_t cmd_port)
+{
+    outb(cmd_port, PIC_READ_ISR);
+    return inb(cmd_port);
+}
+
+bool pic_is_spurious(int irq)
+{
+    if (irq == 7)
+        return !(read_isr(PIC1_CMD) & 0x80);
+    if (irq == 15 && !(read_isr(PIC2_CMD) & 0x80)) {
+        outb(PIC1_CMD, PIC_EOI); /* the master did see IRQ 2 from the slave */
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,48 @@
+/* pit.c - the timer tick: PIT channel 0 in rate-generator mode on IRQ 0.
+ * Lab 2 (given). */
+#include "pit.h"
+#include "trap.h"
+#include "pic.h"
+#include "x86.h"
+
+#define PIT_CHANNEL0 0x40
+#define PIT_COMMAND  0x43
+#define PIT_INPUT_HZ 1193182     /* the PIT's crystal: 14.31818 MHz / 12 */
+
+static volatile uint64_t ticks;
+static unsigned hz;
+
+static void pit_tick(struct trap_frame *tf)
+{
+    (void)tf;
+    ticks++;
+}
+
+void pit_init(unsigned rate)
+{
+    uint32_t divisor = (PIT_INPUT_HZ + rate / 2) / rate;
+
+    hz = rate;
+    outb(PIT_COMMAND, 0x34);     /* channel 0, low byte then high byte, mode 2 */
+    outb(PIT_CHANNEL0, divisor & 0xFF);
+    outb(PIT_CHANNEL0, divisor >> 8);
+    irq_register(0, pit_tick);
+}
+
+uint64_t pit_ticks(void)
+{
+    return ticks;
+}
+
+unsigned pit_hz(void)
+{
+    return hz;
+}
+
+void pit_wait_ticks(uint64_t n)
+{
+    uint64_t end = ticks + n;
+
+    while (ticks < end)
+        cpu_halt();              /* the next interrupt wakes us: no spinning */
+}

@@ -1,0 +1,40 @@
+/* gdt.h - segments and the task state segment. Lab 2.
+ * In 64-bit mode segments barely matter (base 0, no limits), but the CPU
+ * still needs code segments for ring 0 and ring 3, and a TSS: it holds the
+ * stacks the CPU switches to on an interrupt (rsp0 and the IST). */
+#ifndef GDT_H
+#define GDT_H
+
+#include <stdint.h>
+
+#define SEG_KERNEL_CODE 0x08
+#define SEG_KERNEL_DATA 0x10
+#define SEG_USER_DATA   0x18     /* used with RPL 3: 0x1B (Lab 6) */
+#define SEG_USER_CODE   0x20     /* used with RPL 3: 0x23 (Lab 6) */
+#define SEG_TSS         0x28     /* a 16-byte system descriptor: two slots */
+#define GDT_ENTRIES     7
+
+/* Interrupt stack table slots (1-based, as in an IDT gate's IST field). */
+#define IST_DOUBLE_FAULT  1
+#define IST_NMI           2
+#define IST_MACHINE_CHECK 3
+#define IST_STACK_SIZE    16384
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];             /* stack for entering ring 0, 1, 2 from a lower ring */
+    uint64_t reserved1;
+    uint64_t ist[7];             /* ist[n - 1] is the stack for IST slot n */
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;         /* offset of the I/O permission bitmap: none */
+} __attribute__((packed));
+
+/* Build the GDT and TSS, load them (lgdt, ltr) and reload the segment
+ * registers. Call once, early, with interrupts off. */
+void gdt_init(void);
+
+/* The IST stacks, for reports: is addr inside IST slot n's stack? */
+int ist_stack_of(uint64_t addr);
+
+#endif

@@ -1,0 +1,25 @@
+/* idt.h - the interrupt descriptor table. Lab 2.
+ * 256 gates, one per vector; each names the entry stub (isr.asm), the code
+ * segment, the gate type, the lowest privilege allowed to use `int n` on it,
+ * and optionally an IST stack. Handout lab2 §2.2 draws a gate. */
+#ifndef IDT_H
+#define IDT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GATE_INTERRUPT 0xE       /* clears IF on entry: what we use everywhere */
+#define GATE_TRAP      0xF       /* leaves IF alone */
+
+/* Build every gate (exceptions with their IST stacks) and load the IDT. */
+void idt_init(void);
+
+/* Fill gate vector: handler address, GATE_* type, dpl (0 or 3), ist (0 for
+ * none, else the IST slot 1..7). */
+void idt_set_gate(int vector, uint64_t handler, int type, int dpl, int ist);
+
+/* Did idt_init produce usable gates? If not (the exercise is still a stub)
+ * the kernel keeps interrupts off and polls. */
+bool idt_ready(void);
+
+#endif

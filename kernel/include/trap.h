@@ -1,0 +1,60 @@
+/* trap.h - the trap frame and the interrupt/exception dispatcher.
+ * Lab 2. Every vector's entry stub (isr.asm) saves the machine state as a
+ * struct trap_frame on the stack and calls trap_dispatch with a pointer to
+ * it. The field order is the stack layout: lowest address first. The
+ * assembly uses the offsets generated from this struct (asm-offsets.c).
+ * Handout lab2 §2.3 draws it. */
+#ifndef TRAP_H
+#define TRAP_H
+
+#include <stdint.h>
+
+struct trap_frame {
+    /* saved by isr_common */
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    /* pushed by the vector's stub */
+    uint64_t vector;
+    uint64_t error;         /* the CPU's error code, or 0 for vectors without one */
+    /* pushed by the CPU */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define IRQ_BASE 0x20            /* the PICs deliver IRQ n at vector IRQ_BASE + n */
+#define IRQ_COUNT 16
+#define VECTOR_SPURIOUS 0xFF     /* the local APIC's spurious vector (unused by the 8259s) */
+
+enum exception_vector {
+    EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+    EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
+    EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+    EXC_VE = 20, EXC_CP = 21,
+};
+
+/* Page-fault error code bits (Intel SDM vol. 3, 4.7). */
+#define PF_PRESENT  (1u << 0)    /* 0: the page was not present */
+#define PF_WRITE    (1u << 1)    /* 0: a read */
+#define PF_USER     (1u << 2)    /* 0: in kernel mode */
+#define PF_RESERVED (1u << 3)    /* a reserved bit was set in an entry */
+#define PF_FETCH    (1u << 4)    /* an instruction fetch */
+
+typedef void (*irq_handler_t)(struct trap_frame *tf);
+
+/* Called by isr_common for every vector, interrupts off. */
+void trap_dispatch(struct trap_frame *tf);
+
+/* Run handler for IRQ irq (0..15) and unmask the line. */
+void irq_register(int irq, irq_handler_t handler);
+
+/* Print the report of an exception: its name, vector, decoded error code,
+ * CR2 for a page fault, the registers and a backtrace. */
+void exception_report(const struct trap_frame *tf);
+
+/* The name of exception vector v ("Page fault"), and its mnemonic ("PF"). */
+const char *exception_name(uint64_t vector);
+const char *exception_mnemonic(uint64_t vector);
+
+/* How many times vector v has been taken since boot (for tests). */
+uint64_t trap_count(unsigned vector);
+
+#endif
