@@ -172,15 +172,17 @@ class Machine:
                  dead_ends=()):
         self.elf, self.cmdline, self.mem = Path(elf), cmdline, mem
         # Output that means the awaited line will never come: fail at once.
-        # The monitor prompt is one: the kernel is done and waits for input.
+        # The monitor prompt is one: the kernel is done and waits for input
+        # (and, having no newline, is looked for in the line being written).
         why = "the kernel reached the monitor prompt 'K> ' first"
         if "test=" in cmdline:
             why += (": it did not see test=... in its command line "
                     "(Lab 1, exercise 1: the Multiboot2 tags)")
-        self.dead_ends = [(re.compile(r"^K> ", re.MULTILINE), why)]
-        # A test may add its own: (regex, reason); the reason may use the
-        # matched line as {line}.
-        self.dead_ends += [(re.compile(rx, re.MULTILINE), reason) for rx, reason in dead_ends]
+        self.dead_ends = [(re.compile("^" + re.escape(PROMPT), re.MULTILINE), why, True)]
+        # A test may add its own: (regex, reason), matched in complete lines;
+        # the reason may quote the matched line as {line}.
+        self.dead_ends += [(re.compile(rx, re.MULTILINE), reason, False)
+                           for rx, reason in dead_ends]
         self.log_path = LOG_DIR / (re.sub(r"[^A-Za-z0-9_.-]+", "_", log_name) + ".log")
         self.extra_args = list(extra_args)
         self.proc = None
@@ -274,8 +276,9 @@ class Machine:
                 if m:
                     self.pos = m.end()
                     return m
-                for dead_end, why in self.dead_ends:
-                    d = dead_end.search(self.text, self.pos)
+                for dead_end, why, in_partial_line in self.dead_ends:
+                    d = dead_end.search(self.text, self.pos,
+                                        len(self.text) if in_partial_line else max(end, self.pos))
                     if d:
                         line = self.text[self.text.rfind("\n", 0, d.start()) + 1:].split("\n")[0]
                         self._fail(what or f"a line matching /{pattern}/", why.format(line=line))

@@ -86,8 +86,7 @@ def test_markers_and_exercises():
     exercises = {}
     for path in SOURCES:
         for lab, ex, section, where in check_markers(path):
-            assert (lab, ex) not in exercises, f"{where}: exercise {lab}.{ex} also at {exercises[(lab, ex)]}"
-            exercises[(lab, ex)] = where
+            exercises[(lab, ex)] = where    # an exercise may have several stubs
             handout = ROOT / "handouts" / f"lab{lab}-{LABS[lab][0]}.md"
             assert re.search(rf"^#+ {re.escape(section)}\.? ", handout.read_text(), re.M), (
                 f"{where}: handout §{section} is not a heading of {rel(handout)}")
