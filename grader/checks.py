@@ -6,7 +6,7 @@ import re
 import string
 
 from conftest import LABS
-from gradelib import GradeError, symbolize
+from gradelib import FAILURE, GradeError, symbolize
 
 rng = random.Random()
 VGA_DEFAULT = 0x07          # light grey on black
@@ -49,3 +49,30 @@ def check_frames(frames, syms):
               f"{sym}+0x{off:x}")
 
 
+EXC_RE = (r"^EXCEPTION: (?P<name>.+) \(#(?P<mn>\w+), vector (?P<vec>\d+)\) "
+          r"at rip=0x(?P<rip>[0-9a-f]{16}) (?P<sym>\S+)\+0x(?P<off>[0-9a-f]+)$")
+
+
+def expect_exception(m, syms, name, mnemonic, vector):
+    """Wait for the report's first line; check it and the register dump.
+    Returns the reported rip."""
+    e = m.expect(EXC_RE, what=f"EXCEPTION: {name} (#{mnemonic}, vector {vector}) at rip=...")
+    got = (e["name"], e["mn"], int(e["vec"]))
+    check(got == (name, mnemonic, vector), f"{name} (#{mnemonic}, vector {vector})",
+          f"{got[0]} (#{got[1]}, vector {got[2]})")
+    rip = int(e["rip"], 16)
+    name_, off = symbolize(syms, rip, exact=True)
+    want = f"{name_}+0x{off:x}" if name_ else "??+0x0"     # "??": not in any function
+    check(f"{e['sym']}+0x{e['off']}" == want, f"rip 0x{rip:x} named {want}",
+          f"{e['sym']}+0x{e['off']}")
+    after_first_line = m.pos
+    for regs in ("rax rbx rcx", "rdx rsi rdi", "rbp rsp r8", "r15 rflags"):
+        m.expect(r"^  " + r" ".join(rf"{r}\s*=0x[0-9a-f]{{16}}" for r in regs.split()),
+                 what="registers: " + " ".join(f"{r}=0x..." for r in regs.split()))
+    m.pos = after_first_line            # the lines between are the caller's to check
+    return rip
+
+
+def expect_panic_exit(m):
+    m.expect(r"^PANIC at ", what="a PANIC line after the report")
+    m.expect_exit(FAILURE)

@@ -108,6 +108,9 @@ def kernel_symbols(elf):
     return syms
 
 
+SECTION_MARK = re.compile(r"__[a-z]+_(start|end)$")   # linker.ld's markers, not functions
+
+
 def symbolize(syms, rip, exact=False):
     """(name, offset) of the function a return address rip belongs to, or
     (None, None): the grader's own answer, from the ELF's symbols. Like the
@@ -116,8 +119,8 @@ def symbolize(syms, rip, exact=False):
     rip is the address of an instruction itself (a faulting rip)."""
     addr = rip if exact else rip - 1
     code = [(start, size, name) for name, (start, size, kind) in syms.items()
-            if kind in "tTwW" and start <= addr]
-    if not code:
+            if kind in "tTwW" and start <= addr and not SECTION_MARK.match(name)]
+    if not code or not syms["__text_start"][0] <= addr < syms["__text_end"][0]:
         return None, None
     start, size, name = max(code)
     if size and addr >= start + size:

@@ -9,40 +9,13 @@ import time
 
 import pytest
 
-from checks import check, check_frames, parse_backtrace, rng, word
-from gradelib import FAILURE, SUCCESS, kernel_symbols, symbolize
+from checks import (check, check_frames, expect_exception, expect_panic_exit, parse_backtrace,
+                    rng, word)
+from gradelib import SUCCESS, kernel_symbols, symbolize
 
 # A Lab 2 stub announces itself (e.g. "pic: not remapped yet (LAB 2,
 # exercise 4)"): the awaited output will not come, so stop at once.
 STUBS = [(r"\(LAB 2, exercise \d+", "the kernel printed: {line}")]
-
-EXC_RE = (r"^EXCEPTION: (?P<name>.+) \(#(?P<mn>\w+), vector (?P<vec>\d+)\) "
-          r"at rip=0x(?P<rip>[0-9a-f]{16}) (?P<sym>\S+)\+0x(?P<off>[0-9a-f]+)$")
-
-
-def expect_exception(m, syms, name, mnemonic, vector):
-    """Wait for the report's first line; check it and the register dump.
-    Returns the reported rip."""
-    e = m.expect(EXC_RE, what=f"EXCEPTION: {name} (#{mnemonic}, vector {vector}) at rip=...")
-    got = (e["name"], e["mn"], int(e["vec"]))
-    check(got == (name, mnemonic, vector), f"{name} (#{mnemonic}, vector {vector})",
-          f"{got[0]} (#{got[1]}, vector {got[2]})")
-    rip = int(e["rip"], 16)
-    want = symbolize(syms, rip, exact=True)
-    check((e["sym"], int(e["off"], 16)) == want, f"rip 0x{rip:x} named {want[0]}+0x{want[1] or 0:x}",
-          f"{e['sym']}+0x{e['off']}")
-    after_first_line = m.pos
-    for regs in ("rax rbx rcx", "rdx rsi rdi", "rbp rsp r8", "r15 rflags"):
-        m.expect(r"^  " + r" ".join(rf"{r}\s*=0x[0-9a-f]{{16}}" for r in regs.split()),
-                 what="registers: " + " ".join(f"{r}=0x..." for r in regs.split()))
-    m.pos = after_first_line            # the lines between are the caller's to check
-    return rip
-
-
-def expect_panic_exit(m):
-    m.expect(r"^PANIC at ", what="a PANIC line after the report")
-    m.expect_exit(FAILURE)
-
 
 @pytest.mark.points(10)
 def test_int3(kernel):
@@ -111,7 +84,7 @@ def test_stack_overflow(kernel):
         h = m.expect(r"^  handler stack: IST(\d) \(rsp=0x([0-9a-f]{16})\)$",
                      what="  handler stack: IST1 (rsp=0x...)")
         rsp = int(h.group(2), 16)
-        ist1 = (start, start + size // 3)
+        ist1 = (start + 4096, start + size // 3)      # each slot: a guard page, then the stack
         check(h.group(1) == "1" and ist1[0] < rsp <= ist1[1],
               f"the handler on IST1 (0x{ist1[0]:x}..0x{ist1[1]:x})", f"IST{h.group(1)} rsp=0x{rsp:x}")
         expect_panic_exit(m)

@@ -13,6 +13,7 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-o
 # (name, sources, the lab whose exercise the code is)
 UNITS = [
     ("printf", ["kernel/lib/printf.c", "grader/host/test_printf.c"], 1),
+    ("buddy", ["kernel/mm/buddy.c", "grader/host/test_buddy.c"], 3),
 ]
 
 

@@ -7,6 +7,8 @@ BEGIN {
     print "#include \"ksyms.h\""
     print "const struct ksym ksyms_table[] = {"
 }
+# Section markers from linker.ld (__text_start, ...) are not functions.
+$NF ~ /^__[a-z]+_(start|end)$/ { next }
 NF == 4 && $3 ~ /^[tTwW]$/ { printf "    {0x%sull, 0x%sull, \"%s\"},\n", $1, $2, $4; n++ }
 NF == 3 && $2 ~ /^[tTwW]$/ { printf "    {0x%sull, 0, \"%s\"},\n", $1, $3; n++ }
 END {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "ksyms.h"
+#include "memlayout.h"
 #include "string.h"
 
 extern const struct ksym ksyms_table[];
@@ -12,6 +13,9 @@ extern const size_t ksyms_count;
 const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 {
     size_t lo = 0, hi = ksyms_count;
+
+    if (addr < (uint64_t)__text_start || addr >= (uint64_t)__text_end)
+        return NULL;                 /* not code: a stack, data, a bad pointer */
 
     /* Binary search for the last symbol that starts at or below addr. */
     while (lo < hi) {

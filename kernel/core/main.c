@@ -19,12 +19,32 @@
 #include "pit.h"
 #include "serial.h"
 #endif
+#if LAB >= 3
+#include "paging.h"
+#include "pmm.h"
+#endif
 
 #ifndef LAB_TITLE
 #define LAB_TITLE "?"
 #endif
 
 void kmain(uint32_t magic, uint64_t mb2_info_phys);
+
+#if LAB >= 3
+extern char boot_stack_guard[];
+
+/* Frames, then the kernel's own page tables, then the RAM they opened up. */
+static void memory_init(void)
+{
+    if (!pmm_init() || !paging_init())
+        return;
+    pmm_add_high_memory();
+    paging_add_guard((uint64_t)boot_stack_guard, "boot stack");
+    paging_add_guard(ist_guard_page(IST_DOUBLE_FAULT), "IST1 (double fault) stack");
+    paging_add_guard(ist_guard_page(IST_NMI), "IST2 (NMI) stack");
+    paging_add_guard(ist_guard_page(IST_MACHINE_CHECK), "IST3 (machine check) stack");
+}
+#endif
 
 #if LAB >= 2
 /* Segments, interrupt gates, PICs, timer, keyboard; then interrupts on. */
@@ -62,6 +82,9 @@ void kmain(uint32_t magic, uint64_t mb2_info_phys)
     kprintf("boot: command line \"%s\"\n", boot_info.cmdline);
     if (!cmdline_parse(boot_info.cmdline))
         power_off(false);
+#if LAB >= 3
+    memory_init();
+#endif
 #if LAB >= 2
     interrupts_init();
 #endif

@@ -11,6 +11,11 @@
 #if LAB >= 2
 #include "pit.h"
 #endif
+#if LAB >= 3
+#include "memmap.h"
+#include "paging.h"
+#include "pmm.h"
+#endif
 
 #define MONITOR_LINE_MAX 128
 #define MONITOR_MAX_ARGS 8
@@ -29,6 +34,10 @@ static int cmd_poweroff(int argc, char **argv);
 #if LAB >= 2
 static int cmd_uptime(int argc, char **argv);
 #endif
+#if LAB >= 3
+static int cmd_meminfo(int argc, char **argv);
+static int cmd_pt(int argc, char **argv);
+#endif
 
 static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
@@ -38,6 +47,10 @@ static const struct command commands[] = {
     {"poweroff", "turn the machine off (QEMU exits)", cmd_poweroff},
 #if LAB >= 2
     {"uptime", "timer ticks and seconds since boot", cmd_uptime},
+#endif
+#if LAB >= 3
+    {"meminfo", "the memory map and free/used frames", cmd_meminfo},
+    {"pt", "pt ADDR: the page-table walk for a virtual address", cmd_pt},
 #endif
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -101,6 +114,37 @@ static int cmd_uptime(int argc, char **argv)
     uint64_t t = pit_ticks();
     unsigned hz = pit_hz();
     kprintf("uptime: %lu ticks at %u Hz = %lu.%02lu s\n", t, hz, t / hz, t % hz * 100 / hz);
+    return 0;
+}
+#endif
+
+#if LAB >= 3
+static int cmd_meminfo(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    memmap_print();
+    for (int i = 0; i < reserved_count; i++)
+        kprintf("reserved: %p-%p %s\n", (void *)reserved[i].start, (void *)reserved[i].end,
+                reserved[i].what);
+    uint64_t total = pmm_total_frames(), free = pmm_free_frames();
+    kprintf("frames: %lu free, %lu used, %lu in all (%lu KiB free)\n", free, total - free, total,
+            free * 4);
+    return 0;
+}
+
+static int cmd_pt(int argc, char **argv)
+{
+    int64_t va;
+
+    if (argc != 2 || !parse_int(argv[1], &va)) {
+        kprintf("usage: pt ADDR   (e.g. pt 0xffffffff80100000)\n");
+        return -1;
+    }
+    if (kernel_pml4 == NULL) {
+        kprintf("pt: the kernel's page tables are not built (LAB 3)\n");
+        return -1;
+    }
+    vmm_print_walk(kernel_pml4, (uint64_t)va);
     return 0;
 }
 #endif

@@ -34,7 +34,10 @@ struct tss {
  * registers. Call once, early, with interrupts off. */
 void gdt_init(void);
 
-/* The IST stacks, for reports: is addr inside IST slot n's stack? */
+/* The IST stacks, for reports: the slot (1..3) whose stack holds addr, or 0. */
 int ist_stack_of(uint64_t addr);
+
+/* The page below IST slot n's stack (Lab 3 makes it a guard page). */
+uint64_t ist_guard_page(int slot);
 
 #endif

@@ -94,6 +94,39 @@ static inline uint64_t read_rflags(void)
     return flags;
 }
 
+static inline void write_cr0(uint64_t value)
+{
+    __asm__ volatile("mov %0, %%cr0" : : "r"(value) : "memory");
+}
+
+/* Load a new top-level page table; flushes the TLB (but global pages). */
+static inline void write_cr3(uint64_t value)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(value) : "memory");
+}
+
+/* Drop the TLB entry of one page after changing its mapping. */
+static inline void invlpg(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t value)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+#define MSR_EFER 0xC0000080
+#define EFER_NXE (1ull << 11)         /* allow the no-execute bit in page tables */
+#define CR0_WP   (1ull << 16)         /* ring 0 respects read-only pages too */
+
 #define DEFINE_READ_CR(n)                                        \
     static inline uint64_t read_cr##n(void)                      \
     {                                                            \

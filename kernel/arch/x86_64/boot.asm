@@ -206,7 +206,10 @@ higher_half_entry:
                                          ; should name higher_half_entry)
 
 section .bss
-align 16
+align 4096
+global boot_stack_guard
+boot_stack_guard:                        ; unmapped from Lab 3 on: an overflow faults
+    resb 4096
 boot_stack:
     resb 16384
 global boot_stack_top

@@ -5,7 +5,12 @@
 
 static uint64_t gdt[GDT_ENTRIES];
 static struct tss tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+/* Each IST stack has a page below it that Lab 3 unmaps: a guard page. */
+static struct {
+    uint8_t guard[4096];
+    uint8_t stack[IST_STACK_SIZE];
+} ist_stacks[3] __attribute__((aligned(4096)));
 
 /* Flat 64-bit code and data descriptors (Intel SDM vol. 3, 3.4.5). */
 #define DESC_CODE64(dpl) (0x00AF9A000000FFFFull | ((uint64_t)(dpl) << 45))
@@ -27,22 +32,28 @@ static void tss_init(void)
     tss.iomap_base = sizeof tss;
 #if SOL >= 2
     /* Stacks grow down: each IST entry is the top (end) of its stack. */
-    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE);
-    tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE);
-    tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE);
+    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(ist_stacks[0].stack + IST_STACK_SIZE);
+    tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[1].stack + IST_STACK_SIZE);
+    tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(ist_stacks[2].stack + IST_STACK_SIZE);
 #else
     /* LAB 2, exercise 1: point the IST entries for IST_DOUBLE_FAULT, IST_NMI
-     * and IST_MACHINE_CHECK at the tops of ist_stacks[0], [1] and [2]
-     * (handout §3.1) */
+     * and IST_MACHINE_CHECK at the tops of ist_stacks[0].stack, [1].stack
+     * and [2].stack (handout §3.1) */
 #endif
 }
 
 int ist_stack_of(uint64_t addr)
 {
     for (int i = 0; i < 3; i++)
-        if (addr > (uint64_t)ist_stacks[i] && addr <= (uint64_t)(ist_stacks[i] + IST_STACK_SIZE))
+        if (addr > (uint64_t)ist_stacks[i].stack &&
+            addr <= (uint64_t)(ist_stacks[i].stack + IST_STACK_SIZE))
             return i + 1;
     return 0;
+}
+
+uint64_t ist_guard_page(int slot)
+{
+    return (uint64_t)ist_stacks[slot - 1].guard;
 }
 
 void gdt_init(void)

@@ -11,6 +11,9 @@
 #include "panic.h"
 #include "pic.h"
 #include "x86.h"
+#if LAB >= 3
+#include "paging.h"
+#endif
 
 static irq_handler_t irq_handlers[IRQ_COUNT];
 static uint64_t counts[256];
@@ -165,9 +168,25 @@ static void irq_dispatch(struct trap_frame *tf)
     pic_eoi(irq);
 }
 
+#if LAB >= 3
+/* A fault in a guard page means a stack ran off its end: say so first. */
+static void report_stack_overflow(const struct trap_frame *tf)
+{
+    uint64_t cr2 = read_cr2();
+    const char *stack = paging_guard_name(cr2);
+
+    if ((tf->vector == EXC_PF || tf->vector == EXC_DF) && stack)
+        kprintf("KERNEL STACK OVERFLOW: %p is in the guard page below the %s\n", (void *)cr2,
+                stack);
+}
+#endif
+
 void trap_dispatch(struct trap_frame *tf)
 {
     counts[tf->vector & 0xFF]++;
+#if LAB >= 3
+    report_stack_overflow(tf);
+#endif
     if (tf->vector < 32)
         exception_dispatch(tf);
     else if (tf->vector < IRQ_BASE + IRQ_COUNT)
