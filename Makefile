@@ -19,6 +19,7 @@ B := build/lab$(LAB)-sol$(SOL)
 PYTHON := /usr/bin/python3
 GDB_PORT := $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 CMDLINE ?=
+MEM ?= 128M
 export PYTHON
 
 # ---- sources: everything under kernel/ except files of later labs ----------
@@ -57,7 +58,7 @@ help:
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
-	@echo "Variables: LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), CMDLINE='words'"
+	@echo "Variables: LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), CMDLINE='words', MEM=128M"
 
 deps:
 	@labs/deps.sh
@@ -123,14 +124,14 @@ FORCE:
 # ---- run and debug ------------------------------------------------------------
 run: kernel
 	@echo "teachos: serial console here; quit with Ctrl-A X (or 'poweroff' at K>)"
-	@$(PYTHON) grader/gradelib.py run $(B)/kernel.iso
+	@$(PYTHON) grader/gradelib.py run --mem $(MEM) $(B)/kernel.iso
 
 run-vga: kernel
-	@$(PYTHON) grader/gradelib.py run --vga $(B)/kernel.iso
+	@$(PYTHON) grader/gradelib.py run --vga --mem $(MEM) $(B)/kernel.iso
 
 qemu-gdb: kernel
 	@echo "teachos: QEMU paused; GDB stub on localhost:$(GDB_PORT). In another terminal: make gdb"
-	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) $(B)/kernel.iso
+	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) --mem $(MEM) $(B)/kernel.iso
 
 gdb: kernel
 	TEACHOS_GDB_PORT=$(GDB_PORT) TEACHOS_ELF=$(B)/kernel.elf gdb -n -x .gdbinit
