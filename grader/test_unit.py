@@ -14,6 +14,7 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-o
 UNITS = [
     ("printf", ["kernel/lib/printf.c", "grader/host/test_printf.c"], 1),
     ("buddy", ["kernel/mm/buddy.c", "grader/host/test_buddy.c"], 3),
+    ("heap", ["kernel/mm/heap.c", "grader/host/test_heap.c"], 4),
 ]
 
 

@@ -18,6 +18,9 @@ static const char *const global_keys[] = {
 #if LAB >= 2
     "hz",
 #endif
+#if LAB >= 4
+    "heapmax",
+#endif
 };
 
 /* Is key listed in the space-separated list? */
@@ -91,6 +94,9 @@ static bool check_words(void)
         kprintf("cmdline: unknown word '%s'. Words: test=NAME", words[i]);
 #if LAB >= 2
         kprintf(", hz=HZ");
+#endif
+#if LAB >= 4
+        kprintf(", heapmax=BYTES");
 #endif
         if (test && test->params[0])
             kprintf(", and for test %s: %s (each as KEY=VALUE)", test->name, test->params);

@@ -23,6 +23,9 @@
 #include "paging.h"
 #include "pmm.h"
 #endif
+#if LAB >= 4
+#include "kmalloc.h"
+#endif
 
 #ifndef LAB_TITLE
 #define LAB_TITLE "?"
@@ -43,6 +46,14 @@ static void memory_init(void)
     paging_add_guard(ist_guard_page(IST_DOUBLE_FAULT), "IST1 (double fault) stack");
     paging_add_guard(ist_guard_page(IST_NMI), "IST2 (NMI) stack");
     paging_add_guard(ist_guard_page(IST_MACHINE_CHECK), "IST3 (machine check) stack");
+#if LAB >= 4
+    int64_t heapmax = cmdline_get_int("heapmax", HEAP_DEFAULT_MAX);
+    if (heapmax < 0) {
+        kprintf("cmdline: heapmax=%ld must not be negative\n", heapmax);
+        power_off(false);
+    }
+    kheap_init((uint64_t)heapmax);
+#endif
 }
 #endif
 

@@ -11,6 +11,9 @@
 #if LAB >= 2
 #include "pit.h"
 #endif
+#if LAB >= 4
+#include "kmalloc.h"
+#endif
 #if LAB >= 3
 #include "memmap.h"
 #include "paging.h"
@@ -34,6 +37,9 @@ static int cmd_poweroff(int argc, char **argv);
 #if LAB >= 2
 static int cmd_uptime(int argc, char **argv);
 #endif
+#if LAB >= 4
+static int cmd_heapinfo(int argc, char **argv);
+#endif
 #if LAB >= 3
 static int cmd_meminfo(int argc, char **argv);
 static int cmd_pt(int argc, char **argv);
@@ -51,6 +57,9 @@ static const struct command commands[] = {
 #if LAB >= 3
     {"meminfo", "the memory map and free/used frames", cmd_meminfo},
     {"pt", "pt ADDR: the page-table walk for a virtual address", cmd_pt},
+#endif
+#if LAB >= 4
+    {"heapinfo", "kernel heap: bytes in use and free, free blocks per bin, pages", cmd_heapinfo},
 #endif
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -145,6 +154,15 @@ static int cmd_pt(int argc, char **argv)
         return -1;
     }
     vmm_print_walk(kernel_pml4, (uint64_t)va);
+    return 0;
+}
+#endif
+
+#if LAB >= 4
+static int cmd_heapinfo(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    kheap_print();
     return 0;
 }
 #endif

@@ -2,6 +2,7 @@
  * Words are separated by spaces. Recognised words:
  *   test=NAME    run the in-kernel test NAME and power off (see ktest.h)
  *   hz=N         the timer rate (Lab 2 on; default 100)
+ *   heapmax=N    cap on the kernel heap in bytes (Lab 4 on; default 1 GiB)
  *   KEY=VALUE    a parameter of the selected test (each test lists its keys)
  * Anything else is refused with a message listing what exists. */
 #ifndef CMDLINE_H

@@ -1,0 +1,44 @@
+/* kmalloc.h - the kernel heap. Lab 4 (the allocator core is heap.h).
+ * Blocks are 16-byte aligned. Each remembers the file:line of its kmalloc,
+ * so that a double free or an overflow into its red zone panics naming
+ * where the block came from. Out of memory returns NULL, never panics.
+ * The heap lives at HEAP_BASE and grows by mapping frames there, up to
+ * heapmax=BYTES on the command line (default: 1 GiB). */
+#ifndef KMALLOC_H
+#define KMALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HEAP_BASE 0xFFFFA00000000000ull
+#define HEAP_DEFAULT_MAX (1ull << 30)
+
+/* Set up the (empty) heap; max_bytes caps its size. */
+void kheap_init(uint64_t max_bytes);
+
+#define kmalloc(size) kmalloc_at((size), __FILE__, __LINE__)
+#define kcalloc(n, size) kcalloc_at((n), (size), __FILE__, __LINE__)
+#define krealloc(ptr, size) krealloc_at((ptr), (size), __FILE__, __LINE__)
+
+/* size bytes, or NULL. kmalloc(0) returns a unique pointer you may kfree. */
+void *kmalloc_at(size_t size, const char *file, int line);
+
+/* n * size zeroed bytes, or NULL (also if n * size overflows). */
+void *kcalloc_at(size_t n, size_t size, const char *file, int line);
+
+/* Resize ptr to size bytes, keeping its contents; may move it. NULL on
+ * failure, and ptr stays valid. krealloc(NULL, n) is kmalloc(n). */
+void *krealloc_at(void *ptr, size_t size, const char *file, int line);
+
+/* Free ptr (NULL: nothing). Panics on a double free, an overflow past the
+ * block's end, or a pointer that kmalloc did not return. */
+void kfree(void *ptr);
+
+/* For heapinfo and tests. */
+struct kheap_stats {
+    uint64_t used_blocks, used_bytes, free_bytes, pages;
+};
+void kheap_stats(struct kheap_stats *s);
+void kheap_print(void);
+
+#endif
