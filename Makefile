@@ -43,7 +43,7 @@ LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINK
 # Quiet by default: `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime deps clean help
+.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help
 all: kernel
 
 help:
@@ -55,6 +55,7 @@ help:
 	@echo "make test       everything: unit tests, all graders, milestone checks"
 	@echo "make unit       host unit tests of the pure kernel code (ASan + UBSan)"
 	@echo "make boottime   median time from QEMU start to the monitor prompt (5 boots)"
+	@echo "make bench      the kernel's microbenchmarks: cycles per operation against a baseline"
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
@@ -148,6 +149,9 @@ test: deps
 
 boottime: deps
 	@$(PYTHON) grader/boottime.py --lab $(LAB) --sol $(SOL)
+
+bench: deps
+	@$(PYTHON) grader/bench.py --lab $(LAB) --sol $(SOL)
 
 clean:
 	rm -rf build

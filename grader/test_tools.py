@@ -2,6 +2,7 @@
 input at the host, and that each lab's starting point builds and boots."""
 
 import os
+import re
 import socket
 import subprocess
 import tempfile
@@ -89,3 +90,11 @@ def test_milestones_do_not_share_objects():
     a = gradelib.build(LAB_MAX, LAB_MAX)
     b = gradelib.build(LAB_MAX, LAB_MAX - 1)
     assert a.parent != b.parent and a.read_bytes() != b.read_bytes()
+
+
+def test_bench_prints_its_table():
+    """make bench: every lab's rows, with numbers (no timing is asserted)."""
+    r = run(["/usr/bin/python3", "grader/bench.py"], timeout=300)
+    assert r.returncode == 0, r.stdout
+    rows = [line for line in r.stdout.splitlines() if re.search(r"\s\d+\s+.*\s\d+\s+\d+\.\d\d$", line)]
+    assert len(rows) >= LAB_MAX, r.stdout

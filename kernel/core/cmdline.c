@@ -39,6 +39,25 @@ static bool key_in_list(const char *key, size_t len, const char *list)
     return false;
 }
 
+/* Words without a value, valid whatever test is selected. */
+static const char *const global_flags[] = {"bench"};
+
+static bool is_global_flag(const char *word)
+{
+    for (size_t i = 0; i < sizeof global_flags / sizeof global_flags[0]; i++)
+        if (strcmp(word, global_flags[i]) == 0)
+            return true;
+    return false;
+}
+
+bool cmdline_has(const char *word)
+{
+    for (int i = 0; i < nwords; i++)
+        if (strcmp(words[i], word) == 0)
+            return true;
+    return false;
+}
+
 static bool key_is_global(const char *key, size_t len)
 {
     for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++)
@@ -91,6 +110,8 @@ static bool check_words(void)
         if (eq && keylen > 0 &&
             (key_is_global(words[i], keylen) || (test && key_in_list(words[i], keylen, test->params))))
             continue;
+        if (!eq && is_global_flag(words[i]))
+            continue;
         kprintf("cmdline: unknown word '%s'. Words: test=NAME", words[i]);
 #if LAB >= 2
         kprintf(", hz=HZ");
@@ -98,6 +119,7 @@ static bool check_words(void)
 #if LAB >= 4
         kprintf(", heapmax=BYTES");
 #endif
+        kprintf(", bench");
         if (test && test->params[0])
             kprintf(", and for test %s: %s (each as KEY=VALUE)", test->name, test->params);
         kprintf("\n");

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench.h"
 #include "cmdline.h"
 #include "console.h"
 #include "ktest.h"
@@ -100,6 +101,10 @@ void kmain(uint32_t magic, uint64_t mb2_info_phys)
     interrupts_init();
 #endif
 
+    if (cmdline_has("bench")) {
+        bench_run_all();
+        power_off(true);
+    }
     const char *test = cmdline_get("test");
     if (test != NULL)
         ktest_run(ktest_find(test));

@@ -4,6 +4,7 @@
  *   hz=N         the timer rate (Lab 2 on; default 100)
  *   heapmax=N    cap on the kernel heap in bytes (Lab 4 on; default 1 GiB)
  *   KEY=VALUE    a parameter of the selected test (each test lists its keys)
+ *   bench        run the microbenchmarks (bench.h), print the table, power off
  * Anything else is refused with a message listing what exists. */
 #ifndef CMDLINE_H
 #define CMDLINE_H
@@ -16,6 +17,9 @@
 /* Split the command line into words. Prints why and returns false if it has
  * too many words or a word it does not know. */
 bool cmdline_parse(const char *line);
+
+/* Is the bare word (e.g. "bench") on the command line? */
+bool cmdline_has(const char *word);
 
 /* The value of KEY=VALUE, or NULL if the command line has no such word. */
 const char *cmdline_get(const char *key);

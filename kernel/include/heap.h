@@ -29,7 +29,9 @@
 #define HEAP_SMALL_BINS ((HEAP_SMALL_MAX - HEAP_MIN_BLOCK) / HEAP_ALIGN + 1)
 #define HEAP_LARGE_BINS 40           /* 2^10 .. 2^50 bytes */
 #define HEAP_NBINS      (HEAP_SMALL_BINS + HEAP_LARGE_BINS)
+#define HEAP_BIN_WORDS  ((HEAP_NBINS + 63) / 64)
 #define HEAP_PAGE       4096
+#define HEAP_TRIM_KEEP  (16 * HEAP_PAGE)   /* free space kept at the top: no map/unmap ping-pong */
 
 #define HEAP_POISON_FREE 0x6B        /* fills freed payloads: 'k' */
 #define HEAP_POISON_RED  0xFD        /* fills red zones */
@@ -50,6 +52,7 @@ struct heap {
     bool (*grow)(struct heap *h, uintptr_t new_brk);     /* map [brk, new_brk) */
     void (*shrink)(struct heap *h, uintptr_t new_brk);   /* unmap [new_brk, brk) */
     struct block *bins[HEAP_NBINS];
+    uint64_t nonempty[HEAP_BIN_WORDS];  /* bit i: bins[i] has a block */
     uint64_t used_blocks, used_bytes;   /* requested bytes of live blocks */
     uint64_t free_bytes;                /* whole free blocks, headers included */
 };

@@ -61,10 +61,34 @@ static void set_block(struct block *b, uint64_t size, bool used)
     *footer_of(b) = (struct footer){size, HEAP_CANARY ^ (uintptr_t)b};
 }
 
+/* memset, by words where it can: byte loops are slow under emulation. */
 static void fill(uint8_t *p, uint8_t value, uint64_t n)
 {
+    uint64_t word = value * 0x0101010101010101ull;
+
+    for (; n && (uintptr_t)p % 8; n--)
+        *p++ = value;
+    for (; n >= 8; n -= 8, p += 8)
+        *(uint64_t *)p = word;
     while (n--)
         *p++ = value;
+}
+
+/* Are the n bytes at p all value? */
+static bool all_are(const uint8_t *p, uint8_t value, uint64_t n)
+{
+    uint64_t word = value * 0x0101010101010101ull;
+
+    for (; n && (uintptr_t)p % 8; n--)
+        if (*p++ != value)
+            return false;
+    for (; n >= 8; n -= 8, p += 8)
+        if (*(const uint64_t *)p != word)
+            return false;
+    for (; n; n--)
+        if (*p++ != value)
+            return false;
+    return true;
 }
 
 /* The whole block size for a request: header, payload, red zone, footer. */
@@ -91,6 +115,7 @@ static void bin_insert(struct heap *h, struct block *b)
 {
     unsigned i = heap_bin_of(size_of(b));
 
+    h->nonempty[i / 64] |= 1ull << (i % 64);
     b->prev = NULL;
     b->next = h->bins[i];
     if (b->next)
@@ -101,10 +126,12 @@ static void bin_insert(struct heap *h, struct block *b)
 
 static void bin_remove(struct heap *h, struct block *b)
 {
+    unsigned i = heap_bin_of(size_of(b));
+
     if (b->prev)
         b->prev->next = b->next;
-    else
-        h->bins[heap_bin_of(size_of(b))] = b->next;
+    else if ((h->bins[i] = b->next) == NULL)
+        h->nonempty[i / 64] &= ~(1ull << (i % 64));
     if (b->next)
         b->next->prev = b->prev;
     h->free_bytes -= size_of(b);
@@ -119,12 +146,25 @@ unsigned heap_bin_count(const struct heap *h, unsigned bin)
     return n;
 }
 
+/* The first non-empty bin at or above bin i, or HEAP_NBINS: two words of
+ * bitmap, not a loop over the bins. */
+static unsigned next_nonempty(const struct heap *h, unsigned i)
+{
+    for (unsigned w = i / 64; w < HEAP_BIN_WORDS; w++) {
+        uint64_t bits = h->nonempty[w] & (w == i / 64 ? ~0ull << (i % 64) : ~0ull);
+        if (bits)
+            return w * 64 + (unsigned)__builtin_ctzll(bits);
+    }
+    return HEAP_NBINS;
+}
+
 /* A free block of at least size bytes, taken out of its bin, or NULL.
  * Small bins hold one exact size, so the first non-empty bin at or above
  * size's bin fits at once; only a large bin needs a first-fit scan. */
 static struct block *take_fit(struct heap *h, uint64_t size)
 {
-    for (unsigned i = heap_bin_of(size); i < HEAP_NBINS; i++)
+    for (unsigned i = next_nonempty(h, heap_bin_of(size)); i < HEAP_NBINS;
+         i = next_nonempty(h, i + 1))
         for (struct block *b = h->bins[i]; b; b = b->next)
             if (size_of(b) >= size) {
                 bin_remove(h, b);
@@ -200,21 +240,19 @@ static struct block *grow_heap(struct heap *h, uint64_t size)
     return coalesce(h, b);
 }
 
-/* If the free block b (in no bin) ends the heap, hand the whole pages at its
- * end back. Returns b, shortened, or NULL if nothing of it is left. */
+/* If the free block b (in no bin) ends the heap and is bigger than
+ * HEAP_TRIM_KEEP, hand the whole pages beyond that back. (Keeping some
+ * avoids mapping and unmapping a page on every kmalloc/kfree pair at the
+ * top.) Returns b, perhaps shortened. */
 static struct block *trim_top(struct heap *h, struct block *b)
 {
     if ((uintptr_t)b + size_of(b) != h->brk)
         return b;
-    uintptr_t keep = ((uintptr_t)b + HEAP_MIN_BLOCK + HEAP_PAGE - 1) & ~(uintptr_t)(HEAP_PAGE - 1);
-    if ((uintptr_t)b == h->base)
-        keep = h->base;              /* the heap becomes empty */
+    uintptr_t keep = ((uintptr_t)b + HEAP_TRIM_KEEP + HEAP_PAGE - 1) & ~(uintptr_t)(HEAP_PAGE - 1);
     if (keep >= h->brk)
         return b;
     h->shrink(h, keep);
     h->brk = keep;
-    if (keep == (uintptr_t)b)
-        return NULL;
     set_block(b, keep - (uintptr_t)b, false);
     return b;
 }
@@ -278,9 +316,8 @@ static enum heap_error check_block(const struct heap *h, const void *ptr, const 
     if (!is_used(b))
         return HEAP_DOUBLE_FREE;
     const uint8_t *red = payload_of(b) + b->requested;
-    for (; red < (const uint8_t *)footer_of(b); red++)
-        if (*red != HEAP_POISON_RED)
-            return HEAP_OVERFLOW;
+    if (!all_are(red, HEAP_POISON_RED, (uintptr_t)footer_of(b) - (uintptr_t)red))
+        return HEAP_OVERFLOW;
     const struct footer *f = footer_of(b);
     if (f->size != size_of(b) || f->canary != (HEAP_CANARY ^ (uintptr_t)b))
         return HEAP_OVERFLOW;
@@ -295,9 +332,7 @@ static void release_block(struct heap *h, struct block *b)
 #if SOL >= 4
     fill(payload_of(b), HEAP_POISON_FREE, size_of(b) - HEAP_HEADER - HEAP_FOOTER);
     set_block(b, size_of(b), false);
-    b = trim_top(h, coalesce(h, b));
-    if (b)
-        bin_insert(h, b);
+    bin_insert(h, trim_top(h, coalesce(h, b)));
 #else
     /* LAB 4, exercise 3: poison the payload (HEAP_POISON_FREE, up to the
      * footer), mark the block free (set_block), merge it with its neighbours

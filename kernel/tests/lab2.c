@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench.h"
 #include "cmdline.h"
 #include "console.h"
 #include "ktest.h"
@@ -127,4 +128,36 @@ KTEST(bad_vectors, "")
     __asm__ volatile("int $0x23");   /* IRQ 3's vector: no handler */
     __asm__ volatile("int $0x23");
     kprintf("bad_vectors: still running\n");
+}
+
+/* ---- benchmarks ------------------------------------------------------------ */
+
+static uint64_t sample_int(void *arg)
+{
+    uint64_t t = rdtsc();
+
+    (void)arg;
+    for (int i = 0; i < 200; i++)
+        __asm__ volatile("int $0x31" ::: "memory");    /* VECTOR_BENCH */
+    return (rdtsc() - t) / 200;
+}
+
+static void empty(void)
+{
+}
+
+static uint64_t sample_call(void *arg)
+{
+    void (*volatile fn)(void) = arg;
+    uint64_t t = rdtsc();
+
+    for (int i = 0; i < 200; i++)
+        fn();
+    return (rdtsc() - t) / 200;
+}
+
+KBENCH(interrupt)
+{
+    bench_row("interrupt round trip (int, iretq)", bench_median(sample_int, NULL, 31),
+              "indirect call of an empty function", bench_median(sample_call, (void *)empty, 31));
 }

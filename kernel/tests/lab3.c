@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench.h"
 #include "buddy.h"
 #include "cmdline.h"
 #include "console.h"
@@ -15,6 +16,7 @@
 #include "paging.h"
 #include "pmm.h"
 #include "string.h"
+#include "x86.h"
 
 static void need_paging(void)
 {
@@ -225,4 +227,75 @@ KTEST(map_gib, "")
     }
     kprintf("map_gib: %lu pages; free frames before %lu, while mapped %lu, after %lu\n", pages,
             before, lowest, pmm_free_frames());
+}
+
+/* ---- benchmarks ------------------------------------------------------------ */
+
+static uint64_t sample_frame(void *arg)
+{
+    uint64_t t = rdtsc();
+
+    (void)arg;
+    for (int i = 0; i < 200; i++)
+        pmm_free(pmm_alloc(0));
+    return (rdtsc() - t) / 200;
+}
+
+/* The baseline: a bitmap of 32768 frames, half of them taken, searched
+ * from the start for a free bit on every allocation: O(n). */
+static uint64_t naive_bitmap[512];
+
+static uint64_t sample_bitmap(void *arg)
+{
+    uint64_t t = rdtsc();
+
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        unsigned w = 0;
+        while (naive_bitmap[w] == ~0ull)
+            w++;
+        unsigned bit = (unsigned)__builtin_ctzll(~naive_bitmap[w]);
+        naive_bitmap[w] |= 1ull << bit;              /* allocate */
+        naive_bitmap[w] &= ~(1ull << bit);           /* free */
+    }
+    return (rdtsc() - t) / 200;
+}
+
+static uint64_t sample_map(void *arg)
+{
+    uint64_t frame = (uint64_t)arg, t = rdtsc();
+
+    for (int i = 0; i < 200; i++) {
+        vmm_map(kernel_pml4, GIB_WINDOW, frame, VM_WRITE);
+        vmm_unmap(kernel_pml4, GIB_WINDOW, NULL);
+    }
+    return (rdtsc() - t) / 200;
+}
+
+static uint64_t sample_translate(void *arg)
+{
+    uint64_t pa, t = rdtsc();
+
+    for (int i = 0; i < 200; i++)
+        vmm_translate(kernel_pml4, (uint64_t)arg, &pa, NULL);
+    return (rdtsc() - t) / 200;
+}
+
+KBENCH(frames)
+{
+    if (kernel_pml4 == NULL)
+        return;
+    for (int i = 0; i < 256; i++)
+        naive_bitmap[i] = ~0ull;                     /* the first half taken */
+    bench_row("pmm_alloc(0) + pmm_free", bench_median(sample_frame, NULL, 31),
+              "first-free-bit scan, 32K frames", bench_median(sample_bitmap, NULL, 31));
+    /* A neighbour keeps the page tables alive: measure the leaf, not the
+     * allocation and freeing of tables. */
+    uint64_t frame = pmm_alloc(0), pin = pmm_alloc(0);
+    vmm_map(kernel_pml4, GIB_WINDOW + PAGE_SIZE, pin, VM_WRITE);
+    bench_row("vmm_map + vmm_unmap (4 KiB)", bench_median(sample_map, (void *)frame, 31),
+              "vmm_translate (a walk)", bench_median(sample_translate, (void *)__text_start, 31));
+    vmm_unmap(kernel_pml4, GIB_WINDOW + PAGE_SIZE, NULL);
+    pmm_free(pin);
+    pmm_free(frame);
 }

@@ -4,13 +4,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench.h"
 #include "cmdline.h"
 #include "console.h"
 #include "kmalloc.h"
+#include "memlayout.h"
 #include "ktest.h"
 #include "paging.h"
 #include "pmm.h"
 #include "string.h"
+#include "x86.h"
 
 static uint64_t rng_state = 1;
 
@@ -272,4 +275,122 @@ KTEST(heap_frames, "seed count")
     kprintf("heap_frames: free frames before %lu, while allocated %lu, after %lu; "
             "heap pages before %lu, after %lu\n", before, during, pmm_free_frames(), pages_before,
             heap_pages());
+}
+
+/* ---- benchmarks: kmalloc against a naive first-fit allocator ---------------- */
+
+/* The baseline: one arena, blocks with an 16-byte header (size | used) laid
+ * end to end, searched from the start for the first free block that fits;
+ * free merges only with the blocks after it. */
+struct naive {
+    uint8_t *arena;
+    uint64_t size;
+};
+
+static void naive_init(struct naive *n, void *arena, uint64_t size)
+{
+    n->arena = arena;
+    n->size = size;
+    *(uint64_t *)arena = size;
+}
+
+static void *naive_alloc(struct naive *n, uint64_t bytes)
+{
+    uint64_t need = ((bytes + 15) & ~15ull) + 16;
+
+    for (uint64_t off = 0; off < n->size;) {
+        uint64_t *h = (uint64_t *)(n->arena + off), size = *h & ~1ull;
+        if (!(*h & 1) && size >= need) {
+            if (size - need >= 32) {
+                *(uint64_t *)(n->arena + off + need) = size - need;
+                size = need;
+            }
+            *h = size | 1;
+            return h + 2;
+        }
+        off += size;
+    }
+    return NULL;
+}
+
+static void naive_free(struct naive *n, void *p)
+{
+    uint64_t *h = (uint64_t *)p - 2, size = *h & ~1ull;
+
+    while ((uint8_t *)h + size < n->arena + n->size) {
+        uint64_t next = *(uint64_t *)((uint8_t *)h + size);
+        if (next & 1)
+            break;
+        size += next;
+    }
+    *h = size;
+}
+
+#define BENCH_LIVE 10000
+
+struct workload {
+    struct naive *naive;             /* NULL: kmalloc */
+    void **live;
+    unsigned ops;
+};
+
+static void *wl_alloc(struct workload *w, uint64_t size)
+{
+    return w->naive ? naive_alloc(w->naive, size) : kmalloc(size);
+}
+
+static void wl_free(struct workload *w, void *p)
+{
+    if (w->naive)
+        naive_free(w->naive, p);
+    else
+        kfree(p);
+}
+
+static uint64_t sample_small(void *arg)
+{
+    struct workload *w = arg;
+    uint64_t t = rdtsc();
+
+    for (unsigned i = 0; i < w->ops; i++)
+        wl_free(w, wl_alloc(w, 64));
+    return (rdtsc() - t) / w->ops;
+}
+
+/* Replace a random one of BENCH_LIVE live blocks by one of a new size. */
+static uint64_t sample_mixed(void *arg)
+{
+    struct workload *w = arg;
+    uint64_t t = rdtsc();
+
+    for (unsigned i = 0; i < w->ops; i++) {
+        unsigned k = (unsigned)(rnd() % BENCH_LIVE);
+        wl_free(w, w->live[k]);
+        w->live[k] = wl_alloc(w, 16 + rnd() % 241);
+    }
+    return (rdtsc() - t) / w->ops;
+}
+
+KBENCH(heap)
+{
+    static void *live_k[BENCH_LIVE], *live_n[BENCH_LIVE];
+    struct naive naive;
+    uint64_t arena = pmm_alloc(10);                  /* 4 MiB for the baseline */
+
+    if (kernel_pml4 == NULL || arena == 0)
+        return;
+    naive_init(&naive, phys_to_virt(arena), PAGE_SIZE << 10);
+    struct workload k = {NULL, live_k, 200}, n = {&naive, live_n, 200};
+    bench_row("kmalloc + kfree, 64 bytes", bench_median(sample_small, &k, 31),
+              "first-fit alloc + free, 64 bytes", bench_median(sample_small, &n, 31));
+    for (int i = 0; i < BENCH_LIVE; i++) {
+        live_k[i] = kmalloc(16 + rnd() % 241);
+        live_n[i] = naive_alloc(&naive, 16 + rnd() % 241);
+    }
+    n.ops = 20;                                      /* it is slow: fewer per sample */
+    bench_row("kmalloc + kfree, 10k live, 16-256 B", bench_median(sample_mixed, &k, 31),
+              "first-fit, 10k live, 16-256 B", bench_median(sample_mixed, &n, 15));
+    for (int i = 0; i < BENCH_LIVE; i++)
+        kfree(live_k[i]);
+    pmm_free(arena);
 }

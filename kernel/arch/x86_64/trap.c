@@ -191,7 +191,7 @@ void trap_dispatch(struct trap_frame *tf)
         exception_dispatch(tf);
     else if (tf->vector < IRQ_BASE + IRQ_COUNT)
         irq_dispatch(tf);
-    else if (tf->vector != VECTOR_SPURIOUS && !reported[tf->vector]) {
+    else if (tf->vector != VECTOR_SPURIOUS && tf->vector != VECTOR_BENCH && !reported[tf->vector]) {
         kprintf("trap: unexpected interrupt vector %lu at rip=%p: ignored\n", tf->vector,
                 (void *)tf->rip);
         reported[tf->vector] = true;
