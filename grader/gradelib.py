@@ -443,7 +443,7 @@ def main(argv):
     if args.cmd == "mkiso":
         try:
             mkiso(args.elf, args.cmdline, args.out)
-        except (ValueError, RuntimeError) as e:
+        except (ValueError, RuntimeError, OSError) as e:
             sys.exit(f"mkiso: {e}")
         return
     argv = qemu_argv(args.iso, args.mem)

@@ -27,6 +27,9 @@
 #if LAB >= 4
 #include "kmalloc.h"
 #endif
+#if LAB >= 5
+#include "thread.h"
+#endif
 
 #ifndef LAB_TITLE
 #define LAB_TITLE "?"
@@ -99,6 +102,9 @@ void kmain(uint32_t magic, uint64_t mb2_info_phys)
 #endif
 #if LAB >= 2
     interrupts_init();
+#endif
+#if LAB >= 5
+    sched_init();
 #endif
 
     if (cmdline_has("bench")) {

@@ -14,6 +14,9 @@
 #if LAB >= 4
 #include "kmalloc.h"
 #endif
+#if LAB >= 5
+#include "thread.h"
+#endif
 #if LAB >= 3
 #include "memmap.h"
 #include "paging.h"
@@ -40,6 +43,9 @@ static int cmd_uptime(int argc, char **argv);
 #if LAB >= 4
 static int cmd_heapinfo(int argc, char **argv);
 #endif
+#if LAB >= 5
+static int cmd_ps(int argc, char **argv);
+#endif
 #if LAB >= 3
 static int cmd_meminfo(int argc, char **argv);
 static int cmd_pt(int argc, char **argv);
@@ -60,6 +66,9 @@ static const struct command commands[] = {
 #endif
 #if LAB >= 4
     {"heapinfo", "kernel heap: bytes in use and free, free blocks per bin, pages", cmd_heapinfo},
+#endif
+#if LAB >= 5
+    {"ps", "the threads: id, name, state, timer ticks run", cmd_ps},
 #endif
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -163,6 +172,15 @@ static int cmd_heapinfo(int argc, char **argv)
 {
     (void)argc, (void)argv;
     kheap_print();
+    return 0;
+}
+#endif
+
+#if LAB >= 5
+static int cmd_ps(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    thread_print_all();
     return 0;
 }
 #endif

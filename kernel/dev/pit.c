@@ -4,6 +4,9 @@
 #include "trap.h"
 #include "pic.h"
 #include "x86.h"
+#if LAB >= 5
+#include "thread.h"
+#endif
 
 #define PIT_CHANNEL0 0x40
 #define PIT_COMMAND  0x43
@@ -16,6 +19,9 @@ static void pit_tick(struct trap_frame *tf)
 {
     (void)tf;
     ticks++;
+#if LAB >= 5
+    sched_tick();
+#endif
 }
 
 void pit_init(unsigned rate)

@@ -17,6 +17,10 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 
+/* Copy src into dst (size bytes), always NUL-terminated, cut if need be.
+ * Returns strlen(src). */
+size_t strlcpy(char *dst, const char *src, size_t size);
+
 /* Parse a whole string as an integer: optional '-', then decimal digits or
  * "0x" and hex digits. Returns true and sets *out if all of s was a number
  * that fits in 64 bits (two's complement for negatives). */

@@ -8,6 +8,16 @@
 #include "panic.h"
 #include "pmm.h"
 #include "string.h"
+#if LAB >= 5
+#include "spinlock.h"
+
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
+#define HEAP_LOCK() spin_lock(&heap_lock)
+#define HEAP_UNLOCK() spin_unlock(&heap_lock)
+#else
+#define HEAP_LOCK() ((void)0)
+#define HEAP_UNLOCK() ((void)0)
+#endif
 
 static struct heap heap;
 
@@ -63,7 +73,10 @@ void *kmalloc_at(size_t size, const char *file, int line)
 {
     if (kernel_pml4 == NULL)
         return NULL;                 /* no page tables of our own: no heap */
-    return heap_alloc(&heap, size, file, line);
+    HEAP_LOCK();
+    void *p = heap_alloc(&heap, size, file, line);
+    HEAP_UNLOCK();
+    return p;
 }
 
 void *kcalloc_at(size_t n, size_t size, const char *file, int line)
@@ -80,7 +93,9 @@ void *krealloc_at(void *ptr, size_t size, const char *file, int line)
 {
     enum heap_error err;
     const struct block *bad;
+    HEAP_LOCK();
     void *q = heap_realloc(&heap, ptr, size, file, line, &err, &bad);
+    HEAP_UNLOCK();
 
     if (err != HEAP_OK)
         heap_panic(err, ptr, bad);
@@ -90,7 +105,9 @@ void *krealloc_at(void *ptr, size_t size, const char *file, int line)
 void kfree(void *ptr)
 {
     const struct block *bad;
+    HEAP_LOCK();
     enum heap_error err = heap_free(&heap, ptr, &bad);
+    HEAP_UNLOCK();
 
     if (err != HEAP_OK)
         heap_panic(err, ptr, bad);

@@ -12,6 +12,9 @@
 #include "pmm.h"
 #include "string.h"
 #include "x86.h"
+#if LAB >= 5
+#include "thread.h"
+#endif
 
 #define LARGE_PAGE (2ull << 20)
 #define MAX_GUARDS 16
@@ -261,6 +264,10 @@ void paging_add_guard(uint64_t va, const char *stack_name)
 
 const char *paging_guard_name(uint64_t addr)
 {
+#if LAB >= 5
+    if (kstack_guard_name(addr))
+        return kstack_guard_name(addr);
+#endif
     for (int i = 0; i < nguards; i++)
         if (addr >= guards[i].va && addr < guards[i].va + PAGE_SIZE)
             return guards[i].name;

@@ -11,6 +11,9 @@
 #include "multiboot2.h"
 #include "panic.h"
 #include "string.h"
+#if LAB >= 5
+#include "spinlock.h"
+#endif
 
 #define FOUR_GIB (4ull << 30)
 
@@ -109,7 +112,13 @@ void pmm_add_high_memory(void)
 
 uint64_t pmm_alloc(unsigned order)
 {
+#if LAB >= 5
+    push_cli();                      /* one CPU: interrupts off is the allocator's lock */
+#endif
     int64_t pfn = buddy_alloc(&buddy, order);
+#if LAB >= 5
+    pop_cli();
+#endif
 
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;
 }
@@ -129,7 +138,14 @@ void pmm_free(uint64_t pa)
 
     if (pa % PAGE_SIZE)
         PANIC("pmm_free(%p): not the start of a frame", (void *)pa);
-    switch (buddy_free(&buddy, pa >> PAGE_SHIFT)) {
+#if LAB >= 5
+    push_cli();
+#endif
+    enum buddy_error err = buddy_free(&buddy, pa >> PAGE_SHIFT);
+#if LAB >= 5
+    pop_cli();
+#endif
+    switch (err) {
     case BUDDY_OK:
         return;
     case BUDDY_OUT_OF_RANGE:

@@ -14,6 +14,9 @@
 #if LAB >= 3
 #include "paging.h"
 #endif
+#if LAB >= 5
+#include "thread.h"
+#endif
 
 static irq_handler_t irq_handlers[IRQ_COUNT];
 static uint64_t counts[256];
@@ -166,6 +169,9 @@ static void irq_dispatch(struct trap_frame *tf)
         pic_mask(irq);
     }
     pic_eoi(irq);
+#if LAB >= 5
+    sched_preempt();                 /* after the EOI: the next thread needs the timer too */
+#endif
 }
 
 #if LAB >= 3

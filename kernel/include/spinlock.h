@@ -1,0 +1,47 @@
+/* spinlock.h - spinlocks and the interrupt-flag stack. Lab 5.
+ * This kernel runs on one CPU: what a spinlock really does here is turn
+ * interrupts off, so that no interrupt handler or preemption can run while
+ * it is held. push_cli/pop_cli count nesting, so that the interrupt flag
+ * comes back as it was only when the outermost lock is released. A lock
+ * held far too long (which on one CPU means: taken by a thread that then
+ * switched away) panics naming its holder and where it was taken. */
+#ifndef SPINLOCK_H
+#define SPINLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct thread;
+
+struct spinlock {
+    volatile uint32_t locked;
+    const char *name;
+    struct thread *holder;           /* for reports */
+    const char *file;                /* where it was taken */
+    int line;
+};
+
+#define SPINLOCK_INIT(n) {0, (n), 0, 0, 0}
+
+void spin_init(struct spinlock *l, const char *name);
+
+/* Take l (interrupts off until the matching spin_unlock). Panics if this
+ * thread already holds it, or if it stays taken for about a second. */
+#define spin_lock(l) spin_lock_at((l), __FILE__, __LINE__)
+void spin_lock_at(struct spinlock *l, const char *file, int line);
+void spin_unlock(struct spinlock *l);
+bool spin_holding(const struct spinlock *l);
+
+/* Interrupts off, nested: the flag is restored by the last pop_cli. */
+void push_cli(void);
+void pop_cli(void);
+int cli_depth(void);
+
+/* For the scheduler: the interrupt-off state belongs to the running thread. */
+void cli_state_save(int *depth, bool *enabled);
+void cli_state_restore(int depth, bool enabled);
+
+/* TSC ticks per millisecond, measured against the PIT at boot (0 before). */
+extern uint64_t tsc_per_ms;
+
+#endif

@@ -1,0 +1,86 @@
+/* spinlock.c - spinlocks and the nested interrupt-off counter (spinlock.h).
+ * Lab 5 (given). */
+#include <stddef.h>
+
+#include "spinlock.h"
+#include "panic.h"
+#include "thread.h"
+#include "x86.h"
+
+uint64_t tsc_per_ms;
+
+static int ncli;                     /* push_cli depth */
+static bool intena;                  /* were interrupts on at the outermost push? */
+
+void push_cli(void)
+{
+    bool on = cpu_interrupts_enabled();
+
+    cpu_disable_interrupts();
+    if (ncli++ == 0)
+        intena = on;
+}
+
+void pop_cli(void)
+{
+    ASSERT(!cpu_interrupts_enabled());
+    ASSERT(ncli > 0);
+    if (--ncli == 0 && intena)
+        cpu_enable_interrupts();
+}
+
+int cli_depth(void)
+{
+    return ncli;
+}
+
+/* The scheduler saves and restores these per thread (sched.c). */
+void cli_state_save(int *depth, bool *enabled)
+{
+    *depth = ncli;
+    *enabled = intena;
+}
+
+void cli_state_restore(int depth, bool enabled)
+{
+    ncli = depth;
+    intena = enabled;
+}
+
+void spin_init(struct spinlock *l, const char *name)
+{
+    *l = (struct spinlock)SPINLOCK_INIT(name);
+}
+
+bool spin_holding(const struct spinlock *l)
+{
+    return l->locked && l->holder == current;
+}
+
+void spin_lock_at(struct spinlock *l, const char *file, int line)
+{
+    push_cli();
+    if (spin_holding(l))
+        PANIC("spinlock %s: taken twice by thread %s (first at %s:%d)", l->name,
+              current ? current->name : "?", l->file, l->line);
+    uint64_t start = rdtsc();
+    /* One CPU, interrupts off: if it is taken, its holder cannot run until
+     * we give up. Wait a second, then say who holds it. */
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+        if (tsc_per_ms && rdtsc() - start > 1000 * tsc_per_ms)
+            PANIC("spinlock %s held far too long by thread %s (taken at %s:%d)", l->name,
+                  l->holder ? l->holder->name : "?", l->file, l->line);
+        cpu_relax();
+    }
+    l->holder = current;
+    l->file = file;
+    l->line = line;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+    ASSERT(spin_holding(l));
+    l->holder = NULL;
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    pop_cli();
+}
