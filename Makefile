@@ -30,6 +30,13 @@ ASM_SRCS := $(filter-out $(LATER_FILES),$(sort $(shell find kernel -name '*.asm'
 OBJS := $(C_SRCS:%.c=$(B)/%.o) $(ASM_SRCS:%.asm=$(B)/%.o)
 LINKER_SCRIPT := kernel/arch/x86_64/linker.ld
 
+# User programs (Lab 6 on): the tiny C library, then one ELF per user/*.c.
+ifeq ($(shell [ $(LAB) -ge 6 ] && echo y),y)
+USER_SRCS := $(filter-out $(LATER_FILES),$(sort $(wildcard user/*.c)))
+USER_ELFS := $(USER_SRCS:user/%.c=$(B)/user/%.elf)
+endif
+USER_LIB := $(addprefix $(B)/user/lib/,crt0.o ulib.o printf.o string.o)
+
 CC := gcc
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
@@ -37,6 +44,9 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Ikernel/include \
 	-DLAB=$(LAB) -DSOL=$(SOL) -DLAB_TITLE='"$(LAB_TITLE)"' -MMD -MP
+USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fcf-protection=none -fno-builtin -fno-tree-loop-distribute-patterns -mgeneral-regs-only \
+	-Wall -Wextra -Werror -Iuser/include -Ikernel/include -DLAB=$(LAB) -DSOL=$(SOL) -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL) -I$(B)/
 LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINKER_SCRIPT)
 
@@ -68,7 +78,7 @@ deps:
 kernel: deps $(B)/kernel.iso
 	@ln -sfn lab$(LAB)-sol$(SOL) build/current
 
-elf: $(B)/kernel.elf
+elf: $(B)/kernel.elf $(USER_ELFS)
 
 $(B)/%.o: %.c Makefile
 	@mkdir -p $(@D)
@@ -79,6 +89,33 @@ $(B)/%.o: %.asm Makefile $(B)/asm-offsets.inc
 	@mkdir -p $(@D)
 	@echo "  NASM    $<"
 	$(Q)nasm $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+# ---- user programs (Lab 6) ------------------------------------------------------
+$(B)/user/lib/printf.o $(B)/user/lib/string.o: $(B)/user/lib/%.o: kernel/lib/%.c Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $< (user)"
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/user/lib/%.o: user/lib/%.c Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/user/lib/%.o: user/lib/%.asm Makefile
+	@mkdir -p $(@D)
+	@echo "  NASM    $<"
+	$(Q)nasm -f elf64 -g -F dwarf $< -o $@
+
+$(B)/user/%.o: user/%.c Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# Static ELF64, linked at 0x400000 (ld's default), text and data apart.
+$(B)/user/%.elf: $(B)/user/%.o $(USER_LIB)
+	@echo "  LD      $@"
+	$(Q)ld -static -nostdlib -z noexecstack -z max-page-size=0x1000 -z separate-code \
+		-e _start -o $@ $< $(USER_LIB)
 
 # Struct offsets for NASM, from the C compiler itself (asm-offsets.c).
 $(B)/asm-offsets.inc: $(ASM_OFFSETS_SRC) Makefile
@@ -116,11 +153,16 @@ $(B)/cmdline.txt: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
-$(B)/kernel.iso: $(B)/kernel.elf $(B)/cmdline.txt grader/gradelib.py
+# Boot modules: this build's user programs and any PROGS='a.elf ...' given.
+$(B)/kernel.iso: $(B)/kernel.elf $(USER_ELFS) $(B)/cmdline.txt grader/gradelib.py FORCE
 	@echo "  ISO     $@"
-	$(Q)$(PYTHON) grader/gradelib.py mkiso $(B)/kernel.elf "$$(cat $(B)/cmdline.txt)" $@
+	$(Q)$(PYTHON) grader/gradelib.py mkiso $(B)/kernel.elf "$$(cat $(B)/cmdline.txt)" $@ \
+		$(USER_ELFS) $(PROGS)
 
 FORCE:
+
+# Keep intermediate objects (user programs are built through a chain of rules).
+.SECONDARY:
 
 # ---- run and debug ------------------------------------------------------------
 run: kernel
@@ -156,4 +198,4 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(B)/asm-offsets.d
+-include $(OBJS:.o=.d) $(B)/asm-offsets.d $(USER_ELFS:.elf=.d) $(USER_LIB:.o=.d)

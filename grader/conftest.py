@@ -82,15 +82,16 @@ class Kernel:
             self._elf = gradelib.build(self.lab, self.sol)
         return self._elf
 
-    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=()):
+    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=(), progs=()):
         """A Machine booting this kernel; use in a with statement. Each boot
         of a test keeps its own log: NAME.log, NAME-2.log, ..."""
         self.boots = getattr(self, "boots", 0) + 1
         name = self.request.node.nodeid.split("::", 1)[-1]
         if self.boots > 1:
             name += f"-{self.boots}"
+        modules = sorted((self.elf.parent / "user").glob("*.elf")) + list(progs)
         return gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
-                                extra_args=extra_args, dead_ends=dead_ends)
+                                extra_args=extra_args, dead_ends=dead_ends, modules=modules)
 
 
 def configs_for(test_lab, config):

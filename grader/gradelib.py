@@ -132,18 +132,28 @@ def symbolize(syms, rip, exact=False):
 CMDLINE_RE = re.compile(r"[A-Za-z0-9 =_.,:/+-]*")
 
 
-def mkiso(elf, cmdline, out):
-    """Write a GRUB rescue ISO at out that boots elf with cmdline."""
+def mkiso(elf, cmdline, out, modules=()):
+    """Write a GRUB rescue ISO at out that boots elf with cmdline, and loads
+    each file in modules as a Multiboot2 module named for the file
+    (path/hello.elf -> "hello": the name init= and execve use)."""
     if not CMDLINE_RE.fullmatch(cmdline):
         raise ValueError(f"command line {cmdline!r}: use only letters, digits, spaces and =_.,:/+-")
     out = Path(out)
     tree = Path(tempfile.mkdtemp(prefix="iso-", dir=out.parent))
     try:
         (tree / "boot" / "grub").mkdir(parents=True)
+        (tree / "boot" / "progs").mkdir()
         shutil.copyfile(elf, tree / "boot" / "kernel.elf")
+        lines = ""
+        for m in modules:
+            name = Path(m).name.removesuffix(".elf")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,15}", name):
+                raise ValueError(f"program {m}: its name must be 1-15 letters, digits, _ or -")
+            shutil.copyfile(m, tree / "boot" / "progs" / name)
+            lines += f"    module2 /boot/progs/{name} {name}\n"
         (tree / "boot" / "grub" / "grub.cfg").write_text(
             "set timeout=0\nset default=0\n"
-            f'menuentry "teachos" {{\n    multiboot2 /boot/kernel.elf {cmdline}\n    boot\n}}\n')
+            f'menuentry "teachos" {{\n    multiboot2 /boot/kernel.elf {cmdline}\n{lines}    boot\n}}\n')
         proc = subprocess.run(
             ["grub-mkrescue", "-o", str(out), str(tree),
              "--install-modules=multiboot2 normal iso9660 biosdisk part_msdos",
@@ -172,8 +182,10 @@ class Machine:
     socket for looking inside. Use as a context manager."""
 
     def __init__(self, elf, cmdline="", mem="128M", log_name="boot", extra_args=(),
-                 dead_ends=()):
+                 dead_ends=(), modules=None):
         self.elf, self.cmdline, self.mem = Path(elf), cmdline, mem
+        # Boot modules: by default the user programs built with this kernel.
+        self.modules = sorted((self.elf.parent / "user").glob("*.elf")) if modules is None else modules
         # Output that means the awaited line will never come: fail at once.
         # The monitor prompt is one: the kernel is done and waits for input
         # (and, having no newline, is looked for in the line being written).
@@ -208,7 +220,7 @@ class Machine:
         (BUILD / "tmp").mkdir(parents=True, exist_ok=True)
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix="qemu-", dir=BUILD / "tmp"))
-        iso = mkiso(self.elf, self.cmdline, self.dir / "boot.iso")
+        iso = mkiso(self.elf, self.cmdline, self.dir / "boot.iso", self.modules)
         self.qmp_path = self.dir / "qmp.sock"
         argv = qemu_argv(iso, self.mem) + [
             "-display", "none", "-monitor", "none", "-serial", "stdio",
@@ -433,6 +445,7 @@ def main(argv):
     p.add_argument("elf")
     p.add_argument("cmdline")
     p.add_argument("out")
+    p.add_argument("modules", nargs="*", help="user programs to load as boot modules")
     p = sub.add_parser("run", help="boot an ISO with the serial console on this terminal")
     p.add_argument("iso")
     p.add_argument("--vga", action="store_true", help="show the VGA screen")
@@ -442,7 +455,7 @@ def main(argv):
 
     if args.cmd == "mkiso":
         try:
-            mkiso(args.elf, args.cmdline, args.out)
+            mkiso(args.elf, args.cmdline, args.out, args.modules)
         except (ValueError, RuntimeError, OSError) as e:
             sys.exit(f"mkiso: {e}")
         return

@@ -21,6 +21,9 @@ static const char *const global_keys[] = {
 #if LAB >= 4
     "heapmax",
 #endif
+#if LAB >= 6
+    "init", "repeat",
+#endif
 };
 
 /* Is key listed in the space-separated list? */
@@ -118,6 +121,9 @@ static bool check_words(void)
 #endif
 #if LAB >= 4
         kprintf(", heapmax=BYTES");
+#endif
+#if LAB >= 6
+        kprintf(", init=PROG[:ARG...][,PROG|+PROG...], repeat=N");
 #endif
         kprintf(", bench");
         if (test && test->params[0])

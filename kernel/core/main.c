@@ -30,6 +30,9 @@
 #if LAB >= 5
 #include "thread.h"
 #endif
+#if LAB >= 6
+#include "proc.h"
+#endif
 
 #ifndef LAB_TITLE
 #define LAB_TITLE "?"
@@ -111,6 +114,10 @@ void kmain(uint32_t magic, uint64_t mb2_info_phys)
         bench_run_all();
         power_off(true);
     }
+#if LAB >= 6
+    if (cmdline_get("init"))
+        proc_run_init(cmdline_get("init"));
+#endif
     const char *test = cmdline_get("test");
     if (test != NULL)
         ktest_run(ktest_find(test));

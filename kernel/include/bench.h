@@ -29,6 +29,10 @@ uint64_t bench_median(uint64_t (*sample)(void *arg), void *arg, unsigned samples
 /* Print one row of the table. */
 void bench_row(const char *what, uint64_t cycles, const char *baseline, uint64_t base_cycles);
 
+/* One sample of the Lab 2 row (an empty interrupt round trip in ring 0),
+ * for later labs to compare with. */
+uint64_t bench_sample_int(void *arg);
+
 /* Run every registered benchmark and print the table. */
 void bench_run_all(void);
 

@@ -40,4 +40,8 @@ int ist_stack_of(uint64_t addr);
 /* The page below IST slot n's stack (Lab 3 makes it a guard page). */
 uint64_t ist_guard_page(int slot);
 
+/* The stack the CPU switches to on an interrupt from ring 3 (Lab 6): the
+ * top of the running thread's kernel stack, set at every switch. */
+void tss_set_rsp0(uint64_t rsp0);
+
 #endif

@@ -42,6 +42,13 @@ struct thread {
     unsigned slice;                  /* ticks left before preemption */
     struct thread *next, *prev;      /* on the run queue or a wait queue */
     struct thread *all_next;         /* on the list of all threads */
+#if LAB >= 6
+    struct proc *proc;               /* the user process it runs, or NULL */
+    /* The x87/SSE registers (FXSAVE image). The kernel never uses them
+     * (-mgeneral-regs-only); user programs may, so each switch saves
+     * them for the old thread and loads them for the new one. */
+    uint8_t fpu[512] __attribute__((aligned(16)));
+#endif
 };
 
 /* The running thread. */
@@ -88,6 +95,11 @@ void waitqueue_wake_all(struct waitqueue *wq);
  * the list of all threads. */
 void sched_make_runnable(struct thread *t);
 void thread_register(struct thread *t);
+#if LAB >= 6
+void thread_fpu_reset(struct thread *t);   /* a clean x87/SSE state */
+void thread_fpu_forget(struct thread *t);  /* t is going away */
+void thread_fpu_load(struct thread *t);    /* put t's state in the CPU (interrupts off) */
+#endif
 
 /* Print one line per thread (the monitor's ps). */
 void thread_print_all(void);

@@ -24,6 +24,7 @@ struct trap_frame {
 #define IRQ_COUNT 16
 #define VECTOR_SPURIOUS 0xFF     /* the local APIC's spurious vector (unused by the 8259s) */
 #define VECTOR_BENCH    0x31     /* does nothing: the interrupt round-trip benchmark */
+#define VECTOR_SYSCALL  0x80     /* int 0x80: system calls (Lab 6) */
 
 enum exception_vector {
     EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,

@@ -102,6 +102,18 @@ size_t strlcpy(char *dst, const char *src, size_t size)
     return n;
 }
 
+char *strrchr(const char *s, int c)
+{
+    const char *last = NULL;
+
+    for (;; s++) {
+        if (*s == (char)c)
+            last = s;
+        if (*s == '\0')
+            return (char *)last;
+    }
+}
+
 static int digit_value(char c)
 {
     if (c >= '0' && c <= '9')

@@ -11,6 +11,10 @@
 #include "pit.h"
 #include "string.h"
 #include "x86.h"
+#if LAB >= 6
+#include "gdt.h"
+#include "proc.h"
+#endif
 
 #define MAX_SLEEPERS 8192
 
@@ -27,6 +31,9 @@ static struct thread *sleepers[MAX_SLEEPERS];
 static int nsleepers;
 
 void thread_start(struct thread *self);   /* called by thread_trampoline */
+#if LAB >= 6
+static void fpu_init(uint8_t *image);
+#endif
 
 /* ---- queues (given) -------------------------------------------------------- */
 
@@ -131,6 +138,13 @@ static void schedule(void)
     if (next == prev)
         return;
     cli_state_save(&depth, &intena);     /* the interrupt-off state is per thread */
+#if LAB >= 6
+    thread_fpu_load(next);
+    if (next->kstack)                    /* where ring 3 enters the kernel: next's stack */
+        tss_set_rsp0(next->kstack + KSTACK_SIZE);
+    if (proc_cr3_of(next) != read_cr3())
+        write_cr3(proc_cr3_of(next));    /* the address space of next's process */
+#endif
     current = next;
     switch_to(&prev->rsp, next->rsp);
     current = prev;                      /* we run again: someone switched to us */
@@ -285,6 +299,48 @@ static void calibrate_tsc(void)
     tsc_per_ms = (t1 - t0) * pit_hz() / 10 / 1000;
 }
 
+#if LAB >= 6
+static uint8_t fpu_clean[512] __attribute__((aligned(16)));
+static struct thread *fpu_owner;     /* whose x87/SSE state the CPU holds */
+
+/* Only user code uses x87/SSE: kernel threads leave the registers alone,
+ * so the state is swapped only when a different user thread runs.
+ * Interrupts off. */
+void thread_fpu_load(struct thread *next)
+{
+    if (next->proc == NULL || fpu_owner == next)
+        return;
+    if (fpu_owner)
+        __asm__ volatile("fxsave64 %0" : "=m"(fpu_owner->fpu));
+    __asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
+    fpu_owner = next;
+}
+
+void thread_fpu_forget(struct thread *t)
+{
+    if (fpu_owner == t)
+        fpu_owner = NULL;
+}
+
+/* Let user programs use x87 and SSE (CR0.EM off, CR4.OSFXSR and
+ * OSXMMEXCPT on) and record a clean register image for new threads. */
+static void fpu_init(uint8_t *image)
+{
+    write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1));     /* EM off, MP on */
+    __asm__ volatile("mov %%cr4, %%rax; or $0x600, %%rax; mov %%rax, %%cr4" ::: "rax");
+    __asm__ volatile("fninit");
+    uint32_t mxcsr = 0x1F80;                                /* all SSE exceptions masked */
+    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+    __asm__ volatile("fxsave64 %0" : "=m"(fpu_clean));
+    memcpy(image, fpu_clean, sizeof fpu_clean);
+}
+
+void thread_fpu_reset(struct thread *t)
+{
+    memcpy(t->fpu, fpu_clean, sizeof t->fpu);
+}
+#endif
+
 bool sched_running(void)
 {
     return running;
@@ -299,6 +355,9 @@ void sched_init(void)
         return;
     }
     calibrate_tsc();
+#if LAB >= 6
+    fpu_init(main->fpu);
+#endif
     main->id = 0;
     strlcpy(main->name, "main", sizeof main->name);
     main->state = THREAD_RUNNING;

@@ -153,6 +153,9 @@ struct thread *thread_create(int (*fn)(void *), void *arg, const char *name)
     }
     t->fn = fn;
     t->arg = arg;
+#if LAB >= 6
+    thread_fpu_reset(t);
+#endif
     strlcpy(t->name, name, sizeof t->name);
     prepare_stack(t);
     if (!stack_ok(t)) {
@@ -179,6 +182,9 @@ int thread_join(struct thread *t)
     pop_cli();
     int value = t->exit_value;
     thread_unregister(t);
+#if LAB >= 6
+    thread_fpu_forget(t);
+#endif
     kstack_free(t->kstack, t->kstack_slot);
     kfree(t);
     return value;

@@ -132,7 +132,7 @@ KTEST(bad_vectors, "")
 
 /* ---- benchmarks ------------------------------------------------------------ */
 
-static uint64_t sample_int(void *arg)
+uint64_t bench_sample_int(void *arg)
 {
     uint64_t t = rdtsc();
 
@@ -158,6 +158,6 @@ static uint64_t sample_call(void *arg)
 
 KBENCH(interrupt)
 {
-    bench_row("interrupt round trip (int, iretq)", bench_median(sample_int, NULL, 31),
+    bench_row("interrupt round trip (int, iretq)", bench_median(bench_sample_int, NULL, 31),
               "indirect call of an empty function", bench_median(sample_call, (void *)empty, 31));
 }

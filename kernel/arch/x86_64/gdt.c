@@ -51,6 +51,11 @@ int ist_stack_of(uint64_t addr)
     return 0;
 }
 
+void tss_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
 uint64_t ist_guard_page(int slot)
 {
     return (uint64_t)ist_stacks[slot - 1].guard;

@@ -63,6 +63,10 @@ void idt_init(void)
     idt_set_gate(EXC_DF, isr_stub_table[EXC_DF], GATE_INTERRUPT, 0, IST_DOUBLE_FAULT);
     idt_set_gate(EXC_NMI, isr_stub_table[EXC_NMI], GATE_INTERRUPT, 0, IST_NMI);
     idt_set_gate(EXC_MC, isr_stub_table[EXC_MC], GATE_INTERRUPT, 0, IST_MACHINE_CHECK);
+#if LAB >= 6
+    /* The one gate ring 3 may use with `int`: system calls. */
+    idt_set_gate(VECTOR_SYSCALL, isr_stub_table[VECTOR_SYSCALL], GATE_INTERRUPT, 3, 0);
+#endif
     __asm__ volatile("lidt %0" : : "m"(idtr));
     if (!idt_ready())
         kprintf("idt: the gates are not built yet (LAB 2, exercise 2): interrupts stay off\n");

@@ -1,0 +1,53 @@
+/* proc.h - user processes: an address space, a thread, a pid. Lab 6.
+ * The lower half of a process's address space is its own; the upper half
+ * is the kernel's, shared by copying the kernel's 256 upper PML4 entries
+ * (each points to a PDPT made at boot, so they never change). Handout lab6
+ * §1 draws the split. */
+#ifndef PROC_H
+#define PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "paging.h"
+#include "thread.h"
+#include "trap.h"
+
+#define USER_STACK_TOP   0x00007FFFFFFFF000ull
+#define USER_STACK_PAGES 16              /* 64 KiB, with an unmapped guard page below */
+#define USER_BRK_MAX     (64ull << 20)   /* how far brk may grow past the program */
+#define PROC_MAX_ARGS    16
+#define PROC_ARG_MAX     128             /* bytes of one argument */
+
+struct proc {
+    int pid;
+    char name[THREAD_NAME_MAX];
+    pte_t *pml4;                         /* the address space, through the direct map */
+    uint64_t brk_start, brk;             /* the heap: [brk_start, brk) is mapped */
+    struct thread *thread;
+};
+
+/* The process of the running thread, or NULL in a kernel thread. */
+struct proc *proc_current(void);
+
+/* Start program name (a boot module) with argv (argc entries, argv[0]
+ * included). NULL if it is not there or not a valid executable (a message
+ * says why). The caller joins p->thread when it wants to wait. */
+struct proc *proc_spawn(const char *name, int argc, char *const argv[]);
+
+/* Replace the calling process's program (execve) and make tf return into
+ * the new one. 0, or -ENOENT / -ENOEXEC / -ENOMEM with the old program
+ * untouched. */
+int proc_exec(struct trap_frame *tf, const char *name, int argc, char *const argv[]);
+
+/* End the calling process with status: prints "NAME: exit(STATUS)". */
+void proc_exit(int status) __attribute__((noreturn));
+
+/* Run init=... from the command line (cmdline.h) and power off when all
+ * have ended. */
+void proc_run_init(const char *spec) __attribute__((noreturn));
+
+/* The page tables to load for thread t (its process's, or the kernel's). */
+uint64_t proc_cr3_of(const struct thread *t);
+
+#endif
