@@ -327,6 +327,15 @@ class Machine:
         if got != status:
             self._fail(describe_exit(status))
 
+    def refuse_dead_ends(self, expected):
+        """After the end: fail on any dead-end line the test gave (a stub's
+        message, a panic), reporting it rather than a vaguer symptom."""
+        for rx, why, in_partial_line in self.dead_ends:
+            d = rx.search(self.text) if not in_partial_line else None
+            if d:
+                line = self.text[self.text.rfind("\n", 0, d.start()) + 1:].split("\n")[0]
+                self._fail(expected, why.format(line=line))
+
     def lines(self):
         return self.text.split("\n")
 
