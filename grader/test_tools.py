@@ -98,3 +98,41 @@ def test_bench_prints_its_table():
     assert r.returncode == 0, r.stdout
     rows = [line for line in r.stdout.splitlines() if re.search(r"\s\d+\s+.*\s\d+\s+\d+\.\d\d$", line)]
     assert len(rows) >= LAB_MAX, r.stdout
+
+
+EXTERNAL_PROGRAM = r"""
+/* built outside the tree: plain gcc -static -nostdlib, default flags (SSE allowed) */
+static long sys(long n, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "memory");
+    return r;
+}
+volatile double scale = 1.5;
+void _start(void)
+{
+    char buf[64];
+    long v = (long)(7 * scale * 10), n = 0;
+    for (const char *s = "external: 7 * 1.5 = "; *s; s++)
+        buf[n++] = *s;
+    buf[n++] = '0' + v / 100, buf[n++] = '0' + v / 10 % 10, buf[n++] = '.', buf[n++] = '0' + v % 10;
+    buf[n++] = '\n';
+    sys(1, 1, (long)buf, n);
+    sys(60, 3, 0, 0);
+}
+"""
+
+
+@pytest.mark.skipif(LAB_MAX < 6, reason="user programs come with Lab 6")
+def test_external_program(tmp_path):
+    """make run PROGS=...: a static ELF built elsewhere (using SSE) runs."""
+    src, elf = tmp_path / "ext.c", tmp_path / "ext.elf"
+    src.write_text(EXTERNAL_PROGRAM)
+    cc = run(["gcc", "-static", "-nostdlib", "-O2", "-o", str(elf), str(src)])
+    assert cc.returncode == 0, cc.stdout
+    kernel = gradelib.build(LAB_MAX, LAB_MAX)
+    with gradelib.Machine(kernel, "init=ext", log_name="external_program",
+                          modules=[elf]) as m:
+        m.expect_line("external: 7 * 1.5 = 10.5")
+        m.expect_line("ext: exit(3)")
+        m.expect_exit(gradelib.SUCCESS)
