@@ -91,30 +91,28 @@ def test_out_of_memory(kernel):
           f"{n} blocks of {size}")
 
 
+def expect_heap_panic(kernel, test, what):
+    """test=TEST with a random size panics: "kfree(0x...): WHAT... (SIZE bytes
+    allocated at kernel/tests/lab4.c:LINE)", LINE being its kmalloc's."""
+    size = rng.randint(1, 5000)
+    line = kmalloc_line(test)
+    site = f"({size} bytes allocated at kernel/tests/lab4.c:{line})"
+    with kernel.boot(f"test={test} size={size}", dead_ends=STUBS) as m:
+        m.expect(rf"^PANIC at .*kfree\(0x[0-9a-f]+\): {what}.* {re.escape(site)}$",
+                 what=f"PANIC at ...: kfree(0x...): {what}... {site}")
+        m.expect_exit(FAILURE)
+
+
 @pytest.mark.points(10)
 def test_double_free(kernel):
     """A second kfree panics naming the block and its kmalloc site."""
-    size = rng.randint(1, 5000)
-    line = kmalloc_line("heap_double_free")
-    with kernel.boot(f"test=heap_double_free size={size}", dead_ends=STUBS) as m:
-        m.expect(rf"^PANIC at .*kfree\(0x[0-9a-f]+\): double free \({size} bytes allocated at "
-                 rf"kernel/tests/lab4\.c:{line}\)$",
-                 what=f"PANIC at ...: kfree(0x...): double free ({size} bytes allocated at "
-                      f"kernel/tests/lab4.c:{line})")
-        m.expect_exit(FAILURE)
+    expect_heap_panic(kernel, "heap_double_free", "double free")
 
 
 @pytest.mark.points(10)
 def test_overflow(kernel):
     """One byte written past the end: kfree panics naming the kmalloc site."""
-    size = rng.randint(1, 5000)
-    line = kmalloc_line("heap_overflow")
-    with kernel.boot(f"test=heap_overflow size={size}", dead_ends=STUBS) as m:
-        m.expect(rf"^PANIC at .*kfree\(0x[0-9a-f]+\): heap overflow.* \({size} bytes allocated at "
-                 rf"kernel/tests/lab4\.c:{line}\)$",
-                 what=f"PANIC at ...: kfree(0x...): heap overflow... ({size} bytes allocated at "
-                      f"kernel/tests/lab4.c:{line})")
-        m.expect_exit(FAILURE)
+    expect_heap_panic(kernel, "heap_overflow", "heap overflow")
 
 
 @pytest.mark.points(10)

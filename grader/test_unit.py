@@ -22,7 +22,7 @@ def build_and_run(name, sources, sol):
     out = BUILD / "host" / f"test_{name}-sol{sol}"
     out.parent.mkdir(parents=True, exist_ok=True)
     cc = subprocess.run(["gcc", "-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
-                         *SANITIZE, "-iquote", "kernel/include", f"-DSOL={sol}", f"-DLAB={sol}",
+                         *SANITIZE, "-iquote", "kernel/include", "-iquote", "grader/host", f"-DSOL={sol}", f"-DLAB={sol}",
                          *sources, "-o", str(out)],
                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert cc.returncode == 0, "host build failed:\n" + cc.stdout

@@ -10,26 +10,13 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "check.h"
 
 #define NFRAMES 20000
 
 static uint32_t meta[BUDDY_META_BYTES(NFRAMES) / 4 + 1];   /* 4-byte aligned */
 static uint8_t owned[NFRAMES];       /* model: frame handed out */
 static uint8_t usable[NFRAMES];      /* model: frame added as free */
-static int failures, checks;
-
-#define CHECK(cond, ...)                                  \
-    do {                                                  \
-        checks++;                                         \
-        if (!(cond)) {                                    \
-            failures++;                                   \
-            if (failures <= 20) {                         \
-                printf("FAIL line %d: ", __LINE__);       \
-                printf(__VA_ARGS__);                      \
-                printf("\n");                             \
-            }                                             \
-        }                                                 \
-    } while (0)
 
 static uint64_t rnd(void)
 {
@@ -162,6 +149,5 @@ int main(void)
     errors();
     exhaustion();
     random_workload();
-    printf("buddy unit tests: %d checks, %d failed\n", checks, failures);
-    return failures != 0;
+    return CHECK_SUMMARY("buddy");
 }

@@ -10,24 +10,11 @@
 #include <string.h>
 
 #include "heap.h"
+#include "check.h"
 
 #define ARENA (64u << 20)
 
 static uint8_t *arena;
-static int failures, checks;
-
-#define CHECK(cond, ...)                                  \
-    do {                                                  \
-        checks++;                                         \
-        if (!(cond)) {                                    \
-            failures++;                                   \
-            if (failures <= 20) {                         \
-                printf("FAIL line %d: ", __LINE__);       \
-                printf(__VA_ARGS__);                      \
-                printf("\n");                             \
-            }                                             \
-        }                                                 \
-    } while (0)
 
 static bool grow(struct heap *h, uintptr_t new_brk)
 {
@@ -179,6 +166,5 @@ int main(void)
     errors();
     random_workload();
     free(arena);
-    printf("heap unit tests: %d checks, %d failed\n", checks, failures);
-    return failures != 0;
+    return CHECK_SUMMARY("heap");
 }
