@@ -187,7 +187,7 @@ unit: deps
 	$(PYTHON) -m pytest -q grader/test_unit.py
 
 test: deps
-	$(PYTHON) -m pytest -q -n auto --milestones grader/
+	$(PYTHON) -m pytest -q -n auto --timeout=600 --milestones grader/
 
 boottime: deps
 	@$(PYTHON) grader/boottime.py --lab $(LAB) --sol $(SOL)

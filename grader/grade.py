@@ -153,7 +153,7 @@ def main():
             t.passed, t.message = False, "the kernel does not build (see above)"
     else:
         print("  (tests are listed as they finish; several run at once)")
-        pytest.main(common + ["-n", args.workers,
+        pytest.main(common + ["-n", args.workers, "--timeout=300",
                               "-p", "no:terminal", f"--junitxml={OUT / 'junit.xml'}"],
                     plugins=[Reporter(tests)])
     for t in tests:

@@ -217,9 +217,10 @@ class Machine:
         self.close()
 
     def start(self):
-        (BUILD / "tmp").mkdir(parents=True, exist_ok=True)
         LOG_DIR.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="qemu-", dir=BUILD / "tmp"))
+        # In the system's temp dir, not build/: a UNIX socket path must stay
+        # under 108 bytes, however deep the checkout is.
+        self.dir = Path(tempfile.mkdtemp(prefix="teachos-qemu-"))
         iso = mkiso(self.elf, self.cmdline, self.dir / "boot.iso", self.modules)
         self.qmp_path = self.dir / "qmp.sock"
         argv = qemu_argv(iso, self.mem) + [
