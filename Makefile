@@ -53,7 +53,8 @@ LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINK
 # Quiet by default: `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help
+.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help \
+	handout handout-solutions handin
 all: kernel
 
 help:
@@ -67,6 +68,9 @@ help:
 	@echo "make boottime   median time from QEMU start to the monitor prompt (5 boots)"
 	@echo "make bench      the kernel's microbenchmarks: cycles per operation against a baseline"
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
+	@echo "make handout    the student repository: a commit and tag per lab, no solutions (HANDOUT=dir)"
+	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
+	@echo "make handin     pack the repository with its history into build/handin.tar.gz"
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
 	@echo "Variables: LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), CMDLINE='words', MEM=128M"
@@ -186,14 +190,27 @@ grade: deps
 unit: deps
 	$(PYTHON) -m pytest -q grader/test_unit.py
 
+# In the instructor's tree, every milestone; in a student's, the labs so far.
+MILESTONES := $(if $(wildcard labs/handout.py),--milestones)
 test: deps
-	$(PYTHON) -m pytest -q -n auto --timeout=600 --milestones grader/
+	$(PYTHON) -m pytest -q -n auto --timeout=600 $(MILESTONES) grader/
 
 boottime: deps
 	@$(PYTHON) grader/boottime.py --lab $(LAB) --sol $(SOL)
 
 bench: deps
 	@$(PYTHON) grader/bench.py --lab $(LAB) --sol $(SOL)
+
+# A student's hand-in: the repository with its history, in build/handin.tar.gz.
+handin:
+	@labs/handin.sh
+
+# The student repository (instructor's tree only): one tagged commit per lab.
+handout: deps
+	@$(PYTHON) labs/handout.py $(if $(HANDOUT),--out $(HANDOUT))
+
+handout-solutions: deps
+	@$(PYTHON) labs/handout.py --solutions $(if $(HANDOUT),--out $(HANDOUT))
 
 clean:
 	rm -rf build

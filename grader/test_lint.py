@@ -22,7 +22,8 @@ FILE_LABS = {}
 for line in (ROOT / "labs" / "files.txt").read_text().splitlines():
     if line.strip() and not line.startswith("#"):
         path, lab = line.split()
-        FILE_LABS[path] = int(lab)
+        if lab != "-":
+            FILE_LABS[path] = int(lab)
 
 COND_RE = re.compile(r"^\s*[#%]\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
 MARKER_RE = re.compile(r"^\s*(LAB|SOL)\s*>=\s*(\d+)\s*(/\*.*\*/|;.*)?$")

@@ -136,3 +136,28 @@ def test_external_program(tmp_path):
         m.expect_line("external: 7 * 1.5 = 10.5")
         m.expect_line("ext: exit(3)")
         m.expect_exit(gradelib.SUCCESS)
+
+
+def test_handin(tmp_path):
+    """make handin refuses uncommitted work, packs history, checks the size."""
+    repo = tmp_path / "student"
+    sh = lambda *a, **kw: subprocess.run(a, cwd=repo, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True, **kw)
+    (repo / "labs").mkdir(parents=True)
+    (repo / "labs" / "handin.sh").write_bytes((ROOT / "labs" / "handin.sh").read_bytes())
+    (repo / "labs" / "handin.sh").chmod(0o755)
+    (repo / "work.c").write_text("int x;\n")
+    sh("git", "init", "-q")
+    sh("git", "add", "-A")
+    sh("git", "-c", "user.name=s", "-c", "user.email=s@x", "commit", "-q", "-m", "work")
+    (repo / "work.c").write_text("int y;\n")
+    r = sh("labs/handin.sh")
+    assert r.returncode != 0 and "uncommitted changes" in r.stdout, r.stdout
+    sh("git", "checkout", "work.c")
+    r = sh("labs/handin.sh")
+    assert r.returncode == 0 and "1 commits" in r.stdout, r.stdout
+    listing = subprocess.run(["tar", "-tzf", str(repo / "build" / "handin.tar.gz")],
+                             stdout=subprocess.PIPE, text=True).stdout
+    assert "student/.git/HEAD" in listing and "student/work.c" in listing, listing
+    r = sh("labs/handin.sh", env=dict(os.environ, HANDIN_MAX_KIB="0"))
+    assert r.returncode != 0 and "more than 0 KiB" in r.stdout, r.stdout

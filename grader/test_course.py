@@ -1,0 +1,118 @@
+"""The course distribution (instructor-only): `make handout` builds a
+student repository that leaks nothing, and a student who solves each lab
+and merges the next tag goes through the whole course without a conflict,
+with full marks at every step.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import LABS
+from gradelib import ROOT
+
+sys.path.insert(0, str(ROOT / "labs"))
+import handout  # noqa: E402
+
+LAB_MAX = max(LABS)
+
+
+def sh(args, cwd, check=True):
+    r = subprocess.run(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} (in {cwd}) failed:\n{r.stdout[-3000:]}")
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def student_repo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("handout") / "repo"
+    sh([sys.executable, str(ROOT / "labs" / "handout.py"), "--out", str(out)], ROOT)
+    return out
+
+
+def test_history_is_linear_and_tagged(student_repo):
+    log = sh(["git", "log", "--format=%s %p", "--reverse"], student_repo).splitlines()
+    check_tags = sh(["git", "tag"], student_repo).split()
+    assert len(log) == LAB_MAX and all(len(l.split()) >= 2 for l in log), log
+    assert sorted(check_tags) == sorted(f"lab{n}" for n in LABS), check_tags
+    for n in LABS:
+        parents = sh(["git", "rev-list", "--parents", "-n", "1", f"lab{n}"], student_repo).split()
+        assert len(parents) == (1 if n == 1 else 2), f"lab{n} is not a plain commit on the line"
+
+
+def solution_lines():
+    """{path: lines only a solution has}: in the full tree, not in its stubbed twin."""
+    labs, file_labs = handout.read_labs(), handout.read_file_labs()
+    full = handout.tree_for(LAB_MAX, LAB_MAX, labs, file_labs)
+    stub = handout.tree_for(LAB_MAX, 0, labs, file_labs)
+    lines = {}
+    for path, text in full.items():
+        if path.endswith((".c", ".h", ".asm")):
+            theirs = set(l.strip() for l in stub[path].splitlines())
+            mine = {l.strip() for l in text.splitlines() if len(l.strip()) >= 16} - theirs
+            if mine:
+                lines[path] = mine
+    return lines
+
+
+def test_nothing_leaks(student_repo, tmp_path):
+    """No solution, no marker, no later lab, no instructor-only file in any commit."""
+    file_labs = handout.read_file_labs()
+    solutions = solution_lines()
+    assert sum(len(v) for v in solutions.values()) > 100, "the solution lines were not found"
+    for n in LABS:
+        tree = tmp_path / f"lab{n}"
+        tree.mkdir()
+        archive = subprocess.run(["git", "archive", f"lab{n}"], cwd=student_repo, check=True,
+                                 stdout=subprocess.PIPE).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        for f in (p for p in tree.rglob("*") if p.is_file()):
+            rel = str(f.relative_to(tree))
+            owner = file_labs.get(rel, 1)
+            assert owner is not None, f"lab{n}: instructor-only file {rel}"
+            assert owner <= n, f"lab{n}: {rel} belongs to lab {owner}"
+            text = f.read_text(errors="replace")
+            lines = {l.strip() for l in text.splitlines()}
+            assert not any(l.startswith(("#if SOL", "%if SOL")) for l in lines), (
+                f"lab{n}: {rel} has solution markers")
+            leaked = solutions.get(rel, set()) & lines
+            assert not leaked, f"lab{n}: {rel} holds solution lines: {sorted(leaked)[:5]}"
+
+
+def write_tree(files, dest):
+    for path, text in files.items():
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        (dest / path).write_text(text)
+
+
+def grade(repo, only=None):
+    args = ["make", "--no-print-directory", "grade"] + ([f"ONLY={only}"] if only else [])
+    out = sh(args, repo, check=False)
+    score = [l for l in out.splitlines() if l.startswith("Score:")]
+    assert score and score[-1].split()[1].split("/")[0] == score[-1].split()[1].split("/")[1], (
+        f"grade {'ONLY=' + str(only) if only else ''} in {repo} not full:\n{out[-4000:]}")
+
+
+def test_student_plays_through(student_repo, tmp_path):
+    """Solve lab n, commit, merge lab n+1 (no conflict: the result is exactly
+    lab n+1 with labs 1..n solved), earlier labs still full, and so on."""
+    labs, file_labs = handout.read_labs(), handout.read_file_labs()
+    work = tmp_path / "student"
+    sh(["git", "clone", "-q", str(student_repo), str(work)], tmp_path)
+    sh(["git", "checkout", "-q", "-b", "work", "lab1"], work)
+    sh(["git", "config", "user.email", "student@example.com"], work)
+    sh(["git", "config", "user.name", "A Student"], work)
+    for n in LABS:
+        if n > 1:
+            sh(["git", "merge", "-q", "--no-edit", f"lab{n}"], work)
+            expected = handout.tree_for(n, n - 1, labs, file_labs)
+            for path, text in expected.items():
+                assert (work / path).read_text() == text, f"after merging lab{n}: {path} differs"
+            grade(work, only=n - 1)
+        write_tree(handout.tree_for(n, n, labs, file_labs), work)     # the student's solution
+        sh(["git", "add", "-A"], work)
+        sh(["git", "commit", "-q", "-m", f"lab {n} solved"], work)
+        grade(work, only=n)
+    grade(work)

@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""handout.py - `make handout`: the student repository from this tree.
+
+One linear git history, one commit per lab, tagged lab1, lab2, ...: commit n
+holds labs 1..n with every solution stripped (stubs in place), the graders
+and handouts of labs 1..n only, LAB=n as the default, and a student README.
+With --solutions the same history keeps the solutions of labs 1..n in
+commit n, tagged lab1-sol, ... (the instructor's counterpart).
+
+    handout.py [--out DIR] [--solutions]
+
+What belongs to which lab comes from labs/labs.txt and labs/files.txt;
+inside files, from the #if LAB >= n / #if SOL >= n markers (DESIGN §5),
+resolved by unifdef for C and by strip_nasm below for NASM.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKER = re.compile(r"^\s*%if\s+(LAB|SOL)\s*>=\s*(\d+)\s*(;.*)?$")
+
+
+def read_labs():
+    labs = []
+    for line in (ROOT / "labs" / "labs.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            num, slug, title = line.split(None, 2)
+            labs.append((int(num), slug, title))
+    return labs
+
+
+def read_file_labs():
+    """{path: lab number, or None for instructor-only}."""
+    out = {}
+    for line in (ROOT / "labs" / "files.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            path, lab = line.split()
+            out[path] = None if lab == "-" else int(lab)
+    return out
+
+
+def strip_c(path, text, lab, sol):
+    """Resolve the LAB and SOL markers of a C file with unifdef."""
+    proc = subprocess.run(["unifdef", f"-DLAB={lab}", f"-DSOL={sol}"], input=text,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"handout: unifdef failed on {path}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def strip_nasm(path, text, lab, sol):
+    """The same for NASM: %if LAB/SOL >= n blocks resolved, markers removed;
+    any other %if is kept as it stands."""
+    values = {"LAB": lab, "SOL": sol}
+    out, stack = [], []          # stack entries: None (not ours) or [keeping_now, cond]
+    for n, line in enumerate(text.splitlines(keepends=True), 1):
+        word = line.split()[0] if line.split() else ""
+        active = all(s is None or s[0] for s in stack)
+        m = MARKER.match(line)
+        if m:
+            cond = values[m.group(1)] >= int(m.group(2))
+            stack.append([cond, cond])
+            continue
+        if word.startswith("%if"):
+            stack.append(None)
+        elif word in ("%else", "%elif", "%endif") and not stack:
+            sys.exit(f"handout: {path}:{n}: {word} without %if")
+        elif word == "%else" and stack[-1] is not None:
+            stack[-1][0] = not stack[-1][1]
+            continue
+        elif word == "%elif" and stack[-1] is not None:
+            sys.exit(f"handout: {path}:{n}: no %elif after a LAB/SOL marker")
+        elif word == "%endif":
+            if stack.pop() is not None:
+                continue
+        if active:
+            out.append(line)
+    if stack:
+        sys.exit(f"handout: {path}: %if never closed")
+    return "".join(out)
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return [f for f in out.split("\0") if f]
+
+
+def student_readme(lab, labs):
+    template = (ROOT / "labs" / "README.student.md").read_text()
+    table = "\n".join(f"| {n} | {title} | [handouts/lab{n}-{slug}.md](handouts/lab{n}-{slug}.md) |"
+                      for n, slug, title in labs if n <= lab)
+    return template.format(lab=lab, next=lab + 1, title=dict((n, t) for n, _, t in labs)[lab],
+                           labs_table=table)
+
+
+def tree_for(lab, sol, labs, file_labs):
+    """{path: text} of the repository at lab with solutions up to sol."""
+    files = {}
+    for path in tracked_files():
+        owner = file_labs.get(path, 1)
+        if owner is None or owner > lab or not (ROOT / path).exists():
+            continue
+        data = (ROOT / path).read_bytes()
+        text = data.decode()
+        if path.endswith((".c", ".h")):
+            text = strip_c(path, text, lab, sol)
+        elif path.endswith(".asm"):
+            text = strip_nasm(path, text, lab, sol)
+        elif path == "labs/labs.txt":
+            text = "".join(l for l in text.splitlines(keepends=True)
+                           if l.startswith("#") or not l.strip() or int(l.split()[0]) <= lab)
+        elif path == "labs/files.txt":
+            text = "".join(l for l in text.splitlines(keepends=True)
+                           if l.startswith("#") or not l.strip()
+                           or (l.split()[1] != "-" and int(l.split()[1]) <= lab))
+        elif path == "Makefile":
+            text = re.sub(r"^LAB \?= .*$", f"LAB ?= {lab}", text, count=1, flags=re.M)
+        elif path == "README.md":
+            text = student_readme(lab, labs)
+        files[path] = text
+    return files
+
+
+def git(args, cwd, date=None):
+    env = dict(os.environ, GIT_AUTHOR_NAME="teachos", GIT_AUTHOR_EMAIL="teachos@localhost",
+               GIT_COMMITTER_NAME="teachos", GIT_COMMITTER_EMAIL="teachos@localhost")
+    if date:
+        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def make_history(out, solutions):
+    labs, file_labs = read_labs(), read_file_labs()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    git(["init", "-q", "-b", "main"], out)
+    for n, _, title in labs:
+        for child in out.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        for path, text in tree_for(n, n if solutions else 0, labs, file_labs).items():
+            dest = out / path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text)
+            if os.access(ROOT / path, os.X_OK):
+                dest.chmod(0o755)
+        git(["add", "-A"], out)
+        tag = f"lab{n}-sol" if solutions else f"lab{n}"
+        git(["commit", "-q", "-m", f"Lab {n}: {title}" + (" (solutions)" if solutions else "")],
+            out, date=f"2026-01-{n:02d}T12:00:00")
+        git(["tag", tag], out)
+    print(f"handout: {out} with tags " + " ".join(
+        f"lab{n}" + ("-sol" if solutions else "") for n, _, _ in labs))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--solutions", action="store_true")
+    args = ap.parse_args()
+    out = args.out or ROOT / "build" / ("handout-solutions" if args.solutions else "handout")
+    make_history(out.resolve(), args.solutions)
+
+
+if __name__ == "__main__":
+    main()
