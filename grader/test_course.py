@@ -4,6 +4,8 @@ and merges the next tag goes through the whole course without a conflict,
 with full marks at every step.
 """
 
+import csv
+import shutil
 import subprocess
 import sys
 
@@ -116,3 +118,69 @@ def test_student_plays_through(student_repo, tmp_path):
         sh(["git", "commit", "-q", "-m", f"lab {n} solved"], work)
         grade(work, only=n)
     grade(work)
+
+
+def submission(repo, tmp, name, edit=None, tarball=True):
+    """A student repository at lab 1 (cloned from the handout), changed by
+    edit(tree), committed; handed in as make handin does, or as a directory."""
+    work = tmp / name
+    sh(["git", "clone", "-q", "-b", "main", str(repo), str(work)], tmp)
+    sh(["git", "checkout", "-q", "-B", "main", "lab1"], work)
+    if edit:
+        edit(work)
+    sh(["git", "-c", "user.name=s", "-c", "user.email=s@x", "commit", "-q", "-a", "-m", "work",
+        "--allow-empty"], work)
+    if not tarball:
+        return work
+    sh(["labs/handin.sh"], work)
+    return work / "build" / "handin.tar.gz"
+
+
+def test_grade_batch(student_repo, tmp_path):
+    """Five submissions, five right rows: full marks, the untouched start,
+    one that does not build, one that hangs, one whose graders always pass."""
+    labs, file_labs = handout.read_labs(), handout.read_file_labs()
+
+    def solve(w):
+        write_tree(handout.tree_for(1, 1, labs, file_labs), w)
+
+    def break_build(w):
+        main = w / "kernel" / "core" / "main.c"
+        main.write_text(main.read_text().replace("console_init();", "console_init()"))
+
+    def hang(w):
+        solve(w)
+        main = w / "kernel" / "core" / "main.c"
+        main.write_text(main.read_text().replace("console_init();", "for (;;)\n        ;"))
+
+    def cheat(w):
+        (w / "grader" / "test_lab1_boot.py").write_text(
+            "import pytest\n\n@pytest.mark.points(100)\ndef test_all():\n    pass\n")
+
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    made = tmp_path / "made"
+    made.mkdir()
+    for name, edit, tarball in [("full", solve, True), ("start", None, True),
+                                ("nobuild", break_build, False), ("hang", hang, True),
+                                ("cheat", cheat, True)]:
+        src = submission(student_repo, made, name, edit, tarball)
+        dest = subs / (name + ".tar.gz" if tarball else name)
+        shutil.move(str(src), str(dest))
+    (subs / "garbage.tar.gz").write_text("not a tarball")
+    out = tmp_path / "batch"
+    r = subprocess.run([sys.executable, str(ROOT / "labs" / "batch.py"), str(subs), "--lab", "1",
+                        "--timeout", "45", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout
+    rows = {row["student"]: row for row in csv.DictReader(open(out / "grades.csv"))}
+    assert sorted(rows) == ["cheat", "full", "garbage", "hang", "nobuild", "start"], rows
+    assert (rows["full"]["score"], rows["full"]["max"], rows["full"]["status"]) == ("100", "100", "graded"), rows["full"]
+    assert rows["start"]["status"] == "graded" and int(rows["start"]["score"]) < 100, rows["start"]
+    assert (rows["nobuild"]["score"], rows["nobuild"]["status"]) == ("0", "error") and \
+        "does not build" in rows["nobuild"]["reason"], rows["nobuild"]
+    assert "timed out" in rows["hang"]["reason"], rows["hang"]
+    assert int(rows["cheat"]["score"]) < 100 and rows["cheat"]["max"] == "100", rows["cheat"]
+    assert "not a tarball" in rows["garbage"]["reason"], rows["garbage"]
+    assert (out / "full" / "results.json").exists() and (out / "full" / "logs").is_dir()
+    print(r.stdout)
