@@ -54,7 +54,7 @@ LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINK
 Q := $(if $(V),,@)
 
 .PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help \
-	handout handout-solutions handin grade-batch
+	handout handout-solutions handin grade-batch gradescope
 all: kernel
 
 help:
@@ -72,6 +72,7 @@ help:
 	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
 	@echo "make handin     pack the repository with its history into build/handin.tar.gz"
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
+	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
 	@echo "Variables: LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), CMDLINE='words', MEM=128M"
@@ -212,6 +213,10 @@ handout: deps
 
 handout-solutions: deps
 	@$(PYTHON) labs/handout.py --solutions $(if $(HANDOUT),--out $(HANDOUT))
+
+# Gradescope's autograder for LAB: build/gradescope/labLAB.zip.
+gradescope: deps
+	@$(PYTHON) labs/handout.py --gradescope $(LAB)
 
 # Grade every hand-in in SUBMISSIONS=dir with pristine graders (instructor).
 grade-batch: deps

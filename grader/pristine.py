@@ -7,6 +7,7 @@ these paths from the course's own repository over the submission first.
 """
 
 import shutil
+import sys
 from pathlib import Path
 
 # Everything that decides a grade, and nothing a student writes.
@@ -28,3 +29,9 @@ def overlay(course, submission):
         elif src.exists():
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: pristine.py COURSE_TREE SUBMISSION_TREE")
+    overlay(sys.argv[1], sys.argv[2])

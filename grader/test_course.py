@@ -5,9 +5,11 @@ with full marks at every step.
 """
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -184,3 +186,30 @@ def test_grade_batch(student_repo, tmp_path):
     assert "not a tarball" in rows["garbage"]["reason"], rows["garbage"]
     assert (out / "full" / "results.json").exists() and (out / "full" / "logs").is_dir()
     print(r.stdout)
+
+
+def test_gradescope_autograder(tmp_path):
+    """The autograder zip in a simulated /autograder: a solved lab gets full
+    marks in results.json; a submission whose graders always pass does not."""
+    labs, file_labs = handout.read_labs(), handout.read_file_labs()
+    zipped = tmp_path / "lab1.zip"
+    sh([sys.executable, str(ROOT / "labs" / "handout.py"), "--gradescope", "1", "--out", str(zipped)], ROOT)
+    for name, tree, want_full in [("solved", handout.tree_for(1, 1, labs, file_labs), True),
+                                  ("cheat", handout.tree_for(1, 0, labs, file_labs), False)]:
+        ag = tmp_path / name
+        (ag / "source").mkdir(parents=True)
+        with zipfile.ZipFile(zipped) as z:
+            z.extractall(ag / "source")
+        for f in (ag / "source").rglob("*"):
+            if f.name in ("run_autograder", "setup.sh", "handin.sh", "deps.sh"):
+                f.chmod(0o755)
+        if name == "cheat":
+            tree["grader/test_lab1_boot.py"] = "import pytest\n\n@pytest.mark.points(100)\ndef test_x():\n    pass\n"
+        write_tree(tree, ag / "submission" / "my-repo")          # uploaded as one folder
+        r = subprocess.run([str(ag / "source" / "run_autograder")], cwd=ag, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=300,
+                           env=dict(__import__("os").environ, AUTOGRADER_ROOT=str(ag)))
+        results = json.loads((ag / "results" / "results.json").read_text())
+        total = sum(t["max_score"] for t in results["tests"])
+        assert total == 100 and (results["score"] == 100) == want_full, (name, results["score"], r.stdout[-2000:])
+        assert all({"name", "score", "max_score", "status"} <= set(t) for t in results["tests"])

@@ -8,6 +8,7 @@ With --solutions the same history keeps the solutions of labs 1..n in
 commit n, tagged lab1-sol, ... (the instructor's counterpart).
 
     handout.py [--out DIR] [--solutions]
+    handout.py --gradescope LAB [--out FILE.zip]
 
 What belongs to which lab comes from labs/labs.txt and labs/files.txt;
 inside files, from the #if LAB >= n / #if SOL >= n markers (DESIGN §5),
@@ -20,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,11 +163,33 @@ def make_history(out, solutions):
         f"lab{n}" + ("-sol" if solutions else "") for n, _, _ in labs))
 
 
+def make_gradescope(lab, out):
+    """Gradescope's autograder zip for lab: setup.sh and run_autograder at
+    the top, next to the course repository as students have it."""
+    labs, file_labs = read_labs(), read_file_labs()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for script in ("setup.sh", "run_autograder"):
+            info = zipfile.ZipInfo(script)
+            info.external_attr = 0o755 << 16
+            z.writestr(info, (ROOT / "grader" / "gradescope" / script).read_text())
+        for path, text in tree_for(lab, 0, labs, file_labs).items():
+            info = zipfile.ZipInfo(path)
+            info.external_attr = (0o755 if os.access(ROOT / path, os.X_OK) else 0o644) << 16
+            z.writestr(info, text)
+    print(f"gradescope: {out} (upload it as the autograder of lab {lab})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path)
     ap.add_argument("--solutions", action="store_true")
+    ap.add_argument("--gradescope", type=int, metavar="LAB", help="write the autograder zip of LAB")
     args = ap.parse_args()
+    if args.gradescope:
+        make_gradescope(args.gradescope, (args.out or ROOT / "build" / "gradescope" /
+                                          f"lab{args.gradescope}.zip").resolve())
+        return
     out = args.out or ROOT / "build" / ("handout-solutions" if args.solutions else "handout")
     make_history(out.resolve(), args.solutions)
 
