@@ -15,6 +15,7 @@
 
 #define USER_STACK_TOP   0x00007FFFFFFFF000ull
 #define USER_STACK_PAGES 16              /* 64 KiB, with an unmapped guard page below */
+#define USER_STACK_GUARD (USER_STACK_TOP - (USER_STACK_PAGES + 1) * 4096ull)
 #define USER_BRK_MAX     (64ull << 20)   /* how far brk may grow past the program */
 #define PROC_MAX_ARGS    16
 #define PROC_ARG_MAX     128             /* bytes of one argument */

@@ -21,7 +21,7 @@ int copy_from_user(pte_t *pml4, void *dst, uint64_t src, size_t len);
 int copy_to_user(pte_t *pml4, uint64_t dst, const void *src, size_t len);
 
 /* Copy a NUL-terminated string of at most max - 1 characters. Returns its
- * length, -EFAULT, or -ENAMETOOLONG... here -EINVAL if it does not fit. */
+ * length, -EFAULT, or -EINVAL if no NUL comes within max bytes. */
 long strncpy_from_user(pte_t *pml4, char *dst, uint64_t src, size_t max);
 
 #endif

@@ -20,7 +20,6 @@
 #if LAB >= 6
 #include "proc.h"
 #include "syscall.h"
-#define PAGE_SIZE_4K 4096ull
 #endif
 
 static irq_handler_t irq_handlers[IRQ_COUNT];
@@ -208,8 +207,7 @@ static void user_fault(const struct trap_frame *tf)
                 tf->error & PF_PRESENT ? "protection violation" : "page not present",
                 tf->error & PF_WRITE ? "write" : "read",
                 tf->error & PF_FETCH ? ", instruction fetch" : "");
-        uint64_t guard = USER_STACK_TOP - (USER_STACK_PAGES + 1) * PAGE_SIZE_4K;
-        if (cr2 >= guard && cr2 < guard + PAGE_SIZE_4K)
+        if (cr2 >= USER_STACK_GUARD && cr2 < USER_STACK_GUARD + 4096)
             kprintf(": stack overflow");
     } else if (tf->error) {
         kprintf(", error code 0x%lx", tf->error);
