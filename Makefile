@@ -54,7 +54,7 @@ LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINK
 Q := $(if $(V),,@)
 
 .PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help \
-	handout handout-solutions handin grade-batch gradescope
+	handout handout-solutions handouts handin grade-batch gradescope
 all: kernel
 
 help:
@@ -70,6 +70,7 @@ help:
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
 	@echo "make handout    the student repository: a commit and tag per lab, no solutions (HANDOUT=dir)"
 	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
+	@echo "make handouts   the handouts as HTML with the diagrams drawn: build/handouts/ (HTML=dir)"
 	@echo "make handin     pack the repository with its history into build/handin.tar.gz"
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
 	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
@@ -195,6 +196,7 @@ unit: deps
 # In the instructor's tree, every milestone; in a student's, the labs so far.
 MILESTONES := $(if $(wildcard labs/handout.py),--milestones)
 test: deps
+	@$(if $(MILESTONES),labs/deps.sh docs)
 	$(PYTHON) -m pytest -q -n auto --timeout=600 $(MILESTONES) grader/
 
 boottime: deps
@@ -202,6 +204,11 @@ boottime: deps
 
 bench: deps
 	@$(PYTHON) grader/bench.py --lab $(LAB) --sol $(SOL)
+
+# The handouts as HTML pages (pandoc), the diagrams drawn as SVG images.
+handouts:
+	@labs/deps.sh docs
+	@$(PYTHON) labs/render_handouts.py $(if $(HTML),--out $(HTML))
 
 # A student's hand-in: the repository with its history, in build/handin.tar.gz.
 handin:

@@ -1,5 +1,6 @@
 #!/bin/sh
 # deps.sh - make sure the host has every tool the course needs.
+# `deps.sh docs` also wants pandoc, for `make handouts`.
 # Quiet when all is there. Otherwise: as root, apt-get installs the missing
 # Debian packages; as anyone else (or with TEACHOS_NO_INSTALL=1), prints the
 # one command to run and fails.
@@ -32,6 +33,7 @@ need_path "$PYTHON" python3
 need_pymod pytest python3-pytest
 need_pymod xdist python3-pytest-xdist
 need_pymod pytest_timeout python3-pytest-timeout
+[ "$1" = docs ] && need_tool pandoc pandoc
 
 [ -z "$missing" ] && exit 0
 packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
