@@ -16,6 +16,7 @@ What counts as a stroke (everything else is text):
   v ^                      arrowheads at the end of a vertical stroke
 
     to_svg(text, title) -> str     the whole SVG document
+    Grid(text).pixels()            its width and height in px
 """
 
 from xml.sax.saxutils import escape
@@ -34,6 +35,10 @@ SIDES = {"l": (0, -1), "r": (0, 1), "u": (-1, 0), "d": (1, 0)}
 OPPOSITE = {"l": "r", "r": "l", "u": "d", "d": "u"}
 
 
+def _num(x):
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
 class Grid:
     """The diagram as rows of equal width; reading outside it gives ' '."""
 
@@ -44,6 +49,10 @@ class Grid:
         self.width = max((len(l) for l in lines), default=0)
         self.rows = [l.ljust(self.width) for l in lines]
         self.height = len(self.rows)
+
+    def pixels(self):
+        """(width, height) of the drawing in px, as SVG attributes write them."""
+        return _num(self.width * CELL_W), _num(self.height * CELL_H)
 
     def at(self, r, c):
         if 0 <= r < self.height and 0 <= c < self.width:
@@ -77,8 +86,9 @@ def classify(grid):
             elif ch == "<" and at(r, c + 1) in "-─" and not _is_word(at(r, c - 1)):
                 kind[(r, c)] = "h<"
             elif ch in "v^" and not _is_word(at(r, c - 1)) and not _is_word(at(r, c + 1)):
-                feed = r - 1 if ch == "v" else r + 1
-                if at(feed, c) in "|│+┬┼├┤┌┐└┘":
+                # the stroke feeding the head must reach into this cell
+                feed = at(r - 1, c) if ch == "v" else at(r + 1, c)
+                if feed in "|+" or ("d" if ch == "v" else "u") in BOX.get(feed, ""):
                     kind[(r, c)] = "v" + ch
     # 3. Runs of dashes.
     for r in range(grid.height):
@@ -150,7 +160,7 @@ def _merge(segments):
     return out
 
 
-def _arrowhead(grid, kind, r, c, direction):
+def _arrowhead(kind, r, c, direction):
     """The shaft and triangle of one arrowhead, in pixels. The tip reaches
     the centre of the next cell when a stroke is there (an arrow into a box
     edge), else the cell's far edge."""
@@ -192,10 +202,6 @@ def _text_runs(grid, kind):
     return runs
 
 
-def _num(x):
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
 def to_svg(text, title=""):
     """The SVG document of one diagram. Its width and height are the grid's
     in pixels; <desc> keeps the ASCII original for search and screen readers."""
@@ -210,11 +216,11 @@ def to_svg(text, title=""):
         path.append(f"M{_num(x * hx)} {_num(a * hy)}V{_num(b * hy)}")
     triangles = []
     for r, c, direction in heads:
-        (x1, y1, x2, y2), tri = _arrowhead(grid, kind, r, c, direction)
+        (x1, y1, x2, y2), tri = _arrowhead(kind, r, c, direction)
         path.append(f"M{_num(x1)} {_num(y1)}L{_num(x2)} {_num(y2)}")
         triangles.append(" ".join(f"{_num(x)},{_num(y)}" for x, y in tri))
 
-    width, height = _num(grid.width * CELL_W), _num(grid.height * CELL_H)
+    width, height = grid.pixels()
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img">',
            f"<title>{escape(title)}</title>",

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,13 +79,12 @@ def draw_diagrams(text, name, stem, title, img_dir):
             continue
         count += 1
         label = f"{title}, diagram {count}"
-        svg = diagram.to_svg("\n".join(body), label)
         file = f"{stem}-{count}.svg"
-        (img_dir / file).write_text(svg)
-        size = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg)
+        (img_dir / file).write_text(diagram.to_svg("\n".join(body), label))
+        width, height = diagram.Grid("\n".join(body)).pixels()
         out += lines[done:first - 1]
         out += ["", f'<p class="diagram"><img src="img/{file}" alt="{html.escape(label)}" '
-                f'width="{size.group(1)}" height="{size.group(2)}"></p>', ""]
+                f'width="{width}" height="{height}"></p>', ""]
         done = last
     out += lines[done:]
     return "\n".join(out), count
@@ -126,11 +126,12 @@ def read_labs():
     return labs
 
 
-def render(out):
-    """Render every handout present into out; returns [(file, title, diagrams)]."""
+def render(out, scratch):
+    """Render every handout present into out (pandoc's include files go to
+    scratch); returns [(file, title, diagrams)]."""
     img_dir = out / "img"
     img_dir.mkdir(parents=True, exist_ok=True)
-    header, before = out / ".header.html", out / ".before.html"
+    header, before = scratch / "header.html", scratch / "before.html"
     header.write_text(STYLE)
     before.write_text('<nav class="labs"><a href="index.html">All labs</a></nav>\n')
     pages = []
@@ -152,8 +153,6 @@ def render(out):
     index += [f"- [{title}]({file})" for file, title, _ in pages]
     before.write_text("")
     pandoc("\n".join(index) + "\n", out / "index.html", header, before)
-    header.unlink()
-    before.unlink()
     return pages
 
 
@@ -166,7 +165,8 @@ def main():
         sys.exit("handouts: pandoc is missing (Debian package pandoc): "
                  "`sudo apt-get install pandoc`, or `make handouts` as root")
     try:
-        pages = render(args.out.resolve())
+        with tempfile.TemporaryDirectory() as scratch:
+            pages = render(args.out.resolve(), Path(scratch))
     except HandoutError as err:
         sys.exit(f"handouts: {err}")
     diagrams = sum(count for _, _, count in pages)
