@@ -6,6 +6,7 @@ with full marks at every step.
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,19 @@ def test_nothing_leaks(student_repo, tmp_path):
                 f"lab{n}: {rel} has solution markers")
             leaked = solutions.get(rel, set()) & lines
             assert not leaked, f"lab{n}: {rel} holds solution lines: {sorted(leaked)[:5]}"
+
+
+def test_student_renders_handouts(student_repo, tmp_path):
+    """`make handouts` works in the student repository, on the labs so far."""
+    tree = tmp_path / "lab2"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", "lab2"], cwd=student_repo, check=True,
+                             stdout=subprocess.PIPE).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    out = sh(["make", "--no-print-directory", "handouts"], tree)
+    assert "handouts: 2 labs" in out, out
+    pages = sorted(p.name for p in (tree / "build" / "handouts").glob("*.html"))
+    assert pages == sorted(["index.html"] + [f"lab{n}-{LABS[n][0]}.html" for n in (1, 2)])
 
 
 def write_tree(files, dest):
@@ -208,7 +222,8 @@ def test_gradescope_autograder(tmp_path):
         write_tree(tree, ag / "submission" / "my-repo")          # uploaded as one folder
         r = subprocess.run([str(ag / "source" / "run_autograder")], cwd=ag, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=300,
-                           env=dict(__import__("os").environ, AUTOGRADER_ROOT=str(ag)))
+                           env=dict(os.environ, AUTOGRADER_ROOT=str(ag),
+                                    PYTHON=sys.executable))
         results = json.loads((ag / "results" / "results.json").read_text())
         total = sum(t["max_score"] for t in results["tests"])
         assert total == 100 and (results["score"] == 100) == want_full, (name, results["score"], r.stdout[-2000:])
