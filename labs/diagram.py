@@ -21,9 +21,9 @@ What counts as a stroke (everything else is text):
 
 from xml.sax.saxutils import escape
 
-CELL_W = 8.4        # px: the advance of a 14 px monospace font (0.6 em)
-CELL_H = 18         # px: one line
-FONT_SIZE = 14
+CELL_W = 9.0        # px: the advance of a 15 px monospace font (0.6 em)
+CELL_H = 20         # px: one line
+FONT_SIZE = 15
 INK = "#222"
 
 # Unicode box drawing: which sides of the cell each character reaches.
