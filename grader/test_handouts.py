@@ -212,3 +212,11 @@ def test_missing_pandoc_is_named(tmp_path):
     tree = tree_with(tmp_path, {"lab1-boot.md": "# Lab 1\n"})
     r = run_renderer(tree, env={"PATH": str(tmp_path)})
     assert r.returncode == 1 and "pandoc is missing" in r.stdout, r.stdout
+
+
+def test_unwritable_output_is_named(tmp_path):
+    tree = tree_with(tmp_path, {"lab1-boot.md": "# Lab 1\n"})
+    (tree / "out").write_text("a file, not a directory")
+    r = run_renderer(tree)
+    assert r.returncode == 1 and "handouts: cannot write" in r.stdout, r.stdout
+    assert "Traceback" not in r.stdout

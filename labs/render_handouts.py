@@ -169,6 +169,8 @@ def main():
             pages = render(args.out.resolve(), Path(scratch))
     except HandoutError as err:
         sys.exit(f"handouts: {err}")
+    except OSError as err:          # an output directory that cannot be written
+        sys.exit(f"handouts: cannot write {args.out}: {err.strerror}: {err.filename}")
     diagrams = sum(count for _, _, count in pages)
     print(f"handouts: {len(pages)} labs, {diagrams} diagrams: {args.out / 'index.html'}")
 
