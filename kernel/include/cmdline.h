@@ -4,7 +4,8 @@
  *   hz=N         the timer rate (Lab 2 on; default 100)
  *   heapmax=N    cap on the kernel heap in bytes (Lab 4 on; default 1 GiB)
  *   init=P:A:B,Q+R  user programs (Lab 6): P with arguments A and B, then Q
- *                and R together; power off when the last has ended
+ *                and R together; power off when the last has ended. Limits
+ *                in proc.h; a value past one is refused, never cut short
  *   repeat=N     run the init programs N times over
  *   KEY=VALUE    a parameter of the selected test (each test lists its keys)
  *   bench        run the microbenchmarks (bench.h), print the table, power off

@@ -19,6 +19,8 @@
 #define USER_BRK_MAX     (64ull << 20)   /* how far brk may grow past the program */
 #define PROC_MAX_ARGS    16
 #define PROC_ARG_MAX     128             /* bytes of one argument */
+#define INIT_MAX_PROGS   16              /* programs in init=..., all groups together */
+#define INIT_MAX_LEN     255             /* characters of init='s value */
 
 struct proc {
     int pid;
@@ -45,7 +47,10 @@ int proc_exec(struct trap_frame *tf, const char *name, int argc, char *const arg
 void proc_exit(int status) __attribute__((noreturn));
 
 /* Run init=... from the command line (cmdline.h) and power off when all
- * have ended. */
+ * have ended. A value that breaks a limit (more than INIT_MAX_LEN
+ * characters or INIT_MAX_PROGS programs, more than PROC_MAX_ARGS words for
+ * one program, a word of PROC_ARG_MAX characters or more) or has an empty
+ * program name runs nothing: a line says why, and the power-off is a failure. */
 void proc_run_init(const char *spec) __attribute__((noreturn));
 
 /* The page tables to load for thread t (its process's, or the kernel's). */

@@ -2,7 +2,8 @@
 #ifndef SERIAL_H
 #define SERIAL_H
 
-/* Program COM1 for 115200 baud, 8N1, FIFOs on. Call once, first thing in kmain. */
+/* Program COM1 for 115200 baud, 8N1, FIFOs on. Call once, first thing in kmain.
+ * Bytes that arrived before (typed ahead) go to the console input first. */
 void serial_init(void);
 
 /* Send one byte, waiting until the transmitter can take it. */

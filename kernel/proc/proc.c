@@ -19,8 +19,6 @@
 #include "uaccess.h"
 #include "x86.h"
 
-#define MAX_INIT 16
-
 static int next_pid = 1;
 
 void enter_user(uint64_t entry, uint64_t user_rsp);   /* usermode.asm */
@@ -240,52 +238,123 @@ void proc_exit(int status)
 
 /* ---- init=a:x:y,b+c repeat=N ------------------------------------------------------ */
 
-/* Split s at sep into at most max words, in place. */
-static int split(char *s, char sep, char **out, int max)
+/* The whole value is checked before anything runs: one past a limit is
+ * refused with a message naming it, never cut short. */
+struct init_prog {
+    int argc;
+    char *argv[PROC_MAX_ARGS];               /* argv[0] is the program's name */
+    bool joins;                              /* starts with the one before (a+b) */
+};
+
+static char init_text[INIT_MAX_LEN + 1];     /* the value, cut into words in place */
+static struct init_prog init_progs[INIT_MAX_PROGS];
+static int init_nprogs;
+
+static bool ends_program(char c)
+{
+    return c == '\0' || c == ',' || c == '+';
+}
+
+/* How many of s's characters before the end of its first program are c? */
+static int count_in_program(const char *s, char c)
 {
     int n = 0;
 
-    while (*s && n < max) {
-        out[n++] = s;
-        while (*s && *s != sep)
-            s++;
-        if (*s)
-            *s++ = '\0';
-    }
+    for (; !ends_program(*s); s++)
+        n += *s == c;
     return n;
 }
 
-/* Start "prog:arg:arg" (argv[0] is prog). */
-static struct proc *spawn_spec(const char *spec)
+/* Cut the program at *p ("prog:arg:arg", ended by ',', '+' or the end) into
+ * ip, in place. Leaves *p past it and *sep the character that ended it.
+ * False, with a message, if it breaks a limit. */
+static bool init_cut_program(char **p, char *sep, struct init_prog *ip)
 {
-    char buf[PROC_ARG_MAX * 2], *argv[PROC_MAX_ARGS];
+    char *q = *p;
 
-    strlcpy(buf, spec, sizeof buf);
-    int argc = split(buf, ':', argv, PROC_MAX_ARGS);
-    return argc ? proc_spawn(argv[0], argc, argv) : NULL;
+    for (ip->argc = 0;;) {
+        char *word = q;
+        while (*q != ':' && !ends_program(*q))
+            q++;
+        *sep = *q;
+        *q = '\0';
+        if (*sep)
+            q++;
+        size_t len = strlen(word);
+        if (len >= PROC_ARG_MAX && ip->argc == 0) {
+            kprintf("init: a program name is too long (%zu characters, at most %d)\n", len,
+                    PROC_ARG_MAX - 1);
+            return false;
+        }
+        if (len >= PROC_ARG_MAX) {
+            kprintf("init: argument %d of %s is too long (%zu characters, at most %d)\n",
+                    ip->argc, ip->argv[0], len, PROC_ARG_MAX - 1);
+            return false;
+        }
+        ip->argv[ip->argc++] = word;
+        if (*sep != ':')
+            break;
+        if (ip->argc == PROC_MAX_ARGS) {             /* argv[0] is the name */
+            kprintf("init: too many arguments for %s (%d, at most %d)\n", ip->argv[0],
+                    ip->argc + count_in_program(q, ':'), PROC_MAX_ARGS - 1);
+            return false;
+        }
+    }
+    *p = q;
+    return true;
+}
+
+/* Parse init='s value into init_progs. False, with a one-line message, if it
+ * breaks a limit (proc.h) or names an empty program. */
+static bool init_parse(const char *spec)
+{
+    size_t len = strlen(spec);
+    int nprogs = 1;
+
+    for (const char *s = spec; *s; s++)
+        nprogs += *s == ',' || *s == '+';
+    if (len > INIT_MAX_LEN) {
+        kprintf("init: the value is too long (%zu characters, at most %d)\n", len, INIT_MAX_LEN);
+        return false;
+    }
+    if (nprogs > INIT_MAX_PROGS) {
+        kprintf("init: too many programs (%d, at most %d)\n", nprogs, INIT_MAX_PROGS);
+        return false;
+    }
+    memcpy(init_text, spec, len + 1);
+    char *p = init_text, sep = ',';
+    for (init_nprogs = 0; init_nprogs < nprogs; init_nprogs++) {
+        struct init_prog *ip = &init_progs[init_nprogs];
+        ip->joins = sep == '+';
+        if (!init_cut_program(&p, &sep, ip))
+            return false;
+        if (ip->argv[0][0] == '\0') {
+            kprintf("init: program %d of init=%s has no name\n", init_nprogs + 1, spec);
+            return false;
+        }
+    }
+    return true;
 }
 
 void proc_run_init(const char *spec)
 {
-    static char specbuf[256];
-    char *groups[MAX_INIT];
     int64_t repeat = cmdline_get_int("repeat", 1);
 
-    strlcpy(specbuf, spec, sizeof specbuf);
-    int ngroups = split(specbuf, ',', groups, MAX_INIT);
+    if (!init_parse(spec))
+        power_off(false);
     uint64_t before = pmm_free_frames();
     for (int64_t r = 0; r < repeat; r++) {
-        for (int g = 0; g < ngroups; g++) {
-            char group[128], *names[MAX_INIT];
-            struct proc *running[MAX_INIT];
-            strlcpy(group, groups[g], sizeof group);
-            int n = split(group, '+', names, MAX_INIT);
-            for (int i = 0; i < n; i++)              /* a group starts together */
-                running[i] = spawn_spec(names[i]);
-            for (int i = 0; i < n; i++)              /* and ends together */
-                if (running[i]) {
-                    thread_join(running[i]->thread);
-                    kfree(running[i]);
+        for (int i = 0; i < init_nprogs;) {
+            struct proc *running[INIT_MAX_PROGS];
+            int n = 0;
+            do {                                     /* a group starts together */
+                struct init_prog *ip = &init_progs[i++];
+                running[n++] = proc_spawn(ip->argv[0], ip->argc, ip->argv);
+            } while (i < init_nprogs && init_progs[i].joins);
+            for (int k = 0; k < n; k++)              /* and ends together */
+                if (running[k]) {
+                    thread_join(running[k]->thread);
+                    kfree(running[k]);
                 }
         }
     }
