@@ -6,7 +6,11 @@
 # It loads the symbols of the kernel last built (build/current/kernel.elf, or
 # $TEACHOS_ELF) and connects to QEMU's GDB stub on your port (uid % 5000 +
 # 25000, or $TEACHOS_GDB_PORT). Before paging is on, use `hbreak`, not `break`:
-# hardware breakpoints work on any address (handout lab1 §4.2).
+# hardware breakpoints work on any address (handout lab1 §4.2). `hbreak _start`
+# stops at the kernel's first instruction (32-bit code: step it with `si`);
+# `bt` ends at higher_half_entry, which boot.asm marks as having no caller.
+# Below: `info registers` shows the general registers (`info all-registers`
+# shows every one), and `kstack` shows the top of the stack.
 
 set pagination off
 set confirm off
@@ -36,4 +40,33 @@ define kstack
 end
 document kstack
 Show the top 8 words of the stack as addresses with symbols.
+end
+
+# info registers: the general registers (these, in this order) rather than
+# GDB's default, which adds the 16 xmm registers that QEMU's stub describes.
+# `info all-registers` shows every register; with arguments (`info registers
+# rip`, `i r rsp rbp`) it does what GDB's own does.
+python
+GENERAL_REGISTERS = """rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15
+    rip eflags cs ss ds es fs gs fs_base gs_base k_gs_base
+    cr0 cr2 cr3 cr4 cr8 efer""".split()
+
+class InfoRegisters(gdb.Command):
+    """Show the general registers, or the registers named.
+Usage: info registers [REGISTER]...   (every register: info all-registers)"""
+
+    def __init__(self):
+        super().__init__("info registers", gdb.COMMAND_STATUS)
+
+    def invoke(self, arg, from_tty):
+        if not arg.strip() and gdb.selected_thread():   # (none: GDB says so below)
+            have = {r.name for r in gdb.selected_frame().architecture().registers()}
+            arg = " ".join(r for r in GENERAL_REGISTERS if r in have)
+        try:
+            gdb.execute("info all-registers " + arg, from_tty)
+        except gdb.error as e:      # not connected, no such register: one line
+            raise gdb.GdbError(str(e))
+
+if hasattr(gdb.Architecture, "registers"):     # GDB 12 on; before, GDB's own
+    InfoRegisters()
 end

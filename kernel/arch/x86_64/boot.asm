@@ -28,9 +28,11 @@ mb2_header:
 mb2_header_end:
 
 ; ---------------------------------------------------------------------------
-section .boot.text
+; exec, so that GDB sees code here: a function _start to `hbreak`, and the
+; boot.asm line of each instruction (NASM records lines in exec sections only).
+section .boot.text progbits alloc exec nowrite
 bits 32
-global _start
+global _start:function (cpu_has_long_mode - _start)
 _start:
     cli
     cld
@@ -183,9 +185,13 @@ boot_pdpt_high: resb 4096
 boot_pd:        resb 4 * 4096
 
 ; ---------------------------------------------------------------------------
-section .text
+; noexec for NASM only: its debug information gives a file one address range,
+; so lines recorded in a second exec section, far from the first, make GDB
+; print internal warnings in every backtrace. The linker still puts this code
+; in the kernel's .text, which is executable.
+section .text progbits alloc noexec nowrite align=16
 extern kmain
-global higher_half_entry
+global higher_half_entry:function (HIGHER_HALF_ENTRY_SIZE)
 higher_half_entry:
     lgdt [boot_gdt_ptr64]
     mov ax, 0x10
@@ -204,6 +210,7 @@ higher_half_entry:
     hlt
     jmp $ - 1                            ; back to the hlt (no label: backtraces
                                          ; should name higher_half_entry)
+HIGHER_HALF_ENTRY_SIZE equ $ - higher_half_entry   ; a number, not a label (same reason)
 
 section .bss
 align 4096
@@ -214,5 +221,34 @@ boot_stack:
     resb 16384
 global boot_stack_top
 boot_stack_top:
+
+; ---------------------------------------------------------------------------
+; For debuggers only: DWARF call-frame information saying that
+; higher_half_entry has no caller, so GDB's `bt` ends there. Without it GDB
+; guesses the caller's frame from rsp and walks hundreds of garbage frames
+; past the top of the boot stack. NASM has no CFI directives: these are the
+; bytes of GAS's `.cfi_undefined rip` (DWARF 4 §6.4.1). The kernel's own
+; backtrace does not read them; it stops at the rbp = 0 set above.
+section .debug_frame noalloc
+align 8
+debug_frame_cie:                         ; Common Information Entry
+    dd .end - $ - 4                      ; length of what follows
+    dd 0xFFFFFFFF                        ; CIE id
+    db 1                                 ; version
+    db 0                                 ; augmentation: none
+    db 1                                 ; code alignment factor
+    db 0x78                              ; data alignment factor: -8 (SLEB128)
+    db 16                                ; return-address column: rip
+    db 0x0C, 7, 8                        ; DW_CFA_def_cfa rsp+8
+    align 8, db 0                        ; DW_CFA_nop padding
+.end:
+debug_frame_higher_half_entry:           ; Frame Description Entry
+    dd .end - $ - 4
+    dd debug_frame_cie                   ; its CIE: an offset into .debug_frame
+    dq higher_half_entry                 ; the code it covers
+    dq HIGHER_HALF_ENTRY_SIZE
+    db 0x07, 16                          ; DW_CFA_undefined rip: no return address
+    align 8, db 0
+.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits   ; no executable stack
