@@ -7,6 +7,7 @@ with full marks at every step.
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,83 @@ def test_history_is_linear_and_tagged(student_repo):
     for n in LABS:
         parents = sh(["git", "rev-list", "--parents", "-n", "1", f"lab{n}"], student_repo).split()
         assert len(parents) == (1 if n == 1 else 2), f"lab{n} is not a plain commit on the line"
+
+
+def git_out(repo, *args):
+    return sh(["git", *args], repo).strip()
+
+
+def test_handout_upto(student_repo, tmp_path):
+    """make handout UPTO=n stops at lab n with the very commits of the full
+    history, so a clone of week 1's release merges a later week's tag."""
+    week1, week2 = tmp_path / "week1", tmp_path / "week2"
+    sh(["make", "--no-print-directory", "handout", "UPTO=1", f"HANDOUT={week1}"], ROOT)
+    sh([sys.executable, str(ROOT / "labs" / "handout.py"), "--upto", "2", "--out", str(week2)], ROOT)
+    assert git_out(week1, "tag").split() == ["lab1"]
+    assert sorted(git_out(week2, "tag").split()) == ["lab1", "lab2"]
+    assert git_out(week2, "rev-parse", "main") == git_out(week2, "rev-parse", "lab2")
+    for n in (1, 2):
+        assert git_out(week2, "rev-parse", f"lab{n}") == git_out(student_repo, "rev-parse", f"lab{n}")
+    work = tmp_path / "student"
+    sh(["git", "clone", "-q", str(week1), str(work)], tmp_path)
+    sh(["git", "fetch", "-q", "--tags", str(week2)], work)
+    sh(["git", "-c", "user.name=s", "-c", "user.email=s@x", "merge", "-q", "--no-edit", "lab2"], work)
+    assert git_out(work, "rev-parse", "HEAD^{tree}") == git_out(week2, "rev-parse", "lab2^{tree}")
+    r = subprocess.run([sys.executable, str(ROOT / "labs" / "handout.py"), "--upto", str(LAB_MAX + 1),
+                        "--out", str(tmp_path / "bad")], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    assert r.returncode != 0 and f"UPTO={LAB_MAX + 1} is not a lab" in r.stdout, r.stdout
+
+
+def test_student_readme_at_each_lab(student_repo, tmp_path):
+    """Each lab's README: its exercise-listing command works at that lab
+    (even before user/ exists); it merges the next lab with --no-edit, and
+    the last lab's says it is the last instead of naming a lab that is not."""
+    tree = tmp_path / "student"
+    sh(["git", "clone", "-q", str(student_repo), str(tree)], tmp_path)
+    for n in LABS:
+        sh(["git", "checkout", "-q", f"lab{n}"], tree)
+        readme = (tree / "README.md").read_text()
+        listing = [c for c in re.findall(r"`([^`]+)`", readme) if "exercise\"" in c]
+        assert listing, f"lab{n}: the README gives no command listing the exercises"
+        out = subprocess.run(listing[0], shell=True, cwd=tree, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        assert out.returncode == 0 and f"LAB {n}, exercise" in out.stdout, (
+            f"lab{n}: `{listing[0]}` failed:\n{out.stdout}")
+        merges = re.findall(r"git merge[^\n`]*", readme)
+        assert all("--no-edit" in m for m in merges), f"lab{n}: a merge opens an editor: {merges}"
+        if n < LAB_MAX:
+            assert f"git merge --no-edit lab{n + 1}" in readme, f"lab{n}: no merge of lab{n + 1}"
+        else:
+            assert "last lab" in readme and f"lab{n + 1}" not in readme, (
+                f"lab{n}: the last lab's README points past the course")
+
+
+def test_classroom_copy_merges_next_lab(student_repo, tmp_path):
+    """A repository made from the course repository as a template (GitHub
+    Classroom: lab 1's files, none of its history) merges the next lab
+    after the README's one-time command, without a conflict."""
+    labs, file_labs = handout.read_labs(), handout.read_file_labs()
+    work = tmp_path / "copy"
+    work.mkdir()
+    archive = subprocess.run(["git", "archive", "lab1"], cwd=student_repo, check=True,
+                             stdout=subprocess.PIPE).stdout
+    subprocess.run(["tar", "-x", "-C", str(work)], input=archive, check=True)
+    sh(["git", "init", "-q", "-b", "main"], work)
+    sh(["git", "config", "user.email", "student@example.com"], work)
+    sh(["git", "config", "user.name", "A Student"], work)
+    sh(["git", "add", "-A"], work)
+    sh(["git", "commit", "-q", "-m", "Initial commit"], work)
+    write_tree(handout.tree_for(1, 1, labs, file_labs), work)      # lab 1 solved
+    sh(["git", "commit", "-q", "-am", "lab 1 done"], work)
+    sh(["git", "remote", "add", "course", str(student_repo)], work)
+    sh(["git", "fetch", "-q", "--tags", "course"], work)
+    once = "git merge --no-edit --allow-unrelated-histories -s ours lab1"
+    assert once in git_out(student_repo, "show", "lab1:README.md")
+    sh(once.split(), work)
+    sh(["git", "merge", "-q", "--no-edit", "lab2"], work)
+    for path, text in handout.tree_for(2, 1, labs, file_labs).items():
+        assert (work / path).read_text() == text, f"after merging lab2: {path} differs"
 
 
 def solution_lines():
@@ -148,7 +226,7 @@ def submission(repo, tmp, name, edit=None, tarball=True):
         "--allow-empty"], work)
     if not tarball:
         return work
-    sh(["labs/handin.sh"], work)
+    sh(["make", "--no-print-directory", "handin"], work)
     return work / "build" / "handin.tar.gz"
 
 
@@ -177,16 +255,18 @@ def test_grade_batch(student_repo, tmp_path):
     subs.mkdir()
     made = tmp_path / "made"
     made.mkdir()
+    heads = {}
     for name, edit, tarball in [("full", solve, True), ("start", None, True),
                                 ("nobuild", break_build, False), ("hang", hang, True),
                                 ("cheat", cheat, True)]:
         src = submission(student_repo, made, name, edit, tarball)
+        heads[name] = git_out(made / name, "log", "-1", "--format=%H %cI").split()
         dest = subs / (name + ".tar.gz" if tarball else name)
         shutil.move(str(src), str(dest))
     (subs / "garbage.tar.gz").write_text("not a tarball")
     out = tmp_path / "batch"
     r = subprocess.run([sys.executable, str(ROOT / "labs" / "batch.py"), str(subs), "--lab", "1",
-                        "--timeout", "45", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                        "--timeout", "90", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=600)
     assert r.returncode == 0, r.stdout
     rows = {row["student"]: row for row in csv.DictReader(open(out / "grades.csv"))}
@@ -195,21 +275,41 @@ def test_grade_batch(student_repo, tmp_path):
     assert rows["start"]["status"] == "graded" and int(rows["start"]["score"]) < 100, rows["start"]
     assert (rows["nobuild"]["score"], rows["nobuild"]["status"]) == ("0", "error") and \
         "does not build" in rows["nobuild"]["reason"], rows["nobuild"]
-    assert "timed out" in rows["hang"]["reason"], rows["hang"]
+    # A hang costs its own row only: cut by the batch's timeout, or graded
+    # 0 where the graders stop a hanging kernel first.
+    assert rows["hang"]["score"] == "0" and (
+        "timed out" in rows["hang"]["reason"] or rows["hang"]["status"] == "graded"), rows["hang"]
     assert int(rows["cheat"]["score"]) < 100 and rows["cheat"]["max"] == "100", rows["cheat"]
     assert "not a tarball" in rows["garbage"]["reason"], rows["garbage"]
+    for name, (commit, date) in heads.items():     # for late days
+        assert (rows[name]["commit"], rows[name]["date"]) == (commit, date), rows[name]
+    assert (rows["garbage"]["commit"], rows["garbage"]["date"]) == ("", ""), rows["garbage"]
     assert (out / "full" / "results.json").exists() and (out / "full" / "logs").is_dir()
     print(r.stdout)
 
 
-def test_gradescope_autograder(tmp_path):
-    """The autograder zip in a simulated /autograder: a solved lab gets full
-    marks in results.json; a submission whose graders always pass does not."""
+def test_gradescope_autograder(student_repo, tmp_path):
+    """The autograder zip in a simulated /autograder: what `make handin`
+    writes, uploaded as it is, gets full marks for a solved lab (a broken
+    file left untracked is named by make handin and left out); a folder
+    upload whose graders always pass does not."""
     labs, file_labs = handout.read_labs(), handout.read_file_labs()
     zipped = tmp_path / "lab1.zip"
     sh([sys.executable, str(ROOT / "labs" / "handout.py"), "--gradescope", "1", "--out", str(zipped)], ROOT)
-    for name, tree, want_full in [("solved", handout.tree_for(1, 1, labs, file_labs), True),
-                                  ("cheat", handout.tree_for(1, 0, labs, file_labs), False)]:
+
+    def solve(w):
+        write_tree(handout.tree_for(1, 1, labs, file_labs), w)
+
+    made = tmp_path / "made"
+    made.mkdir()
+    handin = submission(student_repo, made, "my-repo", solve, tarball=False)
+    scratch = handin / "kernel" / "core" / "scratch.c"
+    scratch.write_text("this does not compile\n")
+    out = sh(["make", "--no-print-directory", "handin"], handin)
+    assert "kernel/core/scratch.c" in out and "left out" in out, out
+    cheat = handout.tree_for(1, 0, labs, file_labs)
+    cheat["grader/test_lab1_boot.py"] = "import pytest\n\n@pytest.mark.points(100)\ndef test_x():\n    pass\n"
+    for name, want_full in [("handin", True), ("cheat", False)]:
         ag = tmp_path / name
         (ag / "source").mkdir(parents=True)
         with zipfile.ZipFile(zipped) as z:
@@ -217,14 +317,19 @@ def test_gradescope_autograder(tmp_path):
         for f in (ag / "source").rglob("*"):
             if f.name in ("run_autograder", "setup.sh", "handin.sh", "deps.sh"):
                 f.chmod(0o755)
-        if name == "cheat":
-            tree["grader/test_lab1_boot.py"] = "import pytest\n\n@pytest.mark.points(100)\ndef test_x():\n    pass\n"
-        write_tree(tree, ag / "submission" / "my-repo")          # uploaded as one folder
+        (ag / "submission").mkdir()
+        if name == "handin":
+            shutil.copy(handin / "build" / "handin.tar.gz", ag / "submission" / "handin.tar.gz")
+        else:
+            write_tree(cheat, ag / "submission" / "my-repo")          # uploaded as one folder
         r = subprocess.run([str(ag / "source" / "run_autograder")], cwd=ag, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=300,
                            env=dict(os.environ, AUTOGRADER_ROOT=str(ag),
                                     PYTHON=sys.executable))
         results = json.loads((ag / "results" / "results.json").read_text())
         total = sum(t["max_score"] for t in results["tests"])
-        assert total == 100 and (results["score"] == 100) == want_full, (name, results["score"], r.stdout[-2000:])
+        assert total == 100 and (results["score"] == 100) == want_full, (
+            name, results, r.stdout[-2000:])
         assert all({"name", "score", "max_score", "status"} <= set(t) for t in results["tests"])
+        if name == "handin":
+            assert "graded commit " + git_out(handin, "rev-parse", "HEAD") in r.stdout, r.stdout[:2000]

@@ -6,9 +6,11 @@ handin` (NAME.tar.gz) or a repository directory. Each is unpacked into
 build/batch/NAME/, gets the course's pristine graders, Makefile and
 in-kernel tests (grader/pristine.py) over its own, and is graded at LAB;
 several at a time. The result: build/batch/grades.csv with one row per
-submission (name, score, max, status, reason) and, per student, its
-results.json and serial logs. A broken submission (not a tarball, does not
-build, hangs, ...) gets its row and a reason; it never stops the batch.
+submission (name, score, max, status, reason, seconds, and the hand-in's
+HEAD commit and its committer date in ISO 8601, for late days) and, per
+student, its results.json and serial logs. A broken submission (not a
+tarball, does not build, hangs, ...) gets its row and a reason; it never
+stops the batch.
 
     batch.py SUBMISSIONS [--lab N] [--jobs J] [--timeout SECONDS] [--out DIR]
 """
@@ -72,16 +74,29 @@ def unpack(entry, dest):
     return None
 
 
+def head_commit(repo):
+    """(hash, committer date in ISO 8601) of the repository's HEAD, or
+    empty strings when it has no history."""
+    if not (repo / ".git").exists():
+        return "", ""
+    r = subprocess.run(["git", "-c", "safe.directory=*", "log", "-1", "--format=%H %cI"],
+                       cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    fields = r.stdout.split()
+    return (fields[0], fields[1]) if r.returncode == 0 and len(fields) == 2 else ("", "")
+
+
 def grade_one(entry, lab, course, out, timeout):
-    """One row: name, score, max, status, reason."""
+    """One row: name, score, max, status, reason, seconds, commit, date."""
     name = re.sub(r"\.(tar\.gz|tgz|tar)$", "", entry.name)
     work = out / name / "repo"
-    row = {"student": name, "score": 0, "max": "", "status": "error", "reason": ""}
+    row = {"student": name, "score": 0, "max": "", "status": "error", "reason": "",
+           "commit": "", "date": ""}
     work.parent.mkdir(parents=True, exist_ok=True)
     why = unpack(entry, work)
     if why:
         row["reason"] = why
         return row
+    row["commit"], row["date"] = head_commit(work)
     if not (work / "kernel").is_dir():
         row["reason"] = "no kernel/ directory: not a teachos repository"
         return row
@@ -136,7 +151,8 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda e: grade_one(e, args.lab, course, args.out, args.timeout), entries))
     with open(args.out / "grades.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, ["student", "score", "max", "status", "reason", "seconds"])
+        w = csv.DictWriter(f, ["student", "score", "max", "status", "reason", "seconds",
+                               "commit", "date"])
         w.writeheader()
         w.writerows(rows)
     for r in rows:

@@ -5,9 +5,11 @@ One linear git history, one commit per lab, tagged lab1, lab2, ...: commit n
 holds labs 1..n with every solution stripped (stubs in place), the graders
 and handouts of labs 1..n only, LAB=n as the default, and a student README.
 With --solutions the same history keeps the solutions of labs 1..n in
-commit n, tagged lab1-sol, ... (the instructor's counterpart).
+commit n, tagged lab1-sol, ... (the instructor's counterpart). With --upto N
+the history stops at lab N; its commits are the same whatever N (fixed
+authors and dates), so releasing lab N+1 later extends what students have.
 
-    handout.py [--out DIR] [--solutions]
+    handout.py [--out DIR] [--solutions] [--upto N]
     handout.py --gradescope LAB [--out FILE.zip]
 
 What belongs to which lab comes from labs/labs.txt and labs/files.txt;
@@ -94,8 +96,16 @@ def tracked_files():
     return [f for f in out.split("\0") if f]
 
 
+# The student README's section on merging the next lab is for every lab but
+# the course's last; the last lab has its own section instead.
+NOT_LAST, LAST = "## Moving to the next lab", "## This is the last lab"
+
+
 def student_readme(lab, labs):
     template = (ROOT / "labs" / "README.student.md").read_text()
+    drop = LAST if lab < labs[-1][0] else NOT_LAST
+    sections = template.split("\n## ")
+    template = "\n## ".join(s for s in sections if not ("## " + s).startswith(drop))
     table = "\n".join(f"| {n} | {title} | [handouts/lab{n}-{slug}.md](handouts/lab{n}-{slug}.md) |"
                       for n, slug, title in labs if n <= lab)
     return template.format(lab=lab, next=lab + 1, title=dict((n, t) for n, _, t in labs)[lab],
@@ -138,13 +148,18 @@ def git(args, cwd, date=None):
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def make_history(out, solutions):
+def make_history(out, solutions, upto=None):
+    """The student repository at out, with labs 1..upto (default: all)."""
     labs, file_labs = read_labs(), read_file_labs()
+    if upto is not None and upto not in [n for n, _, _ in labs]:
+        sys.exit(f"handout: UPTO={upto} is not a lab of this course; the labs are: "
+                 + " ".join(str(n) for n, _, _ in labs))
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     git(["init", "-q", "-b", "main"], out)
-    for n, _, title in labs:
+    released = [lab for lab in labs if upto is None or lab[0] <= upto]
+    for n, _, title in released:
         for child in out.iterdir():
             if child.name != ".git":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
@@ -160,7 +175,7 @@ def make_history(out, solutions):
             out, date=f"2026-01-{n:02d}T12:00:00")
         git(["tag", tag], out)
     print(f"handout: {out} with tags " + " ".join(
-        f"lab{n}" + ("-sol" if solutions else "") for n, _, _ in labs))
+        f"lab{n}" + ("-sol" if solutions else "") for n, _, _ in released))
 
 
 def make_gradescope(lab, out):
@@ -184,6 +199,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path)
     ap.add_argument("--solutions", action="store_true")
+    ap.add_argument("--upto", type=int, metavar="N", help="stop the history at lab N")
     ap.add_argument("--gradescope", type=int, metavar="LAB", help="write the autograder zip of LAB")
     args = ap.parse_args()
     if args.gradescope:
@@ -191,7 +207,7 @@ def main():
                                           f"lab{args.gradescope}.zip").resolve())
         return
     out = args.out or ROOT / "build" / ("handout-solutions" if args.solutions else "handout")
-    make_history(out.resolve(), args.solutions)
+    make_history(out.resolve(), args.solutions, args.upto)
 
 
 if __name__ == "__main__":
