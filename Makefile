@@ -10,6 +10,25 @@ SOL ?= $(LAB)
 ifeq ($(filter $(LAB),$(LAB_NUMBERS)),)
 $(error LAB=$(LAB) is not a lab of this course; the labs are: $(LAB_NUMBERS))
 endif
+
+# The instructor's tree holds every milestone; a student's repository holds
+# one: its code is at lab LAB_MAX, so an earlier LAB cannot be built from it.
+# There `make grade LAB=n` grades lab n's tests with the current code.
+INSTRUCTOR := $(wildcard labs/handout.py)
+# (for `make help`, which tells each what they have)
+TEST_WHAT_INSTRUCTOR := , milestone checks
+LAB_VARIABLES := LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), 
+ifeq ($(INSTRUCTOR),)
+ifneq ($(LAB),$(LAB_MAX))
+ifeq ($(MAKECMDGOALS),grade)
+$(info teachos: your repository is at lab $(LAB_MAX): grading lab $(LAB)'s tests with it (same as make grade ONLY=$(LAB)))
+ONLY := $(LAB)
+override LAB := $(LAB_MAX)
+else
+$(error LAB=$(LAB): your repository is at lab $(LAB_MAX) and builds only that; to grade lab $(LAB)'s tests with your code: make grade ONLY=$(LAB))
+endif
+endif
+endif
 ifeq ($(shell [ "$(SOL)" -ge 0 ] 2>/dev/null && [ "$(SOL)" -le $(LAB) ] && echo ok),)
 $(error SOL=$(SOL) must be 0..LAB=$(LAB): solutions exist only up to the current lab)
 endif
@@ -20,6 +39,7 @@ PYTHON := /usr/bin/python3
 GDB_PORT := $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 CMDLINE ?=
 MEM ?= 128M
+QEMUFLAGS ?=
 export PYTHON
 
 # ---- sources: everything under kernel/ except files of later labs ----------
@@ -48,7 +68,11 @@ USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 	-fcf-protection=none -fno-builtin -fno-tree-loop-distribute-patterns -mgeneral-regs-only \
 	-Wall -Wextra -Werror -Iuser/include -Ikernel/include -DLAB=$(LAB) -DSOL=$(SOL) -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL) -I$(B)/
-LDFLAGS := -nostdlib -n --no-warn-rwx-segments -z max-page-size=0x1000 -T $(LINKER_SCRIPT)
+# Options newer than the oldest toolchain we support (Ubuntu 22.04: binutils
+# 2.38, GCC 11) are probed first and left out where the tool lacks them.
+ld_option = $(shell ld $(1) -v >/dev/null 2>&1 && echo $(1))
+LDFLAGS := -nostdlib -n $(call ld_option,--no-warn-rwx-segments) -z max-page-size=0x1000 \
+	-T $(LINKER_SCRIPT)
 
 # Quiet by default: `make V=1` shows the full commands.
 Q := $(if $(V),,@)
@@ -62,21 +86,32 @@ help:
 	@echo "make run-vga    the same with the VGA screen shown (window, or curses without DISPLAY)"
 	@echo "make qemu-gdb   boot paused, waiting for GDB on port $(GDB_PORT)"
 	@echo "make gdb        start GDB on this kernel, connected to make qemu-gdb"
-	@echo "make grade      grade labs 1..LAB (LAB=n, ONLY=n for one lab, TEST=name for one test)"
-	@echo "make test       everything: unit tests, all graders, milestone checks"
+	@echo "make grade      grade labs 1..LAB (ONLY=n for one lab, TEST=name for one test)"
+	@echo "make test       everything: unit tests, all graders$(if $(INSTRUCTOR),$(TEST_WHAT_INSTRUCTOR), of your labs)"
 	@echo "make unit       host unit tests of the pure kernel code (ASan + UBSan)"
 	@echo "make boottime   median time from QEMU start to the monitor prompt (5 boots)"
 	@echo "make bench      the kernel's microbenchmarks: cycles per operation against a baseline"
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
-	@echo "make handout    the student repository: a commit and tag per lab, no solutions (HANDOUT=dir)"
-	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
 	@echo "make handouts   the handouts as HTML with the diagrams drawn: build/handouts/ (HTML=dir)"
 	@echo "make handin     pack the repository with its history into build/handin.tar.gz"
+ifneq ($(INSTRUCTOR),)
+	@echo "Instructor:"
+	@echo "make handout    the student repository: a commit and tag per lab, no solutions (HANDOUT=dir, UPTO=n)"
+	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
 	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
+endif
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
-	@echo "Variables: LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), CMDLINE='words', MEM=128M"
+	@echo "Variables: $(if $(INSTRUCTOR),$(LAB_VARIABLES))CMDLINE='words',"
+	@echo "           PROGS='a.elf ...', MEM=128M, QEMUFLAGS='-d int,cpu_reset -D qemu.log', V=1"
+
+# What only the instructor's tree has: elsewhere, one line saying so.
+INSTRUCTOR_ONLY := handout handout-solutions grade-batch gradescope
+ifeq ($(INSTRUCTOR),)
+$(INSTRUCTOR_ONLY):
+	@echo "make $@: an instructor's tool, not part of the student repository"; exit 1
+endif
 
 deps:
 	@labs/deps.sh
@@ -168,20 +203,22 @@ $(B)/kernel.iso: $(B)/kernel.elf $(USER_ELFS) $(B)/cmdline.txt grader/gradelib.p
 
 FORCE:
 
-# Keep intermediate objects (user programs are built through a chain of rules).
-.SECONDARY:
+# Keep the user programs' objects, which a chain of rules builds. Name them:
+# a bare `.SECONDARY:` would make every target secondary, FORCE included,
+# and then cmdline.txt and the ISO would never be remade for a new CMDLINE.
+.SECONDARY: $(USER_LIB) $(USER_SRCS:user/%.c=$(B)/user/%.o)
 
 # ---- run and debug ------------------------------------------------------------
 run: kernel
 	@echo "teachos: serial console here; quit with Ctrl-A X (or 'poweroff' at K>)"
-	@$(PYTHON) grader/gradelib.py run --mem $(MEM) $(B)/kernel.iso
+	@$(PYTHON) grader/gradelib.py run --mem $(MEM) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
 
 run-vga: kernel
-	@$(PYTHON) grader/gradelib.py run --vga --mem $(MEM) $(B)/kernel.iso
+	@$(PYTHON) grader/gradelib.py run --vga --mem $(MEM) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
 
 qemu-gdb: kernel
 	@echo "teachos: QEMU paused; GDB stub on localhost:$(GDB_PORT). In another terminal: make gdb"
-	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) --mem $(MEM) $(B)/kernel.iso
+	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) --mem $(MEM) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
 
 gdb: kernel
 	TEACHOS_GDB_PORT=$(GDB_PORT) TEACHOS_ELF=$(B)/kernel.elf gdb -n -x .gdbinit
@@ -214,12 +251,14 @@ handouts:
 handin:
 	@labs/handin.sh
 
-# The student repository (instructor's tree only): one tagged commit per lab.
+ifneq ($(INSTRUCTOR),)
+# The student repository (instructor's tree only): one tagged commit per lab,
+# up to lab UPTO=n if given (releasing a lab at a time).
 handout: deps
-	@$(PYTHON) labs/handout.py $(if $(HANDOUT),--out $(HANDOUT))
+	@$(PYTHON) labs/handout.py $(if $(HANDOUT),--out $(HANDOUT)) $(if $(UPTO),--upto $(UPTO))
 
 handout-solutions: deps
-	@$(PYTHON) labs/handout.py --solutions $(if $(HANDOUT),--out $(HANDOUT))
+	@$(PYTHON) labs/handout.py --solutions $(if $(HANDOUT),--out $(HANDOUT)) $(if $(UPTO),--upto $(UPTO))
 
 # Gradescope's autograder for LAB: build/gradescope/labLAB.zip.
 gradescope: deps
@@ -229,6 +268,7 @@ gradescope: deps
 grade-batch: deps
 	@test -n "$(SUBMISSIONS)" || { echo "grade-batch: say where: make grade-batch SUBMISSIONS=dir"; exit 1; }
 	@$(PYTHON) labs/batch.py $(SUBMISSIONS) --lab $(LAB)
+endif
 
 clean:
 	rm -rf build

@@ -23,7 +23,34 @@ def banner(lab):
 
 def check(condition, expected, seen):
     if not condition:
-        raise GradeError(f"expected: {expected}\n    seen:     {seen}")
+        raise GradeError(f"expected: {expected}\n    seen:     {show(seen)}")
+
+
+def show(seen):
+    """What a check saw, as a student should read it: "nothing" rather than
+    None or an empty value, a list of lines one per row, else as it is."""
+    if seen is None or isinstance(seen, (str, list, tuple, dict, set)) and not seen:
+        return "nothing"
+    if isinstance(seen, (list, tuple)) and all(isinstance(s, str) for s in seen):
+        return "".join("\n      | " + line for s in seen for line in s.splitlines() or [""])
+    return str(seen)
+
+
+def show_screen(screen):
+    """A VGA screen (vga_screen()'s rows) as rows of text, up to its last
+    non-blank row; "the screen is empty" when every row is blank."""
+    rows = [text.rstrip() for text, _ in screen]
+    while rows and not rows[-1]:
+        rows.pop()
+    return "".join(f"\n      | {row}" for row in rows) if rows else "the screen is empty"
+
+
+def show_row(screen, row):
+    """One VGA row as seen: its text quoted, or why there is none."""
+    text = screen[row][0].rstrip()
+    if text:
+        return repr(text)
+    return "the screen is empty" if show_screen(screen) == "the screen is empty" else "an empty row"
 
 
 FRAME_RE = r"^\s*#(\d+)\s+rbp=0x([0-9a-f]{16})\s+rip=0x([0-9a-f]{16})\s+(\S+)\+0x([0-9a-f]+)\s*$"
@@ -38,14 +65,16 @@ def parse_backtrace(text):
 def check_frames(frames, syms):
     """Frame numbers count up from 0, frames move up the stack, and every
     symbol+offset is right for its rip according to the ELF's symbol table."""
-    check(frames, "frame lines '#N  rbp=0x...  rip=0x...  symbol+0xOFFSET'", "none")
+    check(frames, "frame lines '#N  rbp=0x...  rip=0x...  symbol+0xOFFSET'", "no such line")
     for i, (n, rbp, rip, sym, off) in enumerate(frames):
         check(n == i, f"frame #{i}", f"#{n}")
         if i:
             check(rbp > frames[i - 1][1], f"frame #{i}: rbp above the previous frame's",
                   f"0x{rbp:x} after 0x{frames[i - 1][1]:x}")
         want = symbolize(syms, rip)
-        check((sym, off) == want, f"frame #{i}: rip 0x{rip:x} is {want[0]}+0x{want[1] or 0:x}",
+        check(want[0], f"no frame #{i}: its rip 0x{rip:x} is in no kernel function (the chain "
+              "ends before it)", f"#{i} {sym}+0x{off:x}")
+        check((sym, off) == want, f"frame #{i}: rip 0x{rip:x} is {want[0]}+0x{want[1]:x}",
               f"{sym}+0x{off:x}")
 
 

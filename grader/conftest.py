@@ -1,7 +1,8 @@
 """conftest.py - pytest glue for the graders: milestones, points, reports.
 
 Lab graders live in test_labN_SLUG.py; each test takes the `kernel` fixture
-(the milestone under test) and carries @pytest.mark.points(n).
+(the milestone under test) and carries @pytest.mark.points(n) and
+@pytest.mark.exercise(k, ...), the exercises of its lab it grades.
 
 Options:
   --lab N --sol S   grade the build LAB=N SOL=S (default: the last lab, SOL=LAB)
@@ -56,6 +57,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): what a grader test is worth")
+    config.addinivalue_line("markers", "exercise(k, ...): the exercises of its lab a grader "
+                            "test grades (test_exercises.py proves they are enough)")
     lab, sol = config.getoption("--lab"), config.getoption("--sol")
     if lab not in LABS:
         raise pytest.UsageError(f"--lab {lab}: the labs are {sorted(LABS)}")
@@ -75,6 +78,7 @@ class Kernel:
         self.lab, self.sol = lab, sol
         self.request = request
         self._elf = None
+        self.log = None         # the serial log of the last boot
 
     @property
     def elf(self):
@@ -90,8 +94,10 @@ class Kernel:
         if self.boots > 1:
             name += f"-{self.boots}"
         modules = sorted((self.elf.parent / "user").glob("*.elf")) + list(progs)
-        return gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
-                                extra_args=extra_args, dead_ends=dead_ends, modules=modules)
+        m = gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
+                             extra_args=extra_args, dead_ends=dead_ends, modules=modules)
+        self.log = m.log_path
+        return m
 
 
 def configs_for(test_lab, config):
@@ -141,6 +147,9 @@ def pytest_collection_modifyitems(config, items):
             if points is None:
                 raise pytest.UsageError(f"{item.nodeid}: a lab grader needs @pytest.mark.points(n)")
             item.user_properties.append(("points", points.args[0]))
+            exercise = item.get_closest_marker("exercise")
+            if exercise is not None:
+                item.user_properties.append(("exercises", tuple(sorted(exercise.args))))
             item.user_properties.append(("lab", test_lab))
         elif grading:
             dropped.append(item)
@@ -160,9 +169,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Show a grader's failure as its message (expected / seen / end / log),
-    not as a Python traceback."""
+    not as a Python traceback. A check made after the boot names its log too."""
     outcome = yield
     report = outcome.get_result()
     if call.excinfo is not None and call.excinfo.errisinstance((GradeError, BuildError)):
         if report.failed:
             report.longrepr = str(call.excinfo.value)
+            kernel = item.funcargs.get("kernel")
+            if "log:" not in report.longrepr and getattr(kernel, "log", None):
+                report.longrepr += f"\n    log: {kernel.log.relative_to(gradelib.ROOT)}"

@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -272,17 +273,34 @@ class Machine:
         return self.status is not None
 
     def _fail(self, expected, why=None, last=12):
-        lines = self.text.strip("\n").split("\n")[-last:]
-        seen = "\n".join("      | " + line for line in lines) if self.text else "      | (nothing)"
-        end = why or describe_exit(self.status)
-        raise GradeError(f"expected: {expected}\n    seen (last lines of serial output):\n{seen}\n"
-                         f"    end: {end}\n    log: {self.log_path.relative_to(ROOT)}")
+        """Raise the GradeError a student reads: what was expected, what the
+        kernel printed, how the machine ended, where the serial log is."""
+        raise GradeError(f"expected: {expected}\n    {self._seen(last)}\n"
+                         f"    end: {why or self._end()}\n    log: {self.log_path.relative_to(ROOT)}")
 
-    def expect(self, pattern, timeout=EXPECT_TIMEOUT, what=None, partial=False):
+    def _seen(self, last):
+        """The last lines of output, saying so plainly when there are none,
+        or none since the line the grader matched last."""
+        if not self.text.strip():
+            return "seen: nothing: the kernel printed nothing after GRUB started it"
+        lines = "\n".join("      | " + line for line in self.text.strip("\n").split("\n")[-last:])
+        if self.pos and not self.text[self.pos:].strip():
+            matched = self.text[:self.pos].rstrip("\n").rsplit("\n", 1)[-1]
+            return f"seen: nothing after {matched!r}; the last lines of serial output:\n{lines}"
+        return f"seen (last lines of serial output):\n{lines}"
+
+    def _end(self, how=None):
+        """How the machine ended; if it still runs, where its CPU is."""
+        how = how or describe_exit(self.status)
+        place = "" if self.ended() else self.where()
+        return f"{how}; the CPU was in {place}" if place else how
+
+    def expect(self, pattern, timeout=EXPECT_TIMEOUT, what=None, partial=False, cpu_limit=None):
         """Wait until pattern (a regex, multiline) matches complete lines of
         output not yet consumed; return the match and consume up to its end.
         With partial, a line still being written counts too (for prompts).
-        Fails with a clear report on timeout or if the machine ends first."""
+        Fails with a clear report on timeout or if the machine ends first,
+        or, given cpu_limit, once QEMU has used that many seconds of CPU."""
         rx = re.compile(pattern, re.MULTILINE)
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -301,16 +319,21 @@ class Machine:
                 left = deadline - time.monotonic()
                 if self.ended() or left <= 0:
                     self._fail(what or f"a line matching /{pattern}/")
+                if cpu_limit is not None:
+                    if self.cpu_seconds() >= cpu_limit:
+                        self._fail(what or f"a line matching /{pattern}/", self._end(
+                            f"the kernel was still running after {cpu_limit:g} s of CPU time (a hang)"))
+                    left = min(left, 0.1)        # CPU time is polled, not signalled
                 self._cond.wait(left)
 
     def expect_line(self, line, timeout=EXPECT_TIMEOUT):
         """Wait for a whole line equal to line."""
         return self.expect("^" + re.escape(line) + "$", timeout, what=repr(line))
 
-    def expect_prompt(self, timeout=EXPECT_TIMEOUT):
+    def expect_prompt(self, timeout=EXPECT_TIMEOUT, cpu_limit=None):
         """Wait for the monitor's prompt (it has no newline after it)."""
         return self.expect("^" + re.escape(PROMPT), timeout, what=f"the monitor prompt {PROMPT!r}",
-                           partial=True)
+                           partial=True, cpu_limit=cpu_limit)
 
     def wait_exit(self, timeout=EXPECT_TIMEOUT):
         """Wait for QEMU to end; return its status (None if still running)."""
@@ -339,6 +362,42 @@ class Machine:
 
     def lines(self):
         return self.text.split("\n")
+
+    def cpu_seconds(self):
+        """CPU time QEMU has used so far (all its threads). Unlike wall
+        time, a loaded host does not use it up while the guest waits."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return 0.0
+        fields = stat.rsplit(")", 1)[1].split()          # after "pid (comm)"
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def where(self, looks=5):
+        """Where the CPU is, from a few looks at rip over QMP: "kmain
+        (kernel/core/main.c:89)", several places joined by "and"; "" when
+        QEMU cannot tell (it is gone, or QMP does not answer)."""
+        rips = []
+        try:
+            if self._qmp is None:
+                self._qmp = QMP(self.qmp_path, timeout=2.0)
+            for _ in range(looks):
+                regs = self._qmp.execute("human-monitor-command", **{"command-line": "info registers"})
+                rips += re.findall(r"\bRIP=([0-9a-f]{16})", regs)[:1]
+            if not rips:
+                return ""
+            found = subprocess.run(["addr2line", "-f", "-e", str(self.elf)] + [f"0x{r}" for r in rips],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, text=True, timeout=5).stdout.split("\n")
+        except (GradeError, OSError, ValueError, subprocess.SubprocessError):
+            return ""
+        places = []
+        for rip, function, line in zip(rips, found[0::2], found[1::2]):
+            line = line.split(" (")[0].removeprefix(str(ROOT) + "/")    # drop "(discriminator 1)"
+            place = f"{function} ({line})" if function != "??" else f"0x{rip} (not in the kernel's code)"
+            if place not in places:
+                places.append(place)
+        return " and ".join(places[:3])
 
     def time_of(self, match):
         """When the text up to the end of match arrived (time.monotonic)."""
@@ -461,6 +520,7 @@ def main(argv):
     p.add_argument("--vga", action="store_true", help="show the VGA screen")
     p.add_argument("--gdb", type=int, metavar="PORT", help="start paused, GDB stub on PORT")
     p.add_argument("--mem", default="128M")
+    p.add_argument("--qemuflags", default="", help="more QEMU options, e.g. '-d int,cpu_reset'")
     args = ap.parse_args(argv)
 
     if args.cmd == "mkiso":
@@ -482,8 +542,70 @@ def main(argv):
         argv += ["-display", "none", "-serial", "mon:stdio"]
     if args.gdb:
         argv += ["-S", "-gdb", f"tcp:localhost:{args.gdb}"]
-    os.execvp(argv[0], argv)
+    argv += shlex.split(args.qemuflags)
+    sys.exit(run_interactive(argv))
 
+
+def run_interactive(argv):
+    """Run QEMU on this terminal and turn how it ended into make's status:
+    0 when the kernel powered off with success or the user quit QEMU; else
+    one line saying what happened, and 1. QEMU exits 0 both for a quit and,
+    with -no-reboot, for a triple fault: its QMP SHUTDOWN event tells them
+    apart (reason "guest-reset" is the CPU resetting itself)."""
+    scratch = Path(tempfile.mkdtemp(prefix="teachos-run-"))
+    qmp_path = scratch / "qmp.sock"
+    events = []
+    try:
+        proc = subprocess.Popen(argv + ["-qmp", f"unix:{qmp_path},server=on,wait=off"])
+        watcher = threading.Thread(target=_watch_shutdown, args=(qmp_path, proc, events),
+                                   daemon=True)
+        watcher.start()
+        while True:
+            try:
+                status = proc.wait()
+                break
+            except KeyboardInterrupt:   # Ctrl-C reaches QEMU too; wait for it
+                continue
+        watcher.join(timeout=2)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if status == SUCCESS:
+        return 0
+    if status == TRIPLE_FAULT and "guest-reset" in events:
+        print(f"\nteachos: {describe_exit(TRIPLE_FAULT)}", file=sys.stderr)
+        return 1
+    if status == TRIPLE_FAULT:
+        return 0                        # the user quit QEMU (Ctrl-A X, or closed its window)
+    print(f"\nteachos: {describe_exit(status)}", file=sys.stderr)
+    return 1
+
+
+def _watch_shutdown(qmp_path, proc, events):
+    """Collect the reasons of QMP SHUTDOWN events until QEMU ends."""
+    deadline = time.monotonic() + 10
+    while proc.poll() is None:
+        try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(str(qmp_path))
+            break
+        except OSError:
+            sock.close()
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+    else:
+        return
+    with sock, sock.makefile("rwb") as f:
+        try:
+            f.readline()                                     # greeting
+            f.write(b'{"execute": "qmp_capabilities"}\n')
+            f.flush()
+            for line in f:
+                msg = json.loads(line)
+                if msg.get("event") == "SHUTDOWN":
+                    events.append(msg.get("data", {}).get("reason"))
+        except (OSError, ValueError):
+            pass
 
 if __name__ == "__main__":
     main(sys.argv[1:])

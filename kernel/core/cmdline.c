@@ -6,8 +6,6 @@
 #include "power.h"
 #include "string.h"
 
-#define CMDLINE_MAX_LEN 512
-
 static char copy[CMDLINE_MAX_LEN];      /* the words, NUL-separated */
 static char *words[CMDLINE_MAX_WORDS];
 static int nwords;

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 
 #include "ktest.h"
+#include "cmdline.h"
 #include "console.h"
+#include "monitor.h"
 #include "power.h"
 #include "printf.h"
 #include "serial.h"
@@ -70,4 +72,33 @@ void ktest_hold(void)
     for (const char *s = "ktest: hold\r\n"; *s; s++)
         serial_putc(*s);
     console_getc();
+}
+
+/* The monitor's way in: `test NAME KEY=VALUE ...` does what the command line
+ * test=NAME KEY=VALUE ... does. Lab 1's graders start their tests here, so
+ * that only the command-line test needs the Multiboot2 tags (exercise 1).
+ * Prints with console_write: kprintf is exercise 2. */
+MONITOR_COMMAND(test, "test NAME [KEY=VALUE ...]: run an in-kernel test (as test=NAME does)")
+{
+    char line[CMDLINE_MAX_LEN];
+
+    if (argc < 2) {
+        console_write("usage: test NAME [KEY=VALUE ...]. Tests: ");
+        ktest_list();
+        return -1;
+    }
+    strlcpy(line, "test=", sizeof line);
+    for (int i = 1; i < argc; i++) {
+        size_t len = strlen(line);
+        if (len + 1 + strlen(argv[i]) >= sizeof line) {
+            console_write("test: the words are too long\n");
+            return -1;
+        }
+        if (i > 1)
+            line[len++] = ' ';
+        strlcpy(line + len, argv[i], sizeof line - len);
+    }
+    if (!cmdline_parse(line))   /* says why: an unknown test or word */
+        return -1;
+    ktest_run(ktest_find(argv[1]));
 }

@@ -34,6 +34,8 @@
 #include "proc.h"
 #endif
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)   /* the value of the macro x, as a string */
 #ifndef LAB_TITLE
 #define LAB_TITLE "?"
 #endif
@@ -87,9 +89,11 @@ void kmain(uint32_t magic, uint64_t mb2_info_phys)
 {
     console_init();
     console_set_color(VGA_LIGHT_CYAN, VGA_BLACK);
-    kprintf("teachos x86-64 teaching kernel - lab %d: %s\n", LAB, LAB_TITLE);
+    /* Whole strings, no conversions: these show before kprintf works. */
+    console_write("teachos x86-64 teaching kernel - lab " STRINGIFY(LAB) ": " LAB_TITLE "\n");
     console_reset_color();
-    kprintf("console: COM1 at 115200 baud, VGA text %dx%d\n", VGA_COLS, VGA_ROWS);
+    console_write("console: COM1 at 115200 baud, VGA text " STRINGIFY(VGA_COLS) "x"
+                  STRINGIFY(VGA_ROWS) "\n");
 #if LAB >= 2
     gdt_init();                  /* first: exceptions get reports from here on */
     idt_init();

@@ -23,15 +23,6 @@
 #include "pmm.h"
 #endif
 
-#define MONITOR_LINE_MAX 128
-#define MONITOR_MAX_ARGS 8
-
-struct command {
-    const char *name;
-    const char *help;
-    int (*run)(int argc, char **argv);
-};
-
 static int cmd_help(int argc, char **argv);
 static int cmd_kerninfo(int argc, char **argv);
 static int cmd_backtrace(int argc, char **argv);
@@ -51,7 +42,8 @@ static int cmd_meminfo(int argc, char **argv);
 static int cmd_pt(int argc, char **argv);
 #endif
 
-static const struct command commands[] = {
+/* The commands of this file; others register with MONITOR_COMMAND. */
+static const struct monitor_command commands[] = {
     {"help", "list the commands", cmd_help},
     {"kerninfo", "show where the kernel's sections are", cmd_kerninfo},
     {"backtrace", "print the stack frames of this command", cmd_backtrace},
@@ -73,11 +65,15 @@ static const struct command commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+extern const struct monitor_command __start_monitor_commands[], __stop_monitor_commands[];
+
 static int cmd_help(int argc, char **argv)
 {
     (void)argc, (void)argv;
     for (size_t i = 0; i < NCOMMANDS; i++)
         kprintf("  %-10s %s\n", commands[i].name, commands[i].help);
+    for (const struct monitor_command *c = __start_monitor_commands; c < __stop_monitor_commands; c++)
+        kprintf("  %-10s %s\n", c->name, c->help);
     return 0;
 }
 
@@ -216,6 +212,9 @@ int monitor_execute(char *line)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[0], commands[i].name) == 0)
             return commands[i].run(argc, argv);
+    for (const struct monitor_command *c = __start_monitor_commands; c < __stop_monitor_commands; c++)
+        if (strcmp(argv[0], c->name) == 0)
+            return c->run(argc, argv);
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
     return -1;
 }

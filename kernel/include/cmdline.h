@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #define CMDLINE_MAX_WORDS 16
+#define CMDLINE_MAX_LEN 512      /* bytes, with the final NUL */
 
 /* Split the command line into words. Prints why and returns false if it has
  * too many words or a word it does not know. */

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""exercises.py - a lab's starting point with chosen exercises solved.
+
+Each `#if SOL >= n` block whose stub says `LAB n, exercise k:` belongs to
+exercise k (a block without #else, a solution-only helper, belongs to the
+exercise of the next block of its lab in the file, or else the one before).
+`solve` copies this tree and turns the blocks of the chosen exercises into
+`#if SOL >= 0`, so that building it with LAB=n SOL=n-1 gives the kernel of
+a student who has done just those exercises. The milestone checks use it
+to prove that each exercise earns its points on its own
+(grader/test_exercises.py); an instructor can look at one by hand:
+
+    exercises.py solve --lab 2 --exercises 1,3 --out /tmp/lab2-ex13
+    cd /tmp/lab2-ex13 && make grade LAB=2 SOL=1 ONLY=2
+"""
+
+import argparse
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COND_RE = re.compile(r"^\s*[#%]\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
+SOL_RE = re.compile(r"^(\s*[#%]\s*if\s+)SOL\s*>=\s*(\d+)")
+STUB_RE = re.compile(r"LAB (\d+), exercise (\d+):")
+
+
+def sol_blocks(lines):
+    """[(line index of the #if, lab, exercise)] of the SOL blocks in lines."""
+    blocks, stack = [], []        # stack: [line, lab or None, else text or None]
+    for i, line in enumerate(lines):
+        if stack and stack[-1][2] is not None:
+            stack[-1][2] += line + "\n"
+        m = COND_RE.match(line)
+        if not m:
+            continue
+        if m.group(1) in ("if", "ifdef", "ifndef"):
+            sol = SOL_RE.match(line)
+            stack.append([i, int(sol.group(2)) if sol else None, None])
+        elif m.group(1) in ("else", "elif"):
+            stack[-1][2] = ""
+        else:
+            start, lab, stub = stack.pop()
+            if lab is not None:
+                found = STUB_RE.search(stub or "")
+                blocks.append((start, lab, int(found.group(2)) if found else None))
+    blocks.sort()
+    # A solution-only helper goes with the next stubbed block of its lab.
+    resolved = []
+    for k, (start, lab, ex) in enumerate(blocks):
+        if ex is None:
+            after = [e for s, l, e in blocks[k + 1:] if l == lab and e is not None]
+            before = [e for s, l, e in blocks[:k] if l == lab and e is not None]
+            ex = (after or before[::-1] or [None])[0]
+        resolved.append((start, lab, ex))
+    return resolved
+
+
+def solve_text(text, lab, exercises):
+    """text with the SOL blocks of lab's chosen exercises always on."""
+    lines = text.split("\n")
+    for start, block_lab, ex in sol_blocks(lines):
+        if block_lab == lab and ex in exercises:
+            lines[start] = SOL_RE.sub(r"\g<1>SOL >= 0", lines[start])
+    return "\n".join(lines)
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return [f for f in out.split("\0") if f and (ROOT / f).exists()]
+
+
+def solve(out, lab, exercises):
+    """Write this tree (as it stands, uncommitted edits included) to out,
+    with lab's chosen exercises solved."""
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    for path in tracked_files():
+        src, dest = ROOT / path, out / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if path.endswith((".c", ".h", ".asm")):
+            dest.write_text(solve_text(src.read_text(), lab, exercises))
+            shutil.copymode(src, dest)
+        else:
+            shutil.copy2(src, dest)
+    return out
+
+
+def exercises_of(lab):
+    """The exercise numbers of lab, from the stubs in the tree."""
+    found = set()
+    for path in tracked_files():
+        if path.endswith((".c", ".h", ".asm")):
+            found |= {ex for _, l, ex in sol_blocks((ROOT / path).read_text().split("\n"))
+                      if l == lab}
+    return sorted(found)
+
+
+def test_marks(lab):
+    """{test name: sorted tuple of exercises} from the
+    @pytest.mark.exercise(...) decorators of lab's grader file."""
+    files = list((ROOT / "grader").glob(f"test_lab{lab}_*.py"))
+    if len(files) != 1:
+        sys.exit(f"exercises: no single grader file for lab {lab}: {files}")
+    marks = {}
+    for node in ast.parse(files[0].read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            for d in node.decorator_list:
+                if (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                        and d.func.attr == "exercise"):
+                    marks[node.name.removeprefix("test_")] = tuple(sorted(
+                        ast.literal_eval(a) for a in d.args))
+    return marks
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("solve", help="copy the tree with some exercises solved")
+    p.add_argument("--lab", type=int, required=True)
+    p.add_argument("--exercises", required=True, help="comma-separated, e.g. 1,3")
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("list", help="each exercise of a lab and the tests that grade it")
+    p.add_argument("--lab", type=int, required=True)
+    args = ap.parse_args()
+    if args.cmd == "solve":
+        chosen = {int(x) for x in args.exercises.split(",") if x}
+        unknown = chosen - set(exercises_of(args.lab))
+        if unknown:
+            sys.exit(f"exercises: lab {args.lab} has no exercise {sorted(unknown)}; "
+                     f"it has {exercises_of(args.lab)}")
+        print(f"exercises: {solve(args.out, args.lab, chosen)}: lab {args.lab} "
+              f"with exercises {sorted(chosen)} solved; build it with LAB={args.lab} "
+              f"SOL={args.lab - 1}")
+    else:
+        marks = test_marks(args.lab)
+        for ex in exercises_of(args.lab):
+            tests = [t for t, m in marks.items() if ex in m]
+            print(f"exercise {ex}: {' '.join(tests) or '(no test)'}")
+
+
+if __name__ == "__main__":
+    main()
