@@ -220,3 +220,18 @@ def test_unwritable_output_is_named(tmp_path):
     r = run_renderer(tree)
     assert r.returncode == 1 and "handouts: cannot write" in r.stdout, r.stdout
     assert "Traceback" not in r.stdout
+
+
+# Words that only make sense in the instructor's tree: a student repository
+# has one milestone, no SOL, and no "full tree" to build a lab from.
+INSTRUCTOR_WORDS = re.compile(r"\bSOL=|\bLAB=\d|full tree|reference solution")
+
+
+@pytest.mark.parametrize("path", HANDOUTS, ids=rel)
+def test_handout_speaks_to_students(path):
+    """A handout tells students what to run in their repository; nothing
+    there needs LAB=, SOL= or the instructor's tree."""
+    found = [f"{rel(path)}:{n}: {line.strip()}"
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if INSTRUCTOR_WORDS.search(line)]
+    assert not found, "instructor's words in a student handout:\n" + "\n".join(found)

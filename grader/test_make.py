@@ -79,6 +79,17 @@ def test_run_exit_status():
         assert "teachos: QEMU exited 0: a triple fault" in r.stdout, r.stdout[-2000:]
 
 
+def test_run_passes_qemuflags(tmp_path):
+    """QEMUFLAGS= reaches QEMU: the Lab 2 handout's `-d int,cpu_reset -D
+    qemu.log` writes its log."""
+    log = tmp_path / "qemu.log"
+    with milestone(1, 1):
+        r = run(MAKE + ["LAB=1", "SOL=1", "run", "CMDLINE=test=cmdline echo=x",
+                        f"QEMUFLAGS=-d cpu_reset -D {log}"])
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert log.exists() and "CPU Reset" in log.read_text(), r.stdout[-2000:]
+
+
 def test_run_poweroff_typed_is_success():
     """`poweroff` typed at the monitor, the documented way out: status 0."""
     with milestone(1, 1):
