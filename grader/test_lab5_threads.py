@@ -1,7 +1,10 @@
 """Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §5).
 
-Counts, durations, names and seeds are drawn at random here, and the
-expected results (exit values, sums, counts) computed here.
+switch_to and a new thread's first frame (exercises 1 and 2) are graded
+alone, before any thread can run: the one between two bare contexts, the
+other read from memory through QEMU. Counts, durations, names, register
+values and seeds are drawn at random here, and the expected results (exit
+values, sums, counts) computed here.
 """
 
 import re
@@ -9,12 +12,102 @@ import re
 import pytest
 
 from checks import check, rng
-from gradelib import FAILURE, ROOT, SUCCESS
+from gradelib import FAILURE, ROOT, SUCCESS, kernel_symbols, symbolize
 
 STUBS = [(r"\(LAB [345], exercises? [\d-]+", "the kernel printed: {line}")]
+REGS = ["rbp", "rbx", "r12", "r13", "r14", "r15"]      # the order switch_to pushes them
+HEX = r"0x([0-9a-f]+)"
+
+
+def read_words(m, addr, count):
+    """count 64-bit words of guest memory at virtual address addr, read by
+    QEMU through the CPU's page tables (not printed by the kernel)."""
+    out = m.qmp("human-monitor-command", **{"command-line": f"x /{count}gx 0x{addr:x}"})
+    words = [int(w, 16) for line in out.splitlines() for w in line.split(":", 1)[1].split()]
+    check(len(words) == count, f"{count} words of memory at 0x{addr:x}", out)
+    return words
+
+
+def regs_line(what):
+    return rf"^switch_to: {what} " + " ".join(rf"{r}={HEX}" for r in REGS) + "$"
+
+
+# ---- exercises 1 and 2 alone: no thread has to run -------------------------------
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(1)
+def test_switch_to(kernel):
+    """switch_to alone, between two bare contexts (threads may be off): the
+    new context starts with the six random registers its stack holds and
+    rsp just above them, the caller's registers and return address are
+    saved in the order that pops them, and the caller gets its own back."""
+    vals = [rng.getrandbits(64) for _ in REGS]
+    args = " ".join(f"{r}=0x{v:x}" for r, v in zip(REGS, vals))
+    want = " ".join(f"{r}=0x{v:x}" for r, v in zip(REGS, vals))
+    with kernel.boot(f"test=switch_to {args}") as m:
+        new = int(m.expect(rf"^switch_to: new context's rsp {HEX}$")[1], 16)
+        started = m.expect(regs_line("the new context started with"),
+                           what=f"switch_to: the new context started with {want}")
+        at = m.expect(rf"^switch_to: the new context started at rsp {HEX} and was saved at "
+                      rf"rsp {HEX}$")
+        frame = m.expect(r"^switch_to: the caller's saved frame" + rf" {HEX}" * 7 + "$")
+        back = m.expect(regs_line("the caller got back"),
+                        what=f"switch_to: the caller got back {want}")
+        m.expect_line("ktest switch_to: ok")
+        m.expect_exit(SUCCESS)
+    seen = [int(x, 16) for x in started.groups()]
+    check(seen == vals, f"the new context starts with {want} (popped from its stack)",
+          started.group(0))
+    land, saved = (int(x, 16) for x in at.groups())
+    check(land == new + 56, f"the new context starts at rsp 0x{new + 56:x}: its saved rsp "
+          "+ 6 registers + the return address", f"0x{land:x}")
+    check(saved == land - 56, f"switching away from it (a call at rsp 0x{land:x}) saves rsp "
+          f"0x{land - 56:x}: the return address and 6 registers below", f"0x{saved:x}")
+    words = [int(x, 16) for x in frame.groups()]
+    order = REGS[::-1]
+    check(words[:6] == vals[::-1], "the caller's saved frame, from its saved rsp up: "
+          + " ".join(f"{r}=0x{v:x}" for r, v in zip(order, vals[::-1])),
+          " ".join(f"0x{w:x}" for w in words[:6]))
+    name, _ = symbolize(kernel_symbols(kernel.elf), words[6])
+    check(name == "lab5_switch_call", "then the return address into switch_to's caller "
+          "(lab5_switch_call)", f"0x{words[6]:x} ({name or 'in no function'})")
+    got = [int(x, 16) for x in back.groups()]
+    check(got == vals, f"the caller gets back {want}", back.group(0))
 
 
 @pytest.mark.points(10)
+@pytest.mark.exercise(2)
+def test_first_frame(kernel):
+    """thread_prepare_stack on a stack filled with a random word (read by
+    the grader from memory through QEMU): t->rsp 72 bytes below the top,
+    and from there up r15 r14 r13 = 0, r12 = t, rbx rbp = 0 and the address
+    of thread_trampoline."""
+    fill = rng.getrandbits(64)
+    with kernel.boot(f"test=first_frame fill=0x{fill:x}") as m:
+        r = m.expect(rf"^first_frame: thread at {HEX}, stack {HEX} to {HEX}, rsp {HEX}$")
+        m.expect_line("ktest: hold")
+        t, top = int(r[1], 16), int(r[3], 16)
+        rsp = read_words(m, t, 1)[0]         # struct thread's first field
+        words = read_words(m, top - 72, 9)
+        m.send("\r")
+        m.expect_line("ktest first_frame: ok")
+        m.expect_exit(SUCCESS)
+    check(rsp == top - 72, f"t->rsp = 0x{top - 72:x}: the top 0x{top:x} - 2 spare words - "
+          "7 words of frame", f"0x{rsp:x}")
+    trampoline = kernel_symbols(kernel.elf)["thread_trampoline"][0]
+    want = [0, 0, 0, t, 0, 0, trampoline]
+    names = ["r15 = 0", "r14 = 0", "r13 = 0", f"r12 = t (0x{t:x})", "rbx = 0", "rbp = 0",
+             f"the return address thread_trampoline (0x{trampoline:x})"]
+    for i, (w, v, name) in enumerate(zip(words, want, names)):
+        seen = "untouched" if w == fill else f"0x{w:x}"
+        check(w == v, f"at rsp + {8 * i}: {name}", seen)
+
+
+# ---- from exercise 3 on, threads run ----------------------------------------------
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(1, 2, 3)
 def test_interleave(kernel):
     """Three threads that yield after each line take turns."""
     names = "".join(rng.sample("abcdefghijklmnopqrstuvwxyz", 3))
@@ -31,7 +124,8 @@ def test_interleave(kernel):
           f"{switches} changes: " + "".join(w for w, _ in seen))
 
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
+@pytest.mark.exercise(1, 2, 3)
 def test_preemption(kernel):
     """A thread in an endless loop that never yields does not starve two workers."""
     with kernel.boot("test=preempt", dead_ends=STUBS) as m:
@@ -44,6 +138,7 @@ def test_preemption(kernel):
 
 
 @pytest.mark.points(15)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_sleep_order(kernel):
     """Sleepers wake in deadline order and never early."""
     durations = rng.sample(range(10, 400, 20), 5)       # distinct, 20 ms (2 ticks) apart at least
@@ -66,7 +161,8 @@ def test_sleep_order(kernel):
               f"{wall * 1000:.0f} ms")
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_join(kernel):
     """thread_join returns each thread's exit value, whatever the order."""
     seed, count = rng.randint(1, 10**6), rng.randint(3, 40)
@@ -76,10 +172,13 @@ def test_join(kernel):
     got = {int(i): int(v) for i, v in re.findall(r"^join: thread (\d+) returned (-?\d+)$",
                                                  m.text, re.MULTILINE)}
     want = {i: seed * (i + 1) % 100000 for i in range(count)}
-    check(got == want, f"{count} exit values", {i: got.get(i) for i in want if got.get(i) != want[i]})
+    wrong = [f"thread {i}: " + (f"returned {got[i]}" if i in got else "no line")
+             for i in sorted(set(want) | set(got)) if got.get(i) != want.get(i)]
+    check(got == want, f"{count} exit values", ", ".join(wrong))
 
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
+@pytest.mark.exercise(1, 2, 3)
 def test_thousand(kernel):
     """1000 threads created and joined; every frame and heap byte comes back."""
     with kernel.boot("test=thousand count=1000", dead_ends=STUBS) as m:
@@ -93,7 +192,8 @@ def test_thousand(kernel):
     check(h0 == h1, f"{h0} heap bytes in use after, as before", h1)
 
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
+@pytest.mark.exercise(1, 2, 3, 5)
 def test_mutex_counter(kernel):
     """N threads x M increments under a mutex (with yields inside): exactly N x M."""
     n, iters = rng.randint(3, 8), rng.randint(200, 800)
@@ -104,6 +204,7 @@ def test_mutex_counter(kernel):
 
 
 @pytest.mark.points(10)
+@pytest.mark.exercise(1, 2, 3, 5)
 def test_producer_consumer(kernel):
     """A bounded buffer on condition variables: no item lost, none twice, no lost wakeup."""
     p, c, k = rng.randint(1, 5), rng.randint(1, 5), rng.randint(50, 300)
@@ -115,6 +216,7 @@ def test_producer_consumer(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_idle_halts(kernel):
     """With every thread asleep the idle thread halts: about one wakeup per tick."""
     ms = rng.randint(200, 500)
@@ -128,6 +230,7 @@ def test_idle_halts(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_spinlock_timeout(kernel):
     """A spinlock kept across a switch: the next taker panics naming the holder and site."""
     src = (ROOT / "kernel" / "tests" / "lab5.c").read_text().splitlines()

@@ -1,22 +1,371 @@
 """Lab 6 graders: user mode (handouts/lab6-user.md, §5).
 
-Programs from user/ run with init=PROG:ARG...; words, statuses, sizes and
-durations are drawn at random here. Fault addresses are checked against the
-user program's own symbol table; malformed executables are made here from
-a good one.
+First one test per exercise, alone: an in-kernel test (kernel/tests/lab6.c)
+calls that exercise's code with a made-up process around it, on inputs
+drawn here (an executable and its broken variants made here, addresses,
+error bits), and the grader looks from outside where it can (the page
+tables the loader made, the registers in ring 3). Then programs from user/
+run with init=PROG:ARG...; words, statuses, sizes and durations are drawn
+at random here. Fault addresses are checked against the user program's own
+symbol table; malformed executables are made here from a good one.
 """
 
 import re
 import struct
+import time
 
 import pytest
 
 from checks import check, rng, word
-from gradelib import SUCCESS, kernel_symbols
+from gradelib import SUCCESS, GradeError, kernel_symbols
 
 STUBS = [(r"\(LAB [3456], exercises? [\d-]+", "the kernel printed: {line}"),
          (r"^PANIC at ", "the kernel panicked: {line}")]
+PANICS = [(r"^PANIC at ", "the kernel panicked: {line}")]
 USER_STACK_TOP = 0x00007FFFFFFFF000
+USER_STACK_GUARD = USER_STACK_TOP - 17 * 4096
+USER_TOP = 0x0000800000000000
+KERNEL_VMA = 0xFFFFFFFF80000000
+PAGE = 4096
+PTE_P, PTE_W, PTE_U, PTE_NX, PTE_ADDR = 1, 2, 4, 1 << 63, 0x000FFFFFFFFFF000
+PF_X, PF_W, PF_R = 1, 2, 4
+
+
+def page_down(a):
+    return a & ~(PAGE - 1)
+
+
+def page_up(a):
+    return (a + PAGE - 1) & ~(PAGE - 1)
+
+
+# ---- exercise 1 alone: the loader on files made here ---------------------------
+
+def make_elf():
+    """A random static ELF64 executable: (its bytes, its PT_LOAD segments as
+    dicts with the offset of their program header, its entry point). Text
+    (r-x), rodata (r--) and data with bss (rw-) at random places with gaps
+    between, and a PT_GNU_STACK header among them that the loader must skip."""
+    segs, va = [], 0x400000 + rng.randrange(64) * PAGE
+    for flags in (PF_R | PF_X, PF_R, PF_R | PF_W):
+        if segs:
+            va = page_up(va + segs[-1]["memsz"]) + rng.randint(1, 3) * PAGE + rng.randrange(PAGE)
+        filesz = rng.randint(0 if flags & PF_W else 100, 6000)
+        segs.append({"vaddr": va, "flags": flags, "data": rng.randbytes(filesz),
+                     "memsz": filesz + (rng.randint(16, 9000) if flags & PF_W else 0)})
+    stack_at = rng.randrange(4)               # where the PT_GNU_STACK header goes
+    kinds = ["load"] * 3
+    kinds.insert(stack_at, "stack")
+    off = 64 + 56 * len(kinds)
+    for seg in segs:                          # file offset = vaddr mod 4096, as linkers do
+        off += (seg["vaddr"] - off) % PAGE
+        seg["offset"] = off
+        off += len(seg["data"])
+    out = bytearray(off)
+    text = segs[0]
+    entry = text["vaddr"] + rng.randrange(len(text["data"]))
+    struct.pack_into("<16sHHIQQQIHHHHHH", out, 0, b"\x7fELF\x02\x01\x01", 2, 62, 1, entry, 64,
+                     0, 0, 64, 56, len(kinds), 64, 0, 0)
+    loads = iter(segs)
+    for i, kind in enumerate(kinds):
+        at = 64 + 56 * i
+        if kind == "stack":
+            struct.pack_into("<IIQQQQQQ", out, at, 0x6474E551, PF_R | PF_W, 0, 0, 0, 0, 0, 16)
+            continue
+        seg = next(loads)
+        seg["phdr"] = at
+        struct.pack_into("<IIQQQQQQ", out, at, 1, seg["flags"], seg["offset"], seg["vaddr"],
+                         seg["vaddr"], len(seg["data"]), seg["memsz"], PAGE)
+        out[seg["offset"]:seg["offset"] + len(seg["data"])] = seg["data"]
+    return bytes(out), segs, entry
+
+
+def bad_variants(good, segs):
+    """{name: bytes}: the good file with one thing wrong that elf_load must
+    refuse (handout §3.1), each drawn at random where it can be."""
+    text, rodata, data = segs
+    size = len(good)
+
+    def edit(fmt, at, value):
+        d = bytearray(good)
+        struct.pack_into(fmt, d, at, value)
+        return bytes(d)
+    d = bytearray(good)
+    d[rng.randint(0, 3)] ^= 1 << rng.randrange(8)
+    return {
+        "short": good[:rng.randint(1, 63)],
+        "bad_magic": bytes(d),
+        "elf32": edit("<B", 4, 1),
+        "big_endian": edit("<B", 5, 2),
+        "not_exec": edit("<H", 16, rng.choice([1, 3, 4])),
+        "wrong_machine": edit("<H", 18, rng.choice([3, 40, 183])),
+        "bad_version": edit("<I", 20, rng.choice([0, 2])),
+        "phdrs_past_end": edit("<Q", 32, size - rng.randint(8, 100)),
+        "phoff_wraps": edit("<Q", 32, 2**64 - 56 * rng.randint(1, 3)),
+        "kernel_half": edit("<Q", rodata["phdr"] + 16, KERNEL_VMA + rng.randrange(1 << 18) * PAGE),
+        "null_page": edit("<Q", text["phdr"] + 16, rng.randrange(16) * PAGE),
+        "past_top": edit("<Q", data["phdr"] + 16, USER_TOP - rng.randint(1, data["memsz"] - 1)),
+        "filesz_memsz": edit("<Q", rodata["phdr"] + 32, rodata["memsz"] + rng.randint(1, 100)),
+        "absurd_memsz": edit("<Q", data["phdr"] + 40, rng.randint(1 << 29, 1 << 44)),
+        "bytes_past_end": edit("<Q", text["phdr"] + 8, size - rng.randint(1, 99)),
+        "offset_wraps": edit("<Q", text["phdr"] + 8, 2**64 - rng.randint(1, 99)),
+        "w_and_x": edit("<I", data["phdr"] + 4, PF_R | PF_W | PF_X),
+        "entry_outside": edit("<Q", 24, rng.choice([rodata, data])["vaddr"]),
+        "overlap": edit("<Q", rodata["phdr"] + 16,
+                        text["vaddr"] + rng.randrange(len(text["data"]))),
+    }
+
+
+def expected_pages(segs):
+    """{page: (flags, its 4096 bytes)} of the good file once loaded."""
+    pages = {}
+    for seg in segs:
+        for pg in range(page_down(seg["vaddr"]), page_up(seg["vaddr"] + seg["memsz"]), PAGE):
+            lo, hi = max(pg, seg["vaddr"]), min(pg + PAGE, seg["vaddr"] + len(seg["data"]))
+            content = bytearray(PAGE)
+            if lo < hi:
+                content[lo - pg:hi - pg] = seg["data"][lo - seg["vaddr"]:hi - seg["vaddr"]]
+            pages[pg] = (seg["flags"], bytes(content))
+    return pages
+
+
+def leaf_entry(m, pml4, va, tables):
+    """va's page-table entry in the tables at physical pml4, walked by the
+    grader through QMP (tables: a cache of the ones read); None if a level
+    is missing."""
+    table = pml4
+    for level in (3, 2, 1, 0):
+        if table not in tables:
+            tables[table] = struct.unpack("<512Q", m.read_phys(table, PAGE))
+        entry = tables[table][(va >> (12 + 9 * level)) & 511]
+        if not entry & PTE_P:
+            return None
+        if level == 0:
+            return entry
+        table = entry & PTE_ADDR
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(1)
+def test_elf_load(kernel, tmp_path):
+    """elf_load alone, on a random executable made here and 19 variants of it
+    with one thing wrong: each bad one gives -ENOEXEC (-8) with a reason; the
+    good one gives its entry and end, and the grader walks the new page
+    tables itself: every page of each segment mapped for the user with its
+    permissions (W, NX) and its bytes (file bytes, zeros after), nothing in
+    the gaps."""
+    good, segs, entry = make_elf()
+    bad = bad_variants(good, segs)
+    (tmp_path / "good.elf").write_bytes(good)
+    for name, data in bad.items():
+        (tmp_path / f"{name}.elf").write_bytes(data)
+    progs = [tmp_path / f"{name}.elf" for name in ["good", *bad]]
+    names = list(bad)
+    rng.shuffle(names)
+    end = max(page_up(s["vaddr"] + s["memsz"]) for s in segs)
+    with kernel.boot(f"test=elf_load good=good bad={','.join(names)}", progs=progs,
+                     dead_ends=PANICS) as m:
+        for name in names:
+            r = m.expect(rf"^elf_load: {name}: (-?\d+)(.*)$")
+            check(r.group(1) == "-8" and re.fullmatch(r" \(.+\)", r.group(2)),
+                  f"elf_load: {name}: -8 (a reason): -ENOEXEC", r.group(0))
+        r = m.expect(r"^elf_load: good: (-?\d+)(.*)$")
+        want = f"elf_load: good: 0, entry 0x{entry:x}, end 0x{end:x}, pml4 at 0x..."
+        g = re.fullmatch(rf"0, entry 0x{entry:x}, end 0x{end:x}, pml4 at 0x([0-9a-f]+)",
+                         f"{r.group(1)}{r.group(2)}")
+        check(g, want, r.group(0))
+        m.expect_line("ktest: hold")
+        pml4, tables = int(g.group(1), 16), {}
+        pages = expected_pages(segs)
+        for pg in range(page_down(segs[0]["vaddr"]) - PAGE, end + PAGE, PAGE):
+            pte = leaf_entry(m, pml4, pg, tables)
+            if pg not in pages:
+                check(pte is None, f"nothing mapped at 0x{pg:x} (no segment there)",
+                      f"0x{pte or 0:x}")
+                continue
+            flags, content = pages[pg]
+            perms = "r" + "-w"[bool(flags & PF_W)] + "-x"[bool(flags & PF_X)]
+            check(pte is not None, f"0x{pg:x} mapped ({perms})", "not mapped")
+            seen = "r" + "-w"[bool(pte & PTE_W)] + "x-"[bool(pte & PTE_NX)]
+            check(pte & PTE_U and seen == perms, f"0x{pg:x} mapped for the user, {perms}",
+                  f"{seen}{'' if pte & PTE_U else ', not for the user'}")
+            got = m.read_phys(pte & PTE_ADDR, PAGE)
+            diff = next((i for i in range(PAGE) if got[i] != content[i]), None)
+            check(diff is None, f"0x{pg:x}: the segment's bytes, zeros past them",
+                  diff is not None and f"at 0x{pg + diff:x}: 0x{got[diff]:02x}, not "
+                  f"0x{content[diff]:02x}")
+        m.send("\r")
+        m.expect_line("ktest elf_load: ok")
+        m.expect_exit(SUCCESS)
+
+
+# ---- exercise 2 alone: ring 3, seen from outside --------------------------------
+
+def ring3_registers(m, tries=100):
+    """The registers QEMU shows once the CPU is in ring 3 (CPL=3)."""
+    for _ in range(tries):
+        try:
+            out = m.qmp("human-monitor-command", **{"command-line": "info registers"})
+        except (OSError, GradeError):
+            break                             # QEMU is gone: the kernel ended
+        if re.search(r"\bCPL=3\b", out):
+            return {k: int(v, 16) for k, v in
+                    re.findall(r"\b([A-Z][A-Z0-9]{0,2}) ?=([0-9a-f]+)", out)}
+        time.sleep(0.02)
+    m.expect(r"^(?!)", timeout=0.5, what="the CPU in ring 3 (CPL=3), spinning at the entry point")
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(2)
+def test_enter_user(kernel):
+    """enter_user alone: a page of code (jmp $) at a random entry and a stack
+    at a random rsp, mapped by the test; the grader reads the CPU's
+    registers through QEMU: ring 3 (cs 0x23, ss 0x1b), rip = the entry,
+    rsp as given, rflags 0x202, and every other register 0, although the
+    caller filled them with a random value."""
+    entry = 0x400000 + rng.randrange(1, 1 << 16) * PAGE + rng.randrange(PAGE - 1)
+    rsp = 0x7FF000000000 + rng.randrange(1, 1 << 20) * PAGE - 16 * rng.randrange(64)
+    junk = rng.getrandbits(64) | 1
+    with kernel.boot(f"test=enter_user entry=0x{entry:x} rsp=0x{rsp:x} junk=0x{junk:x}",
+                     dead_ends=PANICS) as m:
+        m.expect_line(f"enter_user: to ring 3 at 0x{entry:x} with rsp 0x{rsp:x}")
+        regs = ring3_registers(m)
+    check(regs.get("CS") == 0x23 and regs.get("SS") == 0x1B, "cs 0x23 and ss 0x1b (user, RPL 3)",
+          f"cs 0x{regs.get('CS', 0):x}, ss 0x{regs.get('SS', 0):x}")
+    check(regs.get("RIP") == entry, f"rip 0x{entry:x}: the program spinning at its entry",
+          f"0x{regs.get('RIP', 0):x}")
+    check(regs.get("RSP") == rsp, f"rsp 0x{rsp:x}", f"0x{regs.get('RSP', 0):x}")
+    check(regs.get("RFL") == 0x202, "rflags 0x202 (interrupts on, IOPL 0)",
+          f"0x{regs.get('RFL', 0):x}")
+    names = ["RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP"] + [f"R{i}" for i in range(8, 16)]
+    leaked = [f"{r.lower()}=0x{regs.get(r, 0):x}" for r in names if regs.get(r) != 0]
+    check(not leaked, "every general register but rsp 0 in ring 3", ", ".join(leaked))
+
+
+# ---- exercise 3 alone: the dispatcher on trap frames ------------------------------
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(3)
+def test_syscall_dispatch(kernel):
+    """syscall_dispatch alone, called by the test with trap frames for a
+    made-up process (random pid, heap end, buffer): getpid, write (its
+    random word appears; a random bad fd gives -EBADF), brk(0), sched_yield,
+    and unknown numbers (a random one past the table, a hole, -1) give -38."""
+    pid, w, fd = rng.randint(2, 30000), word(rng.randint(4, 24)), rng.randint(3, 1000)
+    buf = 0x400000 + rng.randrange(1, 1 << 16) * PAGE + rng.randrange(PAGE - 64)
+    brk = 0x600000 + rng.randrange(1 << 24)
+    nr = rng.choice([rng.randint(232, 10**6), rng.getrandbits(63)])
+    line = f"syscall: wrote {w}\n"
+    with kernel.boot(f"test=syscall pid={pid} word={w} buf=0x{buf:x} brk=0x{brk:x} fd={fd} nr={nr}",
+                     dead_ends=PANICS) as m:
+        for want in [f"syscall: getpid -> {pid}", line.strip(), f"syscall: write -> {len(line)}",
+                     f"syscall: write to fd {fd} -> -9", f"syscall: brk(0) -> 0x{brk:x}",
+                     "syscall: sched_yield -> 0", f"syscall: number {nr} -> -38",
+                     "syscall: number 2 -> -38", "syscall: number -1 -> -38", "ktest syscall: ok"]:
+            m.expect_line(want)
+        m.expect_exit(SUCCESS)
+
+
+# ---- exercise 4 alone: user pointers ----------------------------------------------
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(4)
+def test_user_range(kernel):
+    """user_range_ok alone, on an address space the test maps at random
+    places (two user pages in a row, a read-only one, one not the user's,
+    the last user page): NULL, kernel, unmapped, one byte too far, wrapping,
+    past USER_TOP, read-only for a write are refused; a range across two
+    pages is fine. The checked copies refuse a bad pointer untouched and
+    copy across two pages."""
+    a, ro, k = (0x10000000 + slot * 16 * PAGE for slot in rng.sample(range(1, 1 << 16), 3))
+    off, ln, w = rng.randint(1, PAGE - 1), rng.randint(1, PAGE), word(rng.randint(2, 32))
+    mapped = {a: True, a + PAGE: True, ro: False, USER_TOP - PAGE: True}   # user page: writable?
+    cases = [("null", 0, ln, False), ("kernel", KERNEL_VMA + off, ln, False),
+             ("inside", a + off, PAGE - off, True), ("straddling", a + PAGE - off, ln + off, True),
+             ("last byte past the end", a + 2 * PAGE - ln, ln + 1, False),
+             ("unmapped", a + 2 * PAGE + off, ln, False),
+             ("read-only", ro + off, PAGE - off, False),
+             ("read-only", ro + off, PAGE - off, True), ("not the user's", k + off, 1, False),
+             ("wrapping", a + off, 2**64 - (a + off) + ln, False),
+             ("huge", a + off, 1 << 62, False), ("top", USER_TOP - ln, ln, True),
+             ("past the top", USER_TOP - ln, ln + 1, False)]
+
+    def allowed(addr, length, write):
+        if addr + length > USER_TOP:          # past the user half, or wrapping around
+            return False
+        return all(pg in mapped and (mapped[pg] or not write)
+                   for pg in range(page_down(addr), addr + length, PAGE))
+    with kernel.boot(f"test=uaccess a=0x{a:x} ro=0x{ro:x} k=0x{k:x} off={off} len={ln} word={w}",
+                     dead_ends=PANICS) as m:
+        for what, addr, length, write in cases:
+            rw = "write" if write else "read"
+            ok = "yes" if allowed(addr, length, write) else "no"
+            m.expect_line(f"uaccess: {what} 0x{addr:x} +0x{length:x} {rw} -> {ok}")
+        for want in ["uaccess: copy_from_user null -> -14, buffer untouched",
+                     "uaccess: copy_to_user read-only -> -14, page untouched",
+                     "uaccess: copy_to_user across two pages -> 0",
+                     f"uaccess: read back across two pages: {w}",
+                     f"uaccess: strncpy_from_user across two pages -> {len(w)}",
+                     "uaccess: strncpy_from_user into the unmapped page -> -14",
+                     "ktest uaccess: ok"]:
+            m.expect_line(want)
+        m.expect_exit(SUCCESS)
+
+
+# ---- exercise 5 alone: the report of a fault ------------------------------------------
+
+EXCEPTIONS = {0: ("Divide error", "DE"), 6: ("Invalid opcode", "UD"),
+              12: ("Stack-segment fault", "SS"), 13: ("General protection fault", "GP"),
+              14: ("Page fault", "PF"), 17: ("Alignment check", "AC")}
+
+
+def fault_report(name, vector, error, rip, cr2):
+    """The line user_fault must print for this fault (handout §3.5)."""
+    exc, mn = EXCEPTIONS[vector]
+    line = f"{name}: killed by {exc} (#{mn}) at rip=0x{rip:016x}"
+    if vector == 14:
+        line += (f", address 0x{cr2:016x} ("
+                 + ("protection violation" if error & 1 else "page not present")
+                 + (", write" if error & 2 else ", read")
+                 + (", instruction fetch" if error & 16 else "") + ")")
+        if USER_STACK_GUARD <= cr2 < USER_STACK_GUARD + PAGE:
+            line += ": stack overflow"
+    elif error:
+        line += f", error code 0x{error:x}"
+    return line
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(5)
+def test_user_fault_report(kernel):
+    """user_fault alone: the test hands trap_dispatch trap frames from ring
+    3 for made-up processes (random names, rips, addresses in CR2, error
+    bits): each prints its one line (page faults decoded, the stack guard
+    named, other error codes shown) and ends only its process, exit(-1)."""
+    rip = lambda: 0x400000 + rng.randrange(1 << 20)            # noqa: E731
+    faults = [(14, 4 | rng.choice([0, 1]) | rng.choice([0, 2]) | rng.choice([0, 16]),
+               rip(), rng.choice([rng.randrange(USER_TOP), rng.getrandbits(64)])),
+              (14, 6, rip(), USER_STACK_GUARD + rng.randrange(PAGE)),
+              (14, 6, rip(), rng.choice([USER_STACK_GUARD - 1 - rng.randrange(PAGE),
+                                         USER_STACK_GUARD + PAGE + rng.randrange(PAGE)])),
+              (13, rng.choice([0, rng.randrange(8, 1 << 16, 8)]), rip(), 0),
+              (rng.choice([0, 6]), 0, rip(), 0),
+              (rng.choice([12, 17]), rng.choice([0, rng.randrange(8, 1 << 16, 8)]), rip(), 0)]
+    rng.shuffle(faults)
+    names = rng.sample(["alpha", "bravo", "delta", "echo", "golf", "hotel", "kilo", "lima",
+                        "oscar", "romeo", "tango"], len(faults))
+    names = [f"{n}{rng.randrange(100)}" for n in names]
+    spec = ",".join(f"{n}:{v}:0x{e:x}:0x{r:x}:0x{c:x}" for n, (v, e, r, c) in zip(names, faults))
+    with kernel.boot(f"test=user_fault faults={spec}", dead_ends=PANICS) as m:
+        for name, fault in zip(names, faults):
+            m.expect_line(fault_report(name, *fault))
+            m.expect_line(f"{name}: exit(-1)")
+            m.expect_line(f"user_fault: {name} ended with -1")
+        m.expect_line("ktest user_fault: ok")
+        m.expect_exit(SUCCESS)
+
+
+# ---- programs in ring 3: the exercises together -------------------------------------
 
 
 def run(kernel, init, timeout=20, **kw):
@@ -32,6 +381,7 @@ def lines(text, prefix):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_hello(kernel):
     """A program in ring 3 prints through write() and exits."""
     text = run(kernel, "hello")
@@ -40,7 +390,8 @@ def test_hello(kernel):
     check("hello: exit(0)" in text.splitlines(), "hello: exit(0)", lines(text, "hello:"))
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_argv(kernel):
     """argc and argv as the System V ABI lays them out, random words."""
     words = [word(rng.randint(1, 12)) for _ in range(rng.randint(1, 6))]
@@ -52,7 +403,9 @@ def test_argv(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_exit_status(kernel):
+    """A program's random exit status is reported as NAME: exit(STATUS)."""
     status = rng.randint(-1000, 1000)
     text = run(kernel, f"exitcode:{status}")
     check(f"exitcode: exit({status})" in text.splitlines(), f"exitcode: exit({status})",
@@ -60,13 +413,16 @@ def test_exit_status(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_distinct_pids(kernel):
+    """Three processes one after another get three different pids."""
     text = run(kernel, "echo:a,echo:b,hello")
     pids = [int(p) for p in re.findall(r"pid (\d+)", text)]
     check(len(pids) == 3 and len(set(pids)) == 3, "three different pids", pids)
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_yield_interleave(kernel):
     """Two processes that sched_yield after each line take turns."""
     n = rng.randint(4, 10)
@@ -79,7 +435,10 @@ def test_yield_interleave(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_nanosleep(kernel):
+    """nanosleep of a random duration takes about that long in wall time; a bad
+    timespec gives -EINVAL."""
     ms = rng.randint(100, 600)
     with kernel.boot(f"init=sleep:{ms}", dead_ends=STUBS) as m:
         a = m.expect_line(f"sleep: start, {ms} ms")
@@ -90,7 +449,8 @@ def test_nanosleep(kernel):
     check(ms / 1000 * 0.9 <= took <= ms / 1000 + 1.0, f"about {ms} ms of wall time", f"{took * 1000:.0f} ms")
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_brk(kernel):
     """brk grows the heap with zeroed, usable pages; too far fails; it shrinks back."""
     pages = rng.randint(1, 64)
@@ -105,7 +465,8 @@ def test_brk(kernel):
     check("brk: shrunk back to the start" in text, "brk back to the start", lines(text, "brk: shrunk"))
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_execve(kernel):
     """execve replaces the program, same pid, new argv; a missing program gives -ENOENT."""
     words = [word(6) for _ in range(rng.randint(1, 4))]
@@ -120,13 +481,16 @@ def test_execve(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_unknown_syscall(kernel):
+    """Unknown system-call numbers (1000 and -1) from ring 3 give -38 (-ENOSYS)."""
     text = run(kernel, "badsys")
     check(lines(text, "badsys: ") [:2] == ["badsys: 1000 gives -38", "badsys: -1 gives -38"],
           "-38 (-ENOSYS) for 1000 and -1", lines(text, "badsys"))
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_bad_pointers(kernel):
     """write() refuses bad buffers whole (-14, nothing printed); one across two pages works."""
     text = run(kernel, "badptr")
@@ -136,7 +500,7 @@ def test_bad_pointers(kernel):
             "badptr: execve bad path -14", "badptr: exit(0)"]
     start = text.index("badptr: null") if "badptr: null" in text else len(text)
     got = text[start:].strip().splitlines()
-    check(got == want, "exactly:\n      | " + "\n      | ".join(want), "\n      | " + "\n      | ".join(got))
+    check(got == want, "exactly:\n      | " + "\n      | ".join(want), got)
 
 
 FAULTS = {  # kind: (exception, how to check the address)
@@ -156,7 +520,8 @@ FAULTS = {  # kind: (exception, how to check the address)
 }
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 5)
 def test_user_faults(kernel):
     """Each fault kills only its process, with its reason; the next program still runs."""
     kinds = list(FAULTS)
@@ -215,7 +580,8 @@ def bad_elves(good, tmp):
     ]
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_malformed_elf(kernel, tmp_path):
     """Eight broken executables refused with -ENOEXEC and a reason; no crash."""
     bad = bad_elves(kernel.elf.parent / "user" / "hello.elf", tmp_path)
@@ -228,6 +594,7 @@ def test_malformed_elf(kernel, tmp_path):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3)
 def test_many_processes(kernel):
     """200 processes one after another: the free-frame count comes back."""
     with kernel.boot("init=tiny repeat=200", dead_ends=STUBS) as m:

@@ -95,6 +95,11 @@ void waitqueue_wake_all(struct waitqueue *wq);
  * the list of all threads. */
 void sched_make_runnable(struct thread *t);
 void thread_register(struct thread *t);
+
+/* For thread_create and the Lab 5 tests: lay out the first frame of t's
+ * stack (t->kstack .. + KSTACK_SIZE) so that switch_to to t->rsp starts
+ * thread_trampoline with r12 = t, and set t->rsp. Touches nothing else. */
+void thread_prepare_stack(struct thread *t);
 #if LAB >= 6
 void thread_fpu_reset(struct thread *t);   /* a clean x87/SSE state */
 void thread_fpu_forget(struct thread *t);  /* t is going away */

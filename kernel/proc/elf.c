@@ -104,6 +104,6 @@ int elf_load(pte_t *pml4, const uint8_t *data, size_t size, uint64_t *entry, uin
      * segment; set *entry and *end. Refuse with REFUSE("reason")
      * (handout §3.1) */
     (void)pml4, (void)data, (void)size, (void)entry, (void)map_segment, (void)eh;
-    REFUSE("the ELF loader is not written yet (LAB 6, exercise 1)");
+    REFUSE("the ELF loader is not written yet (LAB 6, exercise 1: start here)");
 #endif
 }

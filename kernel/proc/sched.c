@@ -278,6 +278,37 @@ static int idle_loop(void *arg)
     return 0;                            /* never: the idle thread does not end */
 }
 
+/* Does switch_to go to a bare context and come back (exercise 1)? The
+ * other context is a small stack laid out as switch_to leaves one: six
+ * registers, then a return address, here switch_check_other. */
+static uint64_t check_main_rsp, check_other_rsp;
+static volatile bool check_switched;
+
+static void switch_check_other(void)
+{
+    check_switched = true;
+    for (;;)                             /* back to switch_works; never resumed */
+        switch_to(&check_other_rsp, check_main_rsp);
+}
+
+static bool switch_works(void)
+{
+    uint64_t *stack = kmalloc(1024), *sp;
+
+    if (stack == NULL)
+        return false;
+    sp = stack + 1024 / 8 - 2;           /* after the ret, rsp = 8 mod 16, as after a call */
+    *sp = (uint64_t)switch_check_other;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;                       /* r15 r14 r13 r12 rbx rbp */
+    check_other_rsp = (uint64_t)sp;
+    push_cli();                          /* no timer tick on the bare stack */
+    switch_to(&check_main_rsp, check_other_rsp);
+    pop_cli();
+    kfree(stack);
+    return check_switched;
+}
+
 static volatile bool probe_ran;
 
 static int probe(void *arg)
@@ -365,6 +396,11 @@ void sched_init(void)
     main->kstack_slot = -1;
     current = main;
     thread_register(main);
+    if (!switch_works()) {
+        kprintf("sched: switch_to did not go to a test context and back (LAB 5, exercise 1: "
+                "start here): threads stay off\n");
+        return;
+    }
     running = true;                      /* for thread_create */
     idle_thread = thread_create(idle_loop, NULL, "idle");
     struct thread *p = idle_thread ? thread_create(probe, NULL, "probe") : NULL;
@@ -374,8 +410,8 @@ void sched_init(void)
     }
     thread_yield();                      /* the probe runs and ends; we come back */
     if (!probe_ran) {
-        kprintf("sched: the test thread did not run (LAB 5, exercises 1 and 3: switch_to, "
-                "pick_next): threads stay off\n");
+        kprintf("sched: the test thread did not run (LAB 5, exercise 3: pick_next): "
+                "threads stay off\n");
         runq.head = runq.tail = NULL;
         current = main;
         running = false;

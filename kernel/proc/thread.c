@@ -1,6 +1,6 @@
 /* thread.c - creating, joining and freeing threads; their kernel stacks.
- * Lab 5: the initial stack frame in prepare_stack is exercise 2 (handout
- * §3.2); the rest is given. */
+ * Lab 5: the initial stack frame in thread_prepare_stack is exercise 2
+ * (handout §3.2); the rest is given. */
 #include <stddef.h>
 
 #include "thread.h"
@@ -85,7 +85,7 @@ const char *kstack_guard_name(uint64_t addr)
 
 /* Build the stack a new thread starts from, so that switch_to to t->rsp
  * "returns" into thread_trampoline with r12 = t. */
-static void prepare_stack(struct thread *t)
+void thread_prepare_stack(struct thread *t)
 {
     uint64_t *top = (uint64_t *)(t->kstack + KSTACK_SIZE);
 
@@ -157,7 +157,7 @@ struct thread *thread_create(int (*fn)(void *), void *arg, const char *name)
     thread_fpu_reset(t);
 #endif
     strlcpy(t->name, name, sizeof t->name);
-    prepare_stack(t);
+    thread_prepare_stack(t);
     if (!stack_ok(t)) {
         kprintf("thread_create: the new thread's first stack frame is not right "
                 "(LAB 5, exercise 2)\n");

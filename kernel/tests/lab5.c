@@ -33,6 +33,125 @@ static uint64_t ms_since(uint64_t tick)
     return (pit_ticks() - tick) * 1000 / pit_hz();
 }
 
+/* ---- switch_to alone: two bare contexts, no threads (exercise 1) ------------- */
+
+/* What the new context saw, filled in by lab5_switch_land (offsets below). */
+struct switch_probe {
+    uint64_t popped[6];              /* rbp rbx r12 r13 r14 r15 as it started with them */
+    uint64_t frame[7];               /* the 7 words at the caller's saved rsp */
+    uint64_t caller_rsp;             /* switch_to saved the caller's rsp here */
+    uint64_t land_rsp;               /* rsp as the new context started */
+    uint64_t land_saved;             /* switch_to saved the new context's rsp here */
+};
+_Static_assert(offsetof(struct switch_probe, frame) == 48, "lab5_switch_land's offsets");
+_Static_assert(offsetof(struct switch_probe, caller_rsp) == 104, "lab5_switch_land's offsets");
+_Static_assert(offsetof(struct switch_probe, land_rsp) == 112, "lab5_switch_land's offsets");
+_Static_assert(offsetof(struct switch_probe, land_saved) == 120, "lab5_switch_land's offsets");
+
+/* Call switch_to(save, new_rsp) with rbp rbx r12 r13 r14 r15 = in[0..5];
+ * when someone switches back, store the six as they came back in out. */
+void lab5_switch_call(uint64_t *save, uint64_t new_rsp, const uint64_t in[6], uint64_t out[6]);
+/* Where switch_to's ret enters the new context: the word above its return
+ * address points to the probe. Records what it found, scrambles the six
+ * registers, and switches back to the caller. */
+void lab5_switch_land(void);
+
+__asm__(".text\n"
+        ".globl lab5_switch_call\n"
+        ".type lab5_switch_call, @function\n"
+        "lab5_switch_call:\n"
+        "    push %rbp\n push %rbx\n push %r12\n push %r13\n push %r14\n push %r15\n"
+        "    push %rcx\n"                                 /* out: switch_to may clobber rcx */
+        "    mov 0(%rdx), %rbp\n mov 8(%rdx), %rbx\n mov 16(%rdx), %r12\n"
+        "    mov 24(%rdx), %r13\n mov 32(%rdx), %r14\n mov 40(%rdx), %r15\n"
+        "    call switch_to\n"
+        "    pop %rcx\n"
+        "    mov %rbp, 0(%rcx)\n mov %rbx, 8(%rcx)\n mov %r12, 16(%rcx)\n"
+        "    mov %r13, 24(%rcx)\n mov %r14, 32(%rcx)\n mov %r15, 40(%rcx)\n"
+        "    pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n pop %rbp\n"
+        "    ret\n"
+        ".size lab5_switch_call, . - lab5_switch_call\n"
+        ".globl lab5_switch_land\n"
+        ".type lab5_switch_land, @function\n"
+        "lab5_switch_land:\n"
+        "    mov (%rsp), %rax\n"                          /* the probe */
+        "    mov %rbp, 0(%rax)\n mov %rbx, 8(%rax)\n mov %r12, 16(%rax)\n"
+        "    mov %r13, 24(%rax)\n mov %r14, 32(%rax)\n mov %r15, 40(%rax)\n"
+        "    mov %rsp, 112(%rax)\n"
+        "    mov 104(%rax), %rsi\n"                       /* the caller's saved rsp */
+        "    test %rsi, %rsi\n"
+        "    jz 2f\n"                                     /* not saved: nothing to copy */
+        "    xor %ecx, %ecx\n"
+        "1:  mov (%rsi,%rcx,8), %rdx\n"
+        "    mov %rdx, 48(%rax,%rcx,8)\n"
+        "    inc %ecx\n"
+        "    cmp $7, %ecx\n"
+        "    jne 1b\n"
+        "2:  not %rbp\n not %rbx\n not %r12\n not %r13\n not %r14\n not %r15\n"
+        "    lea 120(%rax), %rdi\n"
+        "    call switch_to\n"                            /* back to the caller, for good */
+        "    ud2\n"
+        ".size lab5_switch_land, . - lab5_switch_land\n");
+
+static void print_regs(const char *what, const uint64_t r[6])
+{
+    kprintf("switch_to: %s rbp=0x%lx rbx=0x%lx r12=0x%lx r13=0x%lx r14=0x%lx r15=0x%lx\n", what,
+            r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+KTEST(switch_to, "rbp rbx r12 r13 r14 r15")
+{
+    static const char *const keys[6] = {"rbp", "rbx", "r12", "r13", "r14", "r15"};
+    static struct switch_probe p;
+    uint64_t given[6], back[6], *stack = kmalloc(1024), *sp;
+
+    if (stack == NULL)
+        ktest_fail("switch_to: no memory for a stack");
+    for (int i = 0; i < 6; i++)
+        given[i] = (uint64_t)cmdline_get_int(keys[i], i + 1);
+    /* The new context's stack, as switch_to leaves one: r15 at the lowest
+     * address ... rbp, then the return address, then the probe pointer. */
+    sp = stack + 1024 / 8 - 2;
+    *sp = (uint64_t)&p;
+    *--sp = (uint64_t)lab5_switch_land;
+    for (int i = 0; i < 6; i++)
+        *--sp = given[i];
+    kprintf("switch_to: new context's rsp 0x%lx\n", (uint64_t)sp);
+    push_cli();                      /* no preemption while on the bare stack */
+    lab5_switch_call(&p.caller_rsp, (uint64_t)sp, given, back);
+    pop_cli();
+    if (p.land_rsp == 0)
+        ktest_fail("switch_to: the new context never ran (LAB 5, exercise 1)");
+    print_regs("the new context started with", p.popped);
+    kprintf("switch_to: the new context started at rsp 0x%lx and was saved at rsp 0x%lx\n",
+            p.land_rsp, p.land_saved);
+    kprintf("switch_to: the caller's saved frame 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n",
+            p.frame[0], p.frame[1], p.frame[2], p.frame[3], p.frame[4], p.frame[5], p.frame[6]);
+    print_regs("the caller got back", back);
+    kfree(stack);
+}
+
+/* ---- a new thread's first frame, without running it (exercise 2) ----------- */
+
+KTEST(first_frame, "fill")
+{
+    uint64_t fill = (uint64_t)cmdline_get_int("fill", 0x5a5a5a5a5a5a5a5a);
+    struct thread *t = kcalloc(1, sizeof *t);
+    uint64_t *stack = kmalloc(KSTACK_SIZE);
+
+    if (t == NULL || stack == NULL)
+        ktest_fail("first_frame: no memory");
+    for (size_t i = 0; i < KSTACK_SIZE / 8; i++)
+        stack[i] = fill;             /* what was not written stays this */
+    t->kstack = (uint64_t)stack;
+    thread_prepare_stack(t);
+    kprintf("first_frame: thread at 0x%lx, stack 0x%lx to 0x%lx, rsp 0x%lx\n", (uint64_t)t,
+            t->kstack, t->kstack + KSTACK_SIZE, t->rsp);
+    ktest_hold();                    /* the grader reads the frame meanwhile */
+    kfree(stack);
+    kfree(t);
+}
+
 /* ---- interleave: yields take turns ------------------------------------------- */
 
 static int64_t rounds;
