@@ -5,6 +5,9 @@
 #include "printf.h"
 #include "string.h"
 #include "x86.h"
+#include "cmdline.h"
+#include "kinit.h"
+#include "power.h"
 
 extern const struct kbench __start_kbenches[], __stop_kbenches[];
 
@@ -75,3 +78,15 @@ KBENCH(kprintf)
     bench_row("ksnprintf(\"%d %s %p\")", bench_median(sample_ksnprintf, (void *)0x1234, 31),
               "memcpy of as many bytes", bench_median(sample_memcpy, NULL, 31));
 }
+
+CMDLINE_KEY(bench, NULL);
+
+/* Boot step: with `bench` on the command line, the table, then power off. */
+static void bench_start(void)
+{
+    if (cmdline_has("bench")) {
+        bench_run_all();
+        power_off(true);
+    }
+}
+KINIT(90, bench_start);

@@ -10,19 +10,16 @@ static char copy[CMDLINE_MAX_LEN];      /* the words, NUL-separated */
 static char *words[CMDLINE_MAX_WORDS];
 static int nwords;
 
-/* Keys that are valid whatever test is selected. Later labs add theirs. */
-static const char *const global_keys[] = {
-    "test",
-#if LAB >= 2
-    "hz",
-#endif
-#if LAB >= 4
-    "heapmax",
-#endif
-#if LAB >= 6
-    "init", "repeat",
-#endif
-};
+extern const struct cmdline_key __start_cmdline_keys[], __stop_cmdline_keys[];
+
+/* The registered word called key[0..len), or NULL. */
+static const struct cmdline_key *find_key(const char *key, size_t len)
+{
+    for (const struct cmdline_key *k = __start_cmdline_keys; k < __stop_cmdline_keys; k++)
+        if (strlen(k->name) == len && strncmp(key, k->name, len) == 0)
+            return k;
+    return NULL;
+}
 
 /* Is key listed in the space-separated list? */
 static bool key_in_list(const char *key, size_t len, const char *list)
@@ -40,29 +37,10 @@ static bool key_in_list(const char *key, size_t len, const char *list)
     return false;
 }
 
-/* Words without a value, valid whatever test is selected. */
-static const char *const global_flags[] = {"bench"};
-
-static bool is_global_flag(const char *word)
-{
-    for (size_t i = 0; i < sizeof global_flags / sizeof global_flags[0]; i++)
-        if (strcmp(word, global_flags[i]) == 0)
-            return true;
-    return false;
-}
-
 bool cmdline_has(const char *word)
 {
     for (int i = 0; i < nwords; i++)
         if (strcmp(words[i], word) == 0)
-            return true;
-    return false;
-}
-
-static bool key_is_global(const char *key, size_t len)
-{
-    for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++)
-        if (strlen(global_keys[i]) == len && strncmp(key, global_keys[i], len) == 0)
             return true;
     return false;
 }
@@ -94,7 +72,15 @@ static bool split_words(const char *line)
     return true;
 }
 
-/* Every word must be a global KEY=VALUE or a parameter of the selected test. */
+/* The registered words, as " a, b=B, c=C". */
+static void print_words(void)
+{
+    for (const struct cmdline_key *k = __start_cmdline_keys; k < __stop_cmdline_keys; k++)
+        kprintf("%s %s%s%s", k == __start_cmdline_keys ? "" : ",", k->name, k->value ? "=" : "",
+                k->value ? k->value : "");
+}
+
+/* Every word must be a registered word or a parameter of the selected test. */
 static bool check_words(void)
 {
     const char *test_name = cmdline_get("test");
@@ -107,23 +93,14 @@ static bool check_words(void)
     }
     for (int i = 0; i < nwords; i++) {
         const char *eq = strchr(words[i], '=');
-        size_t keylen = eq ? (size_t)(eq - words[i]) : 0;
-        if (eq && keylen > 0 &&
-            (key_is_global(words[i], keylen) || (test && key_in_list(words[i], keylen, test->params))))
+        size_t keylen = eq ? (size_t)(eq - words[i]) : strlen(words[i]);
+        const struct cmdline_key *k = find_key(words[i], keylen);
+        if (k && (k->value != NULL) == (eq != NULL))
             continue;
-        if (!eq && is_global_flag(words[i]))
+        if (eq && keylen > 0 && test && key_in_list(words[i], keylen, test->params))
             continue;
-        kprintf("cmdline: unknown word '%s'. Words: test=NAME", words[i]);
-#if LAB >= 2
-        kprintf(", hz=HZ");
-#endif
-#if LAB >= 4
-        kprintf(", heapmax=BYTES");
-#endif
-#if LAB >= 6
-        kprintf(", init=PROG[:ARG...][,PROG|+PROG...], repeat=N");
-#endif
-        kprintf(", bench");
+        kprintf("cmdline: unknown word '%s'. Words:", words[i]);
+        print_words();
         if (test && test->params[0])
             kprintf(", and for test %s: %s (each as KEY=VALUE)", test->name, test->params);
         kprintf("\n");

@@ -11,6 +11,7 @@
 #include "printf.h"
 #include "serial.h"
 #include "string.h"
+#include "kinit.h"
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
@@ -102,3 +103,15 @@ MONITOR_COMMAND(test, "test NAME [KEY=VALUE ...]: run an in-kernel test (as test
         return -1;
     ktest_run(ktest_find(argv[1]));
 }
+
+CMDLINE_KEY(test, "NAME");
+
+/* Boot step: test=NAME runs that test and powers off. */
+static void test_start(void)
+{
+    const char *name = cmdline_get("test");
+
+    if (name != NULL)
+        ktest_run(ktest_find(name));   /* cmdline_parse checked that it exists */
+}
+KINIT(92, test_start);

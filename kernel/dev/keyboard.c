@@ -7,6 +7,7 @@
 #include "console.h"
 #include "trap.h"
 #include "x86.h"
+#include "kinit.h"
 
 #define KBD_DATA   0x60
 #define KBD_STATUS 0x64
@@ -115,3 +116,5 @@ void keyboard_init(void)
      * next key raises a new edge on IRQ 1. Interrupts are still off here. */
     keyboard_irq(NULL);
 }
+
+KINIT(52, keyboard_init);

@@ -4,6 +4,7 @@
 #include "console.h"
 #include "trap.h"
 #include "x86.h"
+#include "kinit.h"
 
 #define PIC1_CMD  0x20
 #define PIC1_DATA 0x21
@@ -115,3 +116,10 @@ bool pic_is_spurious(int irq)
     }
     return false;
 }
+
+bool pic_ready(void)
+{
+    return remapped;
+}
+
+KINIT(50, pic_init);

@@ -4,9 +4,12 @@
 #include "trap.h"
 #include "pic.h"
 #include "x86.h"
-#if LAB >= 5
 #include "thread.h"
-#endif
+#include "cmdline.h"
+#include "console.h"
+#include "kinit.h"
+#include "monitor.h"
+#include "power.h"
 
 #define PIT_CHANNEL0 0x40
 #define PIT_COMMAND  0x43
@@ -51,4 +54,28 @@ void pit_wait_ticks(uint64_t n)
 
     while (ticks < end)
         cpu_halt();              /* the next interrupt wakes us: no spinning */
+}
+
+CMDLINE_KEY(hz, "HZ");
+
+/* Boot step: tick at hz= (default PIT_DEFAULT_HZ); a rate the PIT cannot
+ * make is refused, naming the range. */
+static void pit_start(void)
+{
+    int64_t rate = cmdline_get_int("hz", PIT_DEFAULT_HZ);
+
+    if (rate < PIT_MIN_HZ || rate > PIT_MAX_HZ) {
+        kprintf("cmdline: hz=%ld is out of range (%d..%d)\n", rate, PIT_MIN_HZ, PIT_MAX_HZ);
+        power_off(false);
+    }
+    pit_init((unsigned)rate);
+}
+KINIT(51, pit_start);
+
+MONITOR_COMMAND(uptime, "timer ticks and seconds since boot")
+{
+    (void)argc, (void)argv;
+    uint64_t t = pit_ticks();
+    kprintf("uptime: %lu ticks at %u Hz = %lu.%02lu s\n", t, hz, t / hz, t % hz * 100 / hz);
+    return 0;
 }

@@ -4,9 +4,8 @@
 #include "serial.h"
 #include "console.h"
 #include "x86.h"
-#if LAB >= 2
+#include "kinit.h"
 #include "trap.h"
-#endif
 
 #define COM1 0x3F8
 enum {                 /* register offsets from COM1 */
@@ -76,4 +75,5 @@ void serial_enable_interrupts(void)
     outb(COM1 + IER, 0x01);          /* interrupt when a byte arrives */
     outb(COM1 + MCR, 0x0B);          /* DTR, RTS, and OUT2, which gates the IRQ line */
 }
+KINIT(53, serial_enable_interrupts);
 #endif

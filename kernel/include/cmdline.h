@@ -1,15 +1,12 @@
 /* cmdline.h - the words of the kernel command line. Lab 1 (given).
- * Words are separated by spaces. Recognised words:
- *   test=NAME    run the in-kernel test NAME and power off (see ktest.h)
- *   hz=N         the timer rate (Lab 2 on; default 100)
- *   heapmax=N    cap on the kernel heap in bytes (Lab 4 on; default 1 GiB)
- *   init=P:A:B,Q+R  user programs (Lab 6): P with arguments A and B, then Q
- *                and R together; power off when the last has ended. Limits
- *                in proc.h; a value past one is refused, never cut short
- *   repeat=N     run the init programs N times over
- *   KEY=VALUE    a parameter of the selected test (each test lists its keys)
- *   bench        run the microbenchmarks (bench.h), print the table, power off
- * Anything else is refused with a message listing what exists. */
+ * Words are separated by spaces: KEY=VALUE, or a bare flag. The words a
+ * build knows are declared next to the code that reads them, with
+ *     CMDLINE_KEY(hz, "HZ");        the word hz=HZ
+ *     CMDLINE_KEY(bench, NULL);     the bare word bench
+ * (test=NAME in ktest.c, bench in bench.c, hz= in pit.c, heapmax= in
+ * kmalloc.c, init= and repeat= in proc.c), plus KEY=VALUE parameters of
+ * the selected test (each KTEST lists its keys). Anything else is refused
+ * with a message listing what exists. */
 #ifndef CMDLINE_H
 #define CMDLINE_H
 
@@ -17,6 +14,16 @@
 #include <stdint.h>
 
 #define CMDLINE_MAX_WORDS 16
+
+struct cmdline_key {
+    const char *name;
+    const char *value;      /* how its value is written, or NULL: a bare flag */
+};
+
+#define CMDLINE_KEY(name_, value_)                                            \
+    static const struct cmdline_key cmdline_key_##name_                       \
+        __attribute__((used, section("cmdline_keys." #name_), aligned(8))) = { \
+            #name_, value_}
 #define CMDLINE_MAX_LEN 512      /* bytes, with the final NUL */
 
 /* Split the command line into words. Prints why and returns false if it has

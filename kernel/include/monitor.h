@@ -14,7 +14,7 @@ struct monitor_command {
 #define MONITOR_COMMAND(name_, help_)                                        \
     static int monitor_cmd_##name_(int argc, char **argv);                  \
     static const struct monitor_command monitor_command_##name_             \
-        __attribute__((used, section("monitor_commands"), aligned(8))) = {  \
+        __attribute__((used, section("monitor_commands." #name_), aligned(8))) = { \
             #name_, help_, monitor_cmd_##name_};                            \
     static int monitor_cmd_##name_(int argc, char **argv)
 

@@ -22,4 +22,7 @@ void pic_eoi(int irq);
  * (pic_is_spurious already sent the master's EOI for a spurious 15). */
 bool pic_is_spurious(int irq);
 
+/* Have the PICs been remapped (pic_remap)? Until then every IRQ stays masked. */
+bool pic_ready(void);
+
 #endif

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli.h"
+
 struct thread;
 
 struct spinlock {
@@ -31,15 +33,6 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock_at(struct spinlock *l, const char *file, int line);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(const struct spinlock *l);
-
-/* Interrupts off, nested: the flag is restored by the last pop_cli. */
-void push_cli(void);
-void pop_cli(void);
-int cli_depth(void);
-
-/* For the scheduler: the interrupt-off state belongs to the running thread. */
-void cli_state_save(int *depth, bool *enabled);
-void cli_state_restore(int depth, bool enabled);
 
 /* TSC ticks per millisecond, measured against the PIT at boot (0 before). */
 extern uint64_t tsc_per_ms;

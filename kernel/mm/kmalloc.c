@@ -8,9 +8,13 @@
 #include "panic.h"
 #include "pmm.h"
 #include "string.h"
-#if LAB >= 5
 #include "spinlock.h"
+#include "cmdline.h"
+#include "kinit.h"
+#include "monitor.h"
+#include "power.h"
 
+#if LAB >= 5                         /* threads: the heap needs a lock */
 static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 #define HEAP_LOCK() spin_lock(&heap_lock)
 #define HEAP_UNLOCK() spin_unlock(&heap_lock)
@@ -140,4 +144,26 @@ void kheap_print(void)
             kprintf("heap: bin %2u: %u free blocks of 2^%u.. bytes\n", i, n,
                     i - HEAP_SMALL_BINS + 10);
     }
+}
+
+CMDLINE_KEY(heapmax, "BYTES");
+
+/* Boot step, after memory_init: the heap, capped at heapmax= bytes. */
+static void heap_start(void)
+{
+    int64_t heapmax = cmdline_get_int("heapmax", HEAP_DEFAULT_MAX);
+
+    if (heapmax < 0) {
+        kprintf("cmdline: heapmax=%ld must not be negative\n", heapmax);
+        power_off(false);
+    }
+    kheap_init((uint64_t)heapmax);
+}
+KINIT(40, heap_start);
+
+MONITOR_COMMAND(heapinfo, "kernel heap: bytes in use and free, free blocks per bin, pages")
+{
+    (void)argc, (void)argv;
+    kheap_print();
+    return 0;
 }

@@ -12,9 +12,8 @@
 #include "pmm.h"
 #include "string.h"
 #include "x86.h"
-#if LAB >= 5
 #include "thread.h"
-#endif
+#include "monitor.h"
 
 #define LARGE_PAGE (2ull << 20)
 #define MAX_GUARDS 16
@@ -305,4 +304,20 @@ bool paging_init(void)
     kprintf("paging: kernel tables at %p; direct map of %lu MiB at %p\n", (void *)pml4_pa,
             top >> 20, (void *)DIRECT_MAP_BASE);
     return true;
+}
+
+MONITOR_COMMAND(pt, "pt ADDR: the page-table walk for a virtual address")
+{
+    int64_t va;
+
+    if (argc != 2 || !parse_int(argv[1], &va)) {
+        kprintf("usage: pt ADDR   (e.g. pt 0xffffffff80100000)\n");
+        return -1;
+    }
+    if (kernel_pml4 == NULL) {
+        kprintf("pt: the kernel's page tables are not built (LAB 3)\n");
+        return -1;
+    }
+    vmm_print_walk(kernel_pml4, (uint64_t)va);
+    return 0;
 }

@@ -11,9 +11,8 @@
 #include "multiboot2.h"
 #include "panic.h"
 #include "string.h"
-#if LAB >= 5
-#include "spinlock.h"
-#endif
+#include "cli.h"
+#include "monitor.h"
 
 #define FOUR_GIB (4ull << 30)
 
@@ -112,13 +111,9 @@ void pmm_add_high_memory(void)
 
 uint64_t pmm_alloc(unsigned order)
 {
-#if LAB >= 5
     push_cli();                      /* one CPU: interrupts off is the allocator's lock */
-#endif
     int64_t pfn = buddy_alloc(&buddy, order);
-#if LAB >= 5
     pop_cli();
-#endif
 
     return pfn < 0 ? 0 : (uint64_t)pfn << PAGE_SHIFT;
 }
@@ -138,13 +133,9 @@ void pmm_free(uint64_t pa)
 
     if (pa % PAGE_SIZE)
         PANIC("pmm_free(%p): not the start of a frame", (void *)pa);
-#if LAB >= 5
     push_cli();
-#endif
     enum buddy_error err = buddy_free(&buddy, pa >> PAGE_SHIFT);
-#if LAB >= 5
     pop_cli();
-#endif
     switch (err) {
     case BUDDY_OK:
         return;
@@ -177,4 +168,17 @@ bool pmm_is_reserved(uint64_t pa)
         if (pa >= reserved[r].start && pa < reserved[r].end)
             return true;
     return false;
+}
+
+MONITOR_COMMAND(meminfo, "the memory map and free/used frames")
+{
+    (void)argc, (void)argv;
+    memmap_print();
+    for (int i = 0; i < reserved_count; i++)
+        kprintf("reserved: %p-%p %s\n", (void *)reserved[i].start, (void *)reserved[i].end,
+                reserved[i].what);
+    uint64_t total = pmm_total_frames(), free = pmm_free_frames();
+    kprintf("frames: %lu free, %lu used, %lu in all (%lu KiB free)\n", free, total - free, total,
+            free * 4);
+    return 0;
 }

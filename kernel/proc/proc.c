@@ -18,6 +18,7 @@
 #include "string.h"
 #include "uaccess.h"
 #include "x86.h"
+#include "kinit.h"
 
 static int next_pid = 1;
 
@@ -363,3 +364,16 @@ void proc_run_init(const char *spec)
                 pmm_free_frames());
     power_off(true);
 }
+
+CMDLINE_KEY(init, "PROG[:ARG...][,PROG|+PROG...]");
+CMDLINE_KEY(repeat, "N");
+
+/* Boot step: init=... runs those programs, then powers off. */
+static void init_start(void)
+{
+    const char *spec = cmdline_get("init");
+
+    if (spec != NULL)
+        proc_run_init(spec);
+}
+KINIT(91, init_start);

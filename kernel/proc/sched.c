@@ -11,10 +11,9 @@
 #include "pit.h"
 #include "string.h"
 #include "x86.h"
-#if LAB >= 6
 #include "gdt.h"
 #include "proc.h"
-#endif
+#include "kinit.h"
 
 #define MAX_SLEEPERS 8192
 
@@ -437,3 +436,5 @@ void thread_exit(int value)
     schedule();                          /* never comes back: nobody queues a zombie */
     PANIC("a zombie thread ran again");
 }
+
+KINIT(60, sched_init);

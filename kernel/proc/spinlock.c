@@ -1,4 +1,4 @@
-/* spinlock.c - spinlocks and the nested interrupt-off counter (spinlock.h).
+/* spinlock.c - spinlocks (spinlock.h), built on push_cli/pop_cli (cli.h).
  * Lab 5 (given). */
 #include <stddef.h>
 
@@ -8,44 +8,6 @@
 #include "x86.h"
 
 uint64_t tsc_per_ms;
-
-static int ncli;                     /* push_cli depth */
-static bool intena;                  /* were interrupts on at the outermost push? */
-
-void push_cli(void)
-{
-    bool on = cpu_interrupts_enabled();
-
-    cpu_disable_interrupts();
-    if (ncli++ == 0)
-        intena = on;
-}
-
-void pop_cli(void)
-{
-    ASSERT(!cpu_interrupts_enabled());
-    ASSERT(ncli > 0);
-    if (--ncli == 0 && intena)
-        cpu_enable_interrupts();
-}
-
-int cli_depth(void)
-{
-    return ncli;
-}
-
-/* The scheduler saves and restores these per thread (sched.c). */
-void cli_state_save(int *depth, bool *enabled)
-{
-    *depth = ncli;
-    *enabled = intena;
-}
-
-void cli_state_restore(int depth, bool enabled)
-{
-    ncli = depth;
-    intena = enabled;
-}
 
 void spin_init(struct spinlock *l, const char *name)
 {

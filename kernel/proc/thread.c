@@ -10,6 +10,7 @@
 #include "panic.h"
 #include "pmm.h"
 #include "string.h"
+#include "monitor.h"
 
 /* Kernel stacks live in their own region, one 32 KiB slot each:
  *   slot + 0        guard page, never mapped: an overflow faults here
@@ -199,4 +200,11 @@ void thread_print_all(void)
     for (struct thread *t = all_threads; t; t = t->all_next)
         kprintf("  %4d %-16s %-9s %lu\n", t->id, t->name, states[t->state], t->ticks_run);
     pop_cli();
+}
+
+MONITOR_COMMAND(ps, "the threads: id, name, state, timer ticks run")
+{
+    (void)argc, (void)argv;
+    thread_print_all();
+    return 0;
 }

@@ -5,9 +5,7 @@
  * hand (see the Makefile). */
 #include <stddef.h>
 
-#if LAB >= 2
 #include "trap.h"
-#endif
 
 #define DEFINE(name, value) __asm__ volatile("\n.ascii \"->" #name " %c0\"" : : "i"(value))
 

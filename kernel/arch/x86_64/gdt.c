@@ -3,6 +3,7 @@
 #include "gdt.h"
 #include "console.h"
 #include "string.h"
+#include "kinit.h"
 
 static uint64_t gdt[GDT_ENTRIES];
 static struct tss tss;
@@ -100,3 +101,5 @@ void gdt_init(void)
         : "m"(gdtr), "i"(SEG_KERNEL_CODE), "i"(SEG_KERNEL_DATA), "r"((uint16_t)SEG_TSS)
         : "rax", "memory");
 }
+
+KINIT(10, gdt_init);

@@ -4,6 +4,9 @@
 #include "console.h"
 #include "gdt.h"
 #include "trap.h"
+#include "kinit.h"
+#include "pic.h"
+#include "x86.h"
 
 /* One 16-byte gate (Intel SDM vol. 3, figure 6-8). */
 struct idt_gate {
@@ -71,3 +74,16 @@ void idt_init(void)
     if (!idt_ready())
         kprintf("idt: the gates are not built yet (LAB 2, exercise 2): interrupts stay off\n");
 }
+
+KINIT(11, idt_init);
+
+/* The last step of interrupt set-up (after the PICs, timer and devices):
+ * interrupts on, once there are gates to take them and the PICs are
+ * remapped. With every IRQ still masked the monitor would wait for a serial
+ * interrupt that never comes; exceptions do not need the flag. */
+static void interrupts_on(void)
+{
+    if (idt_ready() && pic_ready())
+        cpu_enable_interrupts();
+}
+KINIT(59, interrupts_on);

@@ -11,16 +11,10 @@
 #include "panic.h"
 #include "pic.h"
 #include "x86.h"
-#if LAB >= 3
 #include "paging.h"
-#endif
-#if LAB >= 5
 #include "thread.h"
-#endif
-#if LAB >= 6
 #include "proc.h"
 #include "syscall.h"
-#endif
 
 static irq_handler_t irq_handlers[IRQ_COUNT];
 static uint64_t counts[256];
