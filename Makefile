@@ -3,6 +3,9 @@
 # switching LAB or SOL never reuses objects built for another milestone.
 
 # ---- which milestone -------------------------------------------------------
+# The labs come from labs/labs.txt, read here by awk (cheaper than a Python
+# start at every make) and by grader/course.py everywhere else; test_lint.py
+# checks that the two agree.
 LAB_NUMBERS := $(shell awk '!/^\#/ && NF {print $$1}' labs/labs.txt)
 LAB_MAX := $(lastword $(LAB_NUMBERS))
 LAB ?= $(LAB_MAX)

@@ -5,25 +5,16 @@ and print its table of microbenchmarks (DESIGN §9).
     bench.py [--lab N] [--sol S] [--mem 512M]
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402
-from conftest import LAB_MAX  # noqa: E402
+from course import tool_milestone  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lab", type=int, default=LAB_MAX)
-    ap.add_argument("--sol", type=int)
-    ap.add_argument("--mem", default="512M")
-    args = ap.parse_args()
-    try:
-        elf = gradelib.build(args.lab, args.lab if args.sol is None else args.sol)
-    except gradelib.BuildError as e:
-        sys.exit(str(e))
+    args, elf = tool_milestone(__doc__, mem="512M")
     with gradelib.Machine(elf, "bench", mem=args.mem, log_name="bench") as m:
         try:
             m.expect(r"^bench: done$", timeout=120)

@@ -5,7 +5,6 @@ prompt, median of several boots (TCG, the default machine of the graders).
     boottime.py [--lab N] [--sol S] [--runs 5]
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -13,16 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402
-from conftest import LAB_MAX  # noqa: E402
+from course import tool_milestone  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lab", type=int, default=LAB_MAX)
-    ap.add_argument("--sol", type=int)
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    elf = gradelib.build(args.lab, args.lab if args.sol is None else args.sol)
+    args, elf = tool_milestone(__doc__, runs=5)
     times = []
     for i in range(args.runs):
         with gradelib.Machine(elf, log_name=f"boottime-{i}") as m:

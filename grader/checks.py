@@ -5,7 +5,7 @@ import random
 import re
 import string
 
-from conftest import LABS
+from course import LABS
 from gradelib import FAILURE, GradeError, symbolize
 
 rng = random.Random()
@@ -18,7 +18,7 @@ def word(n=8):
 
 
 def banner(lab):
-    return f"teachos x86-64 teaching kernel - lab {lab}: {LABS[lab][1]}"
+    return f"teachos x86-64 teaching kernel - lab {lab}: {LABS[lab].title}"
 
 
 def check(condition, expected, seen):

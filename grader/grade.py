@@ -27,7 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402
-from conftest import LABS  # noqa: E402
+from course import LABS  # noqa: E402
 
 OUT = gradelib.BUILD / "grade"
 
@@ -244,7 +244,7 @@ def main():
     print()
     for lab in labs:
         mine = [t for t in tests if t.lab == lab]
-        print(f"Lab {lab} ({LABS[lab][1]}): {sum(t.score for t in mine)}/{sum(t.points for t in mine)}")
+        print(f"Lab {lab} ({LABS[lab].title}): {sum(t.score for t in mine)}/{sum(t.points for t in mine)}")
     print(f"Results: {OUT.relative_to(gradelib.ROOT)}/results.json, junit.xml; "
           f"serial logs in {gradelib.LOG_DIR.relative_to(gradelib.ROOT)}/")
     print(f"Score: {score}/{total}")

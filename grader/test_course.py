@@ -15,13 +15,11 @@ import zipfile
 
 import pytest
 
-from conftest import LABS
+from course import LAB_MAX, LABS, file_lab
 from gradelib import ROOT
 
 sys.path.insert(0, str(ROOT / "labs"))
 import handout  # noqa: E402
-
-LAB_MAX = max(LABS)
 
 
 def sh(args, cwd, check=True):
@@ -50,6 +48,15 @@ def test_history_is_linear_and_tagged(student_repo):
 
 def git_out(repo, *args):
     return sh(["git", *args], repo).strip()
+
+
+def files_at(repo, tag, dest):
+    """The files of repo at tag, without its history, in a new dest."""
+    dest.mkdir()
+    archive = subprocess.run(["git", "archive", tag], cwd=repo, check=True,
+                             stdout=subprocess.PIPE).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
 
 
 def test_handout_upto(student_repo, tmp_path):
@@ -102,18 +109,13 @@ def test_classroom_copy_merges_next_lab(student_repo, tmp_path):
     """A repository made from the course repository as a template (GitHub
     Classroom: lab 1's files, none of its history) merges the next lab
     after the README's one-time command, without a conflict."""
-    labs, file_labs = handout.read_labs(), handout.read_file_labs()
-    work = tmp_path / "copy"
-    work.mkdir()
-    archive = subprocess.run(["git", "archive", "lab1"], cwd=student_repo, check=True,
-                             stdout=subprocess.PIPE).stdout
-    subprocess.run(["tar", "-x", "-C", str(work)], input=archive, check=True)
+    work = files_at(student_repo, "lab1", tmp_path / "copy")
     sh(["git", "init", "-q", "-b", "main"], work)
     sh(["git", "config", "user.email", "student@example.com"], work)
     sh(["git", "config", "user.name", "A Student"], work)
     sh(["git", "add", "-A"], work)
     sh(["git", "commit", "-q", "-m", "Initial commit"], work)
-    write_tree(handout.tree_for(1, 1, labs, file_labs), work)      # lab 1 solved
+    write_tree(handout.tree_for(1, 1), work)      # lab 1 solved
     sh(["git", "commit", "-q", "-am", "lab 1 done"], work)
     sh(["git", "remote", "add", "course", str(student_repo)], work)
     sh(["git", "fetch", "-q", "--tags", "course"], work)
@@ -121,15 +123,14 @@ def test_classroom_copy_merges_next_lab(student_repo, tmp_path):
     assert once in git_out(student_repo, "show", "lab1:README.md")
     sh(once.split(), work)
     sh(["git", "merge", "-q", "--no-edit", "lab2"], work)
-    for path, text in handout.tree_for(2, 1, labs, file_labs).items():
+    for path, text in handout.tree_for(2, 1).items():
         assert (work / path).read_text() == text, f"after merging lab2: {path} differs"
 
 
 def solution_lines():
     """{path: lines only a solution has}: in the full tree, not in its stubbed twin."""
-    labs, file_labs = handout.read_labs(), handout.read_file_labs()
-    full = handout.tree_for(LAB_MAX, LAB_MAX, labs, file_labs)
-    stub = handout.tree_for(LAB_MAX, 0, labs, file_labs)
+    full = handout.tree_for(LAB_MAX, LAB_MAX)
+    stub = handout.tree_for(LAB_MAX, 0)
     lines = {}
     for path, text in full.items():
         if path.endswith((".c", ".h", ".asm")):
@@ -142,18 +143,13 @@ def solution_lines():
 
 def test_nothing_leaks(student_repo, tmp_path):
     """No solution, no marker, no later lab, no instructor-only file in any commit."""
-    file_labs = handout.read_file_labs()
     solutions = solution_lines()
     assert sum(len(v) for v in solutions.values()) > 100, "the solution lines were not found"
     for n in LABS:
-        tree = tmp_path / f"lab{n}"
-        tree.mkdir()
-        archive = subprocess.run(["git", "archive", f"lab{n}"], cwd=student_repo, check=True,
-                                 stdout=subprocess.PIPE).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        tree = files_at(student_repo, f"lab{n}", tmp_path / f"lab{n}")
         for f in (p for p in tree.rglob("*") if p.is_file()):
             rel = str(f.relative_to(tree))
-            owner = file_labs.get(rel, 1)
+            owner = file_lab(rel)
             assert owner is not None, f"lab{n}: instructor-only file {rel}"
             assert owner <= n, f"lab{n}: {rel} belongs to lab {owner}"
             text = f.read_text(errors="replace")
@@ -166,15 +162,11 @@ def test_nothing_leaks(student_repo, tmp_path):
 
 def test_student_renders_handouts(student_repo, tmp_path):
     """`make handouts` works in the student repository, on the labs so far."""
-    tree = tmp_path / "lab2"
-    tree.mkdir()
-    archive = subprocess.run(["git", "archive", "lab2"], cwd=student_repo, check=True,
-                             stdout=subprocess.PIPE).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    tree = files_at(student_repo, "lab2", tmp_path / "lab2")
     out = sh(["make", "--no-print-directory", "handouts"], tree)
     assert "handouts: 2 labs" in out, out
     pages = sorted(p.name for p in (tree / "build" / "handouts").glob("*.html"))
-    assert pages == sorted(["index.html"] + [f"lab{n}-{LABS[n][0]}.html" for n in (1, 2)])
+    assert pages == sorted(["index.html"] + [f"lab{n}-{LABS[n].slug}.html" for n in (1, 2)])
 
 
 def write_tree(files, dest):
@@ -194,7 +186,6 @@ def grade(repo, only=None):
 def test_student_plays_through(student_repo, tmp_path):
     """Solve lab n, commit, merge lab n+1 (no conflict: the result is exactly
     lab n+1 with labs 1..n solved), earlier labs still full, and so on."""
-    labs, file_labs = handout.read_labs(), handout.read_file_labs()
     work = tmp_path / "student"
     sh(["git", "clone", "-q", str(student_repo), str(work)], tmp_path)
     sh(["git", "checkout", "-q", "-b", "work", "lab1"], work)
@@ -203,11 +194,11 @@ def test_student_plays_through(student_repo, tmp_path):
     for n in LABS:
         if n > 1:
             sh(["git", "merge", "-q", "--no-edit", f"lab{n}"], work)
-            expected = handout.tree_for(n, n - 1, labs, file_labs)
+            expected = handout.tree_for(n, n - 1)
             for path, text in expected.items():
                 assert (work / path).read_text() == text, f"after merging lab{n}: {path} differs"
             grade(work, only=n - 1)
-        write_tree(handout.tree_for(n, n, labs, file_labs), work)     # the student's solution
+        write_tree(handout.tree_for(n, n), work)     # the student's solution
         sh(["git", "add", "-A"], work)
         sh(["git", "commit", "-q", "-m", f"lab {n} solved"], work)
         grade(work, only=n)
@@ -233,10 +224,9 @@ def submission(repo, tmp, name, edit=None, tarball=True):
 def test_grade_batch(student_repo, tmp_path):
     """Five submissions, five right rows: full marks, the untouched start,
     one that does not build, one that hangs, one whose graders always pass."""
-    labs, file_labs = handout.read_labs(), handout.read_file_labs()
 
     def solve(w):
-        write_tree(handout.tree_for(1, 1, labs, file_labs), w)
+        write_tree(handout.tree_for(1, 1), w)
 
     def break_build(w):
         main = w / "kernel" / "core" / "main.c"
@@ -293,12 +283,11 @@ def test_gradescope_autograder(student_repo, tmp_path):
     writes, uploaded as it is, gets full marks for a solved lab (a broken
     file left untracked is named by make handin and left out); a folder
     upload whose graders always pass does not."""
-    labs, file_labs = handout.read_labs(), handout.read_file_labs()
     zipped = tmp_path / "lab1.zip"
     sh([sys.executable, str(ROOT / "labs" / "handout.py"), "--gradescope", "1", "--out", str(zipped)], ROOT)
 
     def solve(w):
-        write_tree(handout.tree_for(1, 1, labs, file_labs), w)
+        write_tree(handout.tree_for(1, 1), w)
 
     made = tmp_path / "made"
     made.mkdir()
@@ -307,7 +296,7 @@ def test_gradescope_autograder(student_repo, tmp_path):
     scratch.write_text("this does not compile\n")
     out = sh(["make", "--no-print-directory", "handin"], handin)
     assert "kernel/core/scratch.c" in out and "left out" in out, out
-    cheat = handout.tree_for(1, 0, labs, file_labs)
+    cheat = handout.tree_for(1, 0)
     cheat["grader/test_lab1_boot.py"] = "import pytest\n\n@pytest.mark.points(100)\ndef test_x():\n    pass\n"
     for name, want_full in [("handin", True), ("cheat", False)]:
         ag = tmp_path / name

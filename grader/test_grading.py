@@ -112,7 +112,7 @@ def test_student_make_unit_shows_only_passes(tmp_path):
     """In a student repository (lab 1, solved) `make unit` runs the unit
     tests of its labs and reports passes only: nothing skipped or deselected."""
     tree = tmp_path / "student"
-    for path, text in handout.tree_for(1, 1, handout.read_labs(), handout.read_file_labs()).items():
+    for path, text in handout.tree_for(1, 1).items():
         (tree / path).parent.mkdir(parents=True, exist_ok=True)
         (tree / path).write_text(text)
         shutil.copymode(ROOT / path, tree / path)       # scripts stay executable

@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import LABS
+import course
+from course import LABS
 from gradelib import ROOT
 
 sys.path.insert(0, str(ROOT / "labs"))
@@ -146,7 +147,7 @@ def test_page_shows_diagrams_as_images(rendered, path):
     out, _ = rendered
     page = (out / f"{path.stem}.html").read_text()
     num = int(re.match(r"lab(\d+)-", path.stem).group(1))
-    assert f"<title>Lab {num}: {LABS[num][1]}</title>" in page
+    assert f"<title>Lab {num}: {LABS[num].title}</title>" in page
     images = re.findall(r'<img src="(img/[^"]+\.svg)"', page)
     assert len(images) == len(diagrams_of(path)), "one <img> per ```diagram block"
     for src in images:
@@ -168,11 +169,13 @@ def test_page_shows_diagrams_as_images(rendered, path):
 
 
 def tree_with(tmp_path, handouts):
-    """A student-like tree: the renderer, labs.txt and the given handouts."""
-    (tmp_path / "labs").mkdir()
+    """A student-like tree: the renderer, the course's metadata and the
+    given handouts."""
     (tmp_path / "handouts").mkdir()
-    for name in ("diagram.py", "render_handouts.py", "labs.txt"):
-        shutil.copy(ROOT / "labs" / name, tmp_path / "labs" / name)
+    for path in ("labs/diagram.py", "labs/render_handouts.py", "grader/course.py",
+                 course.LABS_FILE, course.FILES_FILE):
+        (tmp_path / path).parent.mkdir(exist_ok=True)
+        shutil.copy(ROOT / path, tmp_path / path)
     for name, text in handouts.items():
         (tmp_path / "handouts" / name).write_text(text)
     return tmp_path

@@ -7,27 +7,23 @@
   the one fixed shape
   `LAB n, exercise k: <what to do> (handout §x)`, and §x exists in the
   lab's handout.
+- The course's metadata (labs.txt, files.txt, the exercise marks, the
+  markers) is read by grader/course.py only, and the Makefile's own awk
+  lines read it the same way.
 """
 
+import ast
 import re
+import subprocess
 
 import pytest
 
-from conftest import LABS
+import course
+from course import LABS
 from gradelib import ROOT
 
 SOURCES = sorted(p for p in (ROOT / "kernel").rglob("*")
                  if p.suffix in (".c", ".h", ".asm", ".ld"))
-FILE_LABS = {}
-for line in (ROOT / "labs" / "files.txt").read_text().splitlines():
-    if line.strip() and not line.startswith("#"):
-        path, lab = line.split()
-        if lab != "-":
-            FILE_LABS[path] = int(lab)
-
-COND_RE = re.compile(r"^\s*[#%]\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
-MARKER_RE = re.compile(r"^\s*(LAB|SOL)\s*>=\s*(\d+)\s*(/\*.*\*/|;.*)?$")
-STUB_RE = re.compile(r"LAB (\d+), exercise (\d+): .+? \(handout §(\d+(?:\.\d+)*)\)", re.S)
 
 
 def rel(p):
@@ -43,44 +39,23 @@ def test_file_opening(path):
 
 
 def check_markers(path):
-    """Yield (lab, exercise, section, line) for each SOL block; assert the rest."""
-    lines = path.read_text().splitlines()
-    file_lab = FILE_LABS.get(rel(path), 1)
-    stack = []      # open conditionals: [kind, n, line, stub_text, has_else]
-    for i, line in enumerate(lines, 1):
-        m = COND_RE.match(line)
-        if stack and stack[-1][4]:
-            stack[-1][3] += line + "\n"
-        if not m:
+    """[(lab, exercise, section, where)] of the SOL blocks with a stub;
+    assert the rest (the nesting itself is course.marker_blocks' to check)."""
+    found = []
+    for b in course.marker_blocks(path.read_text(), rel(path)):
+        where = f"{rel(path)}:{b.line}"
+        assert b.lab in LABS or (b.kind == "SOL" and b.lab == 0), f"{where}: no lab {b.lab}"
+        if b.kind != "SOL":
             continue
-        where = f"{rel(path)}:{i}"
-        word, rest = m.group(1), m.group(2)
-        if word in ("if", "ifdef", "ifndef"):
-            mk = MARKER_RE.match(rest) if word == "if" else None
-            if mk is None and re.search(r"\b(LAB|SOL)\b", rest):
-                raise AssertionError(f"{where}: write markers exactly as '#if LAB >= n' or '#if SOL >= n'")
-            kind, n = (mk.group(1), int(mk.group(2))) if mk else (None, None)
-            if kind:
-                assert n in LABS or (kind == "SOL" and n == 0), f"{where}: no lab {n}"
-            if kind == "SOL":
-                exists_from = max([file_lab] + [s[1] for s in stack if s[0] == "LAB"])
-                assert exists_from <= n, (f"{where}: SOL >= {n} block inside code that only "
-                                          f"exists from lab {exists_from}")
-            stack.append([kind, n, i, "", False])
-        elif word in ("else", "elif"):
-            assert stack, f"{where}: #{word} without #if"
-            assert not (stack[-1][0] and word == "elif"), f"{where}: no #elif after a marker"
-            stack[-1][4] = True
-        else:
-            assert stack, f"{where}: #endif without #if"
-            kind, n, start, stub, has_else = stack.pop()
-            if kind == "SOL" and has_else:     # without #else: a solution-only helper
-                found = STUB_RE.search(re.sub(r"\s*(\*|;|//)\s*", " ", stub))
-                assert found and int(found.group(1)) == n, (
-                    f"{rel(path)}:{start}: the stub needs a comment "
-                    f"'LAB {n}, exercise k: <what to do> (handout §x)'")
-                yield n, int(found.group(2)), found.group(3), f"{rel(path)}:{start}"
-    assert not stack, f"{rel(path)}:{stack[-1][2]}: #if never closed"
+        exists_from = max(course.file_lab(rel(path)), b.within)
+        assert exists_from <= b.lab, (f"{where}: SOL >= {b.lab} block inside code that only "
+                                      f"exists from lab {exists_from}")
+        if b.stub is not None:          # without #else: a solution-only helper
+            assert b.exercise is not None, (
+                f"{where}: the stub needs a comment "
+                f"'LAB {b.lab}, exercise k: <what to do> (handout §x)'")
+            found.append((b.lab, b.exercise, b.section, where))
+    return found
 
 
 def test_markers_and_exercises():
@@ -88,10 +63,106 @@ def test_markers_and_exercises():
     for path in SOURCES:
         for lab, ex, section, where in check_markers(path):
             exercises[(lab, ex)] = where    # an exercise may have several stubs
-            handout = ROOT / "handouts" / f"lab{lab}-{LABS[lab][0]}.md"
+            handout = ROOT / LABS[lab].handout
             assert re.search(rf"^#+ {re.escape(section)}\.? ", handout.read_text(), re.M), (
                 f"{where}: handout §{section} is not a heading of {rel(handout)}")
     for lab in LABS:
         numbers = sorted(ex for (lb, ex) in exercises if lb == lab)
         assert numbers and numbers == list(range(1, len(numbers) + 1)), (
             f"lab {lab}: exercises should be numbered 1..n, found {numbers}")
+
+
+# ---- the course's metadata, read in one place ---------------------------------
+
+def code_strings_and_attributes(path):
+    """The string constants (docstrings left out) and the attributes (as
+    ".name") of a Python file."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                  and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                yield node.value
+        elif isinstance(node, ast.Attribute):
+            yield "." + node.attr
+
+
+# (This file is left out: it names what it looks for.)
+TOOLS = sorted(p for p in (ROOT / "grader").glob("*.py")
+               if p.name not in ("course.py", "test_lint.py")) + sorted((ROOT / "labs").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", TOOLS, ids=rel)
+def test_course_metadata_is_read_by_course_py_only(path):
+    """No tool reads labs.txt or files.txt, or walks the graders'
+    decorators for their marks, by itself: grader/course.py does."""
+    found = [s for s in code_strings_and_attributes(path)
+             if re.search(r"(labs|files)\.txt$", s) or s == ".decorator_list"]
+    assert not found, f"{rel(path)} reads the course's metadata itself ({found}): use course.py"
+
+
+@pytest.mark.parametrize("lab", sorted({1, course.LAB_MAX}))
+def test_makefile_reads_the_labs_as_course_does(lab):
+    """The Makefile keeps awk lines for the labs, the lab's title and the
+    later labs' files (one Python start per make would cost more than all of
+    them); they must agree with course.py."""
+    r = subprocess.run(["make", "-s", "--no-print-directory", f"LAB={lab}", "--eval",
+                        "course-vars: ; @echo '$(LAB_NUMBERS)|$(LAB_TITLE)|$(LATER_FILES)'",
+                        "course-vars"], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    numbers, title, later = r.stdout.strip().split("|")
+    assert numbers.split() == [str(n) for n in LABS], r.stdout
+    assert title == LABS[lab].title, r.stdout
+    assert sorted(later.split()) == sorted(p for p, n in course.FILE_LABS.items()
+                                           if n is not None and n > lab), r.stdout
+
+
+SOURCE = """\
+#if LAB >= 2
+int a;
+#if SOL >= 2
+int solved(void) { return 1; }
+#else
+/* LAB 2, exercise 3: return one
+ * (handout §2.4) */
+int solved(void) { return 0; }
+#endif
+#endif
+#ifdef X
+#if SOL >= 1
+static int helper;
+#endif
+#endif
+"""
+
+
+def test_marker_blocks():
+    """course.marker_blocks: each block with its lines, the LAB around it,
+    and its stub's exercise and section (also from a comment that spans
+    lines); a solution-only helper has no stub."""
+    blocks = {b.line: b for b in course.marker_blocks(SOURCE, "t.c")}
+    assert sorted(blocks) == [1, 3, 12]
+    sol = blocks[3]
+    assert (sol.kind, sol.lab, sol.else_line, sol.end, sol.within) == ("SOL", 2, 5, 9, 2)
+    assert (sol.exercise, sol.section) == (3, "2.4") and "exercise 3" in sol.stub
+    assert (blocks[1].kind, blocks[1].end, blocks[1].within) == ("LAB", 10, 0)
+    assert (blocks[12].stub, blocks[12].exercise, blocks[12].within) == (None, None, 0)
+    other_lab = SOURCE.replace("LAB 2, exercise 3", "LAB 3, exercise 3")
+    assert course.marker_blocks(other_lab, "t.c")[0].exercise is None
+
+
+@pytest.mark.parametrize("text,error", [
+    ("#if SOL>=2 && X\n#endif\n", "t.c:1: write markers exactly as '#if LAB >= n'"),
+    ("%ifdef LAB\n%endif\n", "t.c:1: write markers exactly as '%if LAB >= n'"),
+    ("#if LAB >= 2\n#elif X\n#endif\n", "t.c:2: no #elif after a marker"),
+    ("int a;\n#endif\n", "t.c:2: #endif without #if"),
+    ("%else\n", "t.c:1: %else without %if"),
+    ("#if X\n#if SOL >= 1\n#endif\n", "t.c:1: #if never closed"),
+])
+def test_marker_errors_name_file_and_line(text, error):
+    with pytest.raises(course.MarkerError) as e:
+        course.marker_blocks(text, "t.c")
+    assert str(e.value).startswith(error), str(e.value)

@@ -34,14 +34,14 @@ sys.path.insert(0, str(ROOT / "labs"))
 sys.path.insert(0, str(ROOT / "grader"))
 import handout  # noqa: E402
 import pristine  # noqa: E402
+from course import LAB_MAX  # noqa: E402
 
 
 def pristine_tree(lab, out):
     """The course repository at lab, as students got it."""
-    labs, file_labs = handout.read_labs(), handout.read_file_labs()
     if out.exists():
         shutil.rmtree(out)
-    for path, text in handout.tree_for(lab, 0, labs, file_labs).items():
+    for path, text in handout.tree_for(lab, 0).items():
         (out / path).parent.mkdir(parents=True, exist_ok=True)
         (out / path).write_text(text)
         if os.access(ROOT / path, os.X_OK):
@@ -135,7 +135,7 @@ def grade_one(entry, lab, course, out, timeout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("submissions", type=Path)
-    ap.add_argument("--lab", type=int, default=max(n for n, _, _ in handout.read_labs()))
+    ap.add_argument("--lab", type=int, default=LAB_MAX)
     ap.add_argument("--jobs", type=int, default=max(1, os.cpu_count() or 1))
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per submission")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "batch")

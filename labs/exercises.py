@@ -15,40 +15,24 @@ to prove that each exercise earns its points on its own
 """
 
 import argparse
-import ast
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COND_RE = re.compile(r"^\s*[#%]\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
-SOL_RE = re.compile(r"^(\s*[#%]\s*if\s+)SOL\s*>=\s*(\d+)")
-STUB_RE = re.compile(r"LAB (\d+), exercise (\d+):")
+sys.path.insert(0, str(ROOT / "grader"))
+import course  # noqa: E402
+
+SOL_ON = re.compile(r"^(\s*[#%]\s*if\s+)SOL\s*>=\s*\d+")     # made `SOL >= 0`: always on
 
 
-def sol_blocks(lines):
-    """[(line index of the #if, lab, exercise)] of the SOL blocks in lines."""
-    blocks, stack = [], []        # stack: [line, lab or None, else text or None]
-    for i, line in enumerate(lines):
-        if stack and stack[-1][2] is not None:
-            stack[-1][2] += line + "\n"
-        m = COND_RE.match(line)
-        if not m:
-            continue
-        if m.group(1) in ("if", "ifdef", "ifndef"):
-            sol = SOL_RE.match(line)
-            stack.append([i, int(sol.group(2)) if sol else None, None])
-        elif m.group(1) in ("else", "elif"):
-            stack[-1][2] = ""
-        else:
-            start, lab, stub = stack.pop()
-            if lab is not None:
-                found = STUB_RE.search(stub or "")
-                blocks.append((start, lab, int(found.group(2)) if found else None))
-    blocks.sort()
-    # A solution-only helper goes with the next stubbed block of its lab.
+def sol_blocks(text, name):
+    """[(line index of the #if, lab, exercise)] of the SOL blocks of a
+    source, in file order, each solution-only helper given the exercise it
+    goes with: the next stubbed block of its lab, else the one before."""
+    blocks = sorted((b.line - 1, b.lab, b.exercise)
+                    for b in course.marker_blocks(text, name) if b.kind == "SOL")
     resolved = []
     for k, (start, lab, ex) in enumerate(blocks):
         if ex is None:
@@ -59,19 +43,13 @@ def sol_blocks(lines):
     return resolved
 
 
-def solve_text(text, lab, exercises):
+def solve_text(text, name, lab, exercises):
     """text with the SOL blocks of lab's chosen exercises always on."""
     lines = text.split("\n")
-    for start, block_lab, ex in sol_blocks(lines):
+    for start, block_lab, ex in sol_blocks(text, name):
         if block_lab == lab and ex in exercises:
-            lines[start] = SOL_RE.sub(r"\g<1>SOL >= 0", lines[start])
+            lines[start] = SOL_ON.sub(r"\g<1>SOL >= 0", lines[start])
     return "\n".join(lines)
-
-
-def tracked_files():
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
-                         stdout=subprocess.PIPE).stdout.decode()
-    return [f for f in out.split("\0") if f and (ROOT / f).exists()]
 
 
 def solve(out, lab, exercises):
@@ -80,11 +58,11 @@ def solve(out, lab, exercises):
     out = Path(out)
     if out.exists():
         shutil.rmtree(out)
-    for path in tracked_files():
+    for path in course.tracked_files():
         src, dest = ROOT / path, out / path
         dest.parent.mkdir(parents=True, exist_ok=True)
         if path.endswith((".c", ".h", ".asm")):
-            dest.write_text(solve_text(src.read_text(), lab, exercises))
+            dest.write_text(solve_text(src.read_text(), path, lab, exercises))
             shutil.copymode(src, dest)
         else:
             shutil.copy2(src, dest)
@@ -94,28 +72,11 @@ def solve(out, lab, exercises):
 def exercises_of(lab):
     """The exercise numbers of lab, from the stubs in the tree."""
     found = set()
-    for path in tracked_files():
+    for path in course.tracked_files():
         if path.endswith((".c", ".h", ".asm")):
-            found |= {ex for _, l, ex in sol_blocks((ROOT / path).read_text().split("\n"))
+            found |= {ex for _, l, ex in sol_blocks((ROOT / path).read_text(), path)
                       if l == lab}
     return sorted(found)
-
-
-def test_marks(lab):
-    """{test name: sorted tuple of exercises} from the
-    @pytest.mark.exercise(...) decorators of lab's grader file."""
-    files = list((ROOT / "grader").glob(f"test_lab{lab}_*.py"))
-    if len(files) != 1:
-        sys.exit(f"exercises: no single grader file for lab {lab}: {files}")
-    marks = {}
-    for node in ast.parse(files[0].read_text()).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            for d in node.decorator_list:
-                if (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
-                        and d.func.attr == "exercise"):
-                    marks[node.name.removeprefix("test_")] = tuple(sorted(
-                        ast.literal_eval(a) for a in d.args))
-    return marks
 
 
 def main():
@@ -138,7 +99,7 @@ def main():
               f"with exercises {sorted(chosen)} solved; build it with LAB={args.lab} "
               f"SOL={args.lab - 1}")
     else:
-        marks = test_marks(args.lab)
+        marks = course.exercise_marks(args.lab)
         for ex in exercises_of(args.lab):
             tests = [t for t, m in marks.items() if ex in m]
             print(f"exercise {ex}: {' '.join(tests) or '(no test)'}")

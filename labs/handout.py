@@ -12,9 +12,10 @@ authors and dates), so releasing lab N+1 later extends what students have.
     handout.py [--out DIR] [--solutions] [--upto N]
     handout.py --gradescope LAB [--out FILE.zip]
 
-What belongs to which lab comes from labs/labs.txt and labs/files.txt;
-inside files, from the #if LAB >= n / #if SOL >= n markers (DESIGN §5),
-resolved by unifdef for C and by strip_nasm below for NASM.
+What belongs to which lab comes from labs/labs.txt and labs/files.txt
+(read by grader/course.py); inside files, from the #if LAB >= n /
+#if SOL >= n markers (DESIGN §5), resolved by unifdef for C and by
+strip_nasm below for NASM.
 """
 
 import argparse
@@ -27,26 +28,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKER = re.compile(r"^\s*%if\s+(LAB|SOL)\s*>=\s*(\d+)\s*(;.*)?$")
-
-
-def read_labs():
-    labs = []
-    for line in (ROOT / "labs" / "labs.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            num, slug, title = line.split(None, 2)
-            labs.append((int(num), slug, title))
-    return labs
-
-
-def read_file_labs():
-    """{path: lab number, or None for instructor-only}."""
-    out = {}
-    for line in (ROOT / "labs" / "files.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            path, lab = line.split()
-            out[path] = None if lab == "-" else int(lab)
-    return out
+sys.path.insert(0, str(ROOT / "grader"))
+import course  # noqa: E402
+from course import LAB_MAX, LABS  # noqa: E402
 
 
 def strip_c(path, text, lab, sol):
@@ -61,39 +45,18 @@ def strip_c(path, text, lab, sol):
 def strip_nasm(path, text, lab, sol):
     """The same for NASM: %if LAB/SOL >= n blocks resolved, markers removed;
     any other %if is kept as it stands."""
+    try:
+        blocks = course.marker_blocks(text, path)
+    except course.MarkerError as e:
+        sys.exit(f"handout: {e}")
     values = {"LAB": lab, "SOL": sol}
-    out, stack = [], []          # stack entries: None (not ours) or [keeping_now, cond]
-    for n, line in enumerate(text.splitlines(keepends=True), 1):
-        word = line.split()[0] if line.split() else ""
-        active = all(s is None or s[0] for s in stack)
-        m = MARKER.match(line)
-        if m:
-            cond = values[m.group(1)] >= int(m.group(2))
-            stack.append([cond, cond])
-            continue
-        if word.startswith("%if"):
-            stack.append(None)
-        elif word in ("%else", "%elif", "%endif") and not stack:
-            sys.exit(f"handout: {path}:{n}: {word} without %if")
-        elif word == "%else" and stack[-1] is not None:
-            stack[-1][0] = not stack[-1][1]
-            continue
-        elif word == "%elif" and stack[-1] is not None:
-            sys.exit(f"handout: {path}:{n}: no %elif after a LAB/SOL marker")
-        elif word == "%endif":
-            if stack.pop() is not None:
-                continue
-        if active:
-            out.append(line)
-    if stack:
-        sys.exit(f"handout: {path}: %if never closed")
-    return "".join(out)
-
-
-def tracked_files():
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
-                         stdout=subprocess.PIPE).stdout.decode()
-    return [f for f in out.split("\0") if f]
+    drop = set()                 # line numbers left out: the markers, the branch not taken
+    for b in blocks:
+        middle = b.else_line or b.end           # where the marker's own branch ends
+        not_taken = range(middle, b.end) if values[b.kind] >= b.lab else range(b.line, middle)
+        drop |= {b.line, middle, b.end, *not_taken}
+    lines = text.splitlines(keepends=True)
+    return "".join(line for n, line in enumerate(lines, 1) if n not in drop)
 
 
 # The student README's section on merging the next lab is for every lab but
@@ -101,41 +64,34 @@ def tracked_files():
 NOT_LAST, LAST = "## Moving to the next lab", "## This is the last lab"
 
 
-def student_readme(lab, labs):
+def student_readme(lab):
     template = (ROOT / "labs" / "README.student.md").read_text()
-    drop = LAST if lab < labs[-1][0] else NOT_LAST
+    drop = LAST if lab < LAB_MAX else NOT_LAST
     sections = template.split("\n## ")
     template = "\n## ".join(s for s in sections if not ("## " + s).startswith(drop))
-    table = "\n".join(f"| {n} | {title} | [handouts/lab{n}-{slug}.md](handouts/lab{n}-{slug}.md) |"
-                      for n, slug, title in labs if n <= lab)
-    return template.format(lab=lab, next=lab + 1, title=dict((n, t) for n, _, t in labs)[lab],
-                           labs_table=table)
+    table = "\n".join(f"| {n} | {l.title} | [{l.handout}]({l.handout}) |"
+                      for n, l in LABS.items() if n <= lab)
+    return template.format(lab=lab, next=lab + 1, title=LABS[lab].title, labs_table=table)
 
 
-def tree_for(lab, sol, labs, file_labs):
+def tree_for(lab, sol):
     """{path: text} of the repository at lab with solutions up to sol."""
     files = {}
-    for path in tracked_files():
-        owner = file_labs.get(path, 1)
-        if owner is None or owner > lab or not (ROOT / path).exists():
+    for path in course.tracked_files():
+        owner = course.file_lab(path)
+        if owner is None or owner > lab:
             continue
-        data = (ROOT / path).read_bytes()
-        text = data.decode()
+        text = (ROOT / path).read_bytes().decode()
         if path.endswith((".c", ".h")):
             text = strip_c(path, text, lab, sol)
         elif path.endswith(".asm"):
             text = strip_nasm(path, text, lab, sol)
-        elif path == "labs/labs.txt":
-            text = "".join(l for l in text.splitlines(keepends=True)
-                           if l.startswith("#") or not l.strip() or int(l.split()[0]) <= lab)
-        elif path == "labs/files.txt":
-            text = "".join(l for l in text.splitlines(keepends=True)
-                           if l.startswith("#") or not l.strip()
-                           or (l.split()[1] != "-" and int(l.split()[1]) <= lab))
+        elif path in (course.LABS_FILE, course.FILES_FILE):
+            text = course.metadata_at(path, text, lab)
         elif path == "Makefile":
             text = re.sub(r"^LAB \?= .*$", f"LAB ?= {lab}", text, count=1, flags=re.M)
         elif path == "README.md":
-            text = student_readme(lab, labs)
+            text = student_readme(lab)
         files[path] = text
     return files
 
@@ -150,20 +106,19 @@ def git(args, cwd, date=None):
 
 def make_history(out, solutions, upto=None):
     """The student repository at out, with labs 1..upto (default: all)."""
-    labs, file_labs = read_labs(), read_file_labs()
-    if upto is not None and upto not in [n for n, _, _ in labs]:
+    if upto is not None and upto not in LABS:
         sys.exit(f"handout: UPTO={upto} is not a lab of this course; the labs are: "
-                 + " ".join(str(n) for n, _, _ in labs))
+                 + " ".join(map(str, LABS)))
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     git(["init", "-q", "-b", "main"], out)
-    released = [lab for lab in labs if upto is None or lab[0] <= upto]
+    released = [lab for lab in LABS.values() if upto is None or lab.number <= upto]
     for n, _, title in released:
         for child in out.iterdir():
             if child.name != ".git":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
-        for path, text in tree_for(n, n if solutions else 0, labs, file_labs).items():
+        for path, text in tree_for(n, n if solutions else 0).items():
             dest = out / path
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text)
@@ -181,14 +136,13 @@ def make_history(out, solutions, upto=None):
 def make_gradescope(lab, out):
     """Gradescope's autograder zip for lab: setup.sh and run_autograder at
     the top, next to the course repository as students have it."""
-    labs, file_labs = read_labs(), read_file_labs()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for script in ("setup.sh", "run_autograder"):
             info = zipfile.ZipInfo(script)
             info.external_attr = 0o755 << 16
             z.writestr(info, (ROOT / "grader" / "gradescope" / script).read_text())
-        for path, text in tree_for(lab, 0, labs, file_labs).items():
+        for path, text in tree_for(lab, 0).items():
             info = zipfile.ZipInfo(path)
             info.external_attr = (0o755 if os.access(ROOT / path, os.X_OK) else 0o644) << 16
             z.writestr(info, text)

@@ -23,10 +23,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import diagram  # noqa: E402  (labs/ is not a package)
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "labs"))
+sys.path.insert(0, str(ROOT / "grader"))
+import diagram  # noqa: E402  (labs/ is not a package)
+from course import LABS  # noqa: E402  (the labs, from labs/labs.txt)
+
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)")
 
 STYLE = """<style>
@@ -117,15 +119,6 @@ def link_sections(page):
     page.write_text("".join(parts))
 
 
-def read_labs():
-    labs = []
-    for line in (ROOT / "labs" / "labs.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            num, slug, title = line.split(None, 2)
-            labs.append((int(num), title))
-    return labs
-
-
 def render(out, scratch):
     """Render every handout present into out (pandoc's include files go to
     scratch); returns [(file, title, diagrams)]."""
@@ -135,18 +128,19 @@ def render(out, scratch):
     header.write_text(STYLE)
     before.write_text('<nav class="labs"><a href="index.html">All labs</a></nav>\n')
     pages = []
-    for num, title in read_labs():
-        for md in sorted((ROOT / "handouts").glob(f"lab{num}-*.md")):
-            name = str(md.relative_to(ROOT))
-            text = md.read_text()
-            for line in untagged_blocks(text, name):
-                print(f"{name}:{line}: warning: a ``` block that does not say what it "
-                      "holds; write ```diagram to draw it or ```text to keep it as text",
-                      file=sys.stderr)
-            markdown, count = draw_diagrams(text, name, md.stem, f"Lab {num}: {title}", img_dir)
-            pandoc(markdown, out / f"{md.stem}.html", header, before)
-            link_sections(out / f"{md.stem}.html")
-            pages.append((f"{md.stem}.html", f"Lab {num}: {title}", count))
+    for lab in LABS.values():
+        md = ROOT / lab.handout
+        if not md.exists():         # only the handouts present are rendered
+            continue
+        title, text = f"Lab {lab.number}: {lab.title}", md.read_text()
+        for line in untagged_blocks(text, lab.handout):
+            print(f"{lab.handout}:{line}: warning: a ``` block that does not say what it "
+                  "holds; write ```diagram to draw it or ```text to keep it as text",
+                  file=sys.stderr)
+        markdown, count = draw_diagrams(text, lab.handout, md.stem, title, img_dir)
+        pandoc(markdown, out / f"{md.stem}.html", header, before)
+        link_sections(out / f"{md.stem}.html")
+        pages.append((f"{md.stem}.html", title, count))
     if not pages:
         raise HandoutError("no handouts/labN-*.md to render")
     index = ["# Lab handouts", ""]
