@@ -79,3 +79,20 @@ MONITOR_COMMAND(uptime, "timer ticks and seconds since boot")
     kprintf("uptime: %lu ticks at %u Hz = %lu.%02lu s\n", t, hz, t / hz, t % hz * 100 / hz);
     return 0;
 }
+
+uint64_t tsc_per_ms;
+
+/* Boot step, once interrupts are on: TSC ticks per ms against 3 timer
+ * ticks. Rough, but what it serves (a spinlock held "about a second") is
+ * rough too. Without interrupts (the PIC not yet remapped) the timer does
+ * not tick: tsc_per_ms stays 0, which means "unknown". */
+static void tsc_calibrate(void)
+{
+    if (!cpu_interrupts_enabled())
+        return;
+    pit_wait_ticks(1);
+    uint64_t t0 = rdtsc();
+    pit_wait_ticks(3);
+    tsc_per_ms = (rdtsc() - t0) * hz / 3 / 1000;
+}
+KINIT(59, tsc_calibrate);

@@ -8,8 +8,10 @@
  *   30 memory_init                                   (Lab 3)
  *   40 heap_init                                     (Lab 4)
  *   50 pic_init  51 pit_start  52 keyboard_init
- *   53 serial_enable_interrupts  59 interrupts_on   (Lab 2)
- *   60 sched_init                                    (Lab 5)
+ *   53 serial_enable_interrupts  58 interrupts_on
+ *   59 tsc_calibrate                                 (Lab 2)
+ *   60 sched_init  61 thread_guards_start            (Lab 5)
+ *   62 fpu_init  63 proc_start                       (Lab 6)
  *   90 bench_start  91 init_start  92 test_start    (what the command line asks) */
 #ifndef KINIT_H
 #define KINIT_H

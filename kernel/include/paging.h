@@ -65,7 +65,10 @@ int vmm_protect(pte_t *pml4, uint64_t va, unsigned flags);
 void vmm_print_walk(pte_t *pml4, uint64_t va);
 
 /* Guard pages: unmapped pages below stacks. paging_add_guard unmaps the
- * page at va; paging_guard_name says whose guard addr is in, or NULL. */
+ * page at va; paging_guard_name says whose guard addr is in, or NULL.
+ * Stacks made later (threads, Lab 5) are named by the one namer that
+ * paging_add_guard_namer registers: it returns NULL for other addresses. */
+void paging_add_guard_namer(const char *(*namer)(uint64_t addr));
 void paging_add_guard(uint64_t va, const char *stack_name);
 const char *paging_guard_name(uint64_t addr);
 

@@ -18,4 +18,8 @@ unsigned pit_hz(void);
 /* Halt until n more ticks have passed. Interrupts must be on. */
 void pit_wait_ticks(uint64_t n);
 
+/* TSC ticks per millisecond, measured against the PIT at boot; 0 before,
+ * or if the timer does not tick. */
+extern uint64_t tsc_per_ms;
+
 #endif

@@ -34,7 +34,4 @@ void spin_lock_at(struct spinlock *l, const char *file, int line);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(const struct spinlock *l);
 
-/* TSC ticks per millisecond, measured against the PIT at boot (0 before). */
-extern uint64_t tsc_per_ms;
-
 #endif

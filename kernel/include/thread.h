@@ -60,6 +60,12 @@ extern struct thread *current;
 void sched_init(void);
 bool sched_running(void);
 
+/* Register the one hook the scheduler calls, interrupts off, just before it
+ * switches to next: what next's process needs loaded (its page tables, its
+ * kernel stack for ring 3, its x87/SSE state). Lab 6 (proc.c) registers it;
+ * a second registration is a bug (ASSERT). */
+void sched_on_switch_in(void (*hook)(struct thread *next));
+
 /* A new thread running fn(arg); fn's return value is its exit value. NULL
  * if threads are off or memory ran out. The caller must thread_join it. */
 struct thread *thread_create(int (*fn)(void *), void *arg, const char *name);

@@ -9,10 +9,10 @@
 #include "errno.h"
 #include "memlayout.h"
 #include "memmap.h"
+#include "panic.h"
 #include "pmm.h"
 #include "string.h"
 #include "x86.h"
-#include "thread.h"
 #include "monitor.h"
 
 #define LARGE_PAGE (2ull << 20)
@@ -25,6 +25,7 @@ static struct {
     const char *name;
 } guards[MAX_GUARDS];
 static int nguards;
+static const char *(*guard_namer)(uint64_t addr);   /* stacks made later (threads) */
 
 /* The table an entry points to, through the direct map. */
 static pte_t *table_of(pte_t e)
@@ -261,12 +262,16 @@ void paging_add_guard(uint64_t va, const char *stack_name)
         guards[nguards++] = (typeof(guards[0])){va, stack_name};
 }
 
+void paging_add_guard_namer(const char *(*namer)(uint64_t addr))
+{
+    ASSERT(guard_namer == NULL);
+    guard_namer = namer;
+}
+
 const char *paging_guard_name(uint64_t addr)
 {
-#if LAB >= 5
-    if (kstack_guard_name(addr))
-        return kstack_guard_name(addr);
-#endif
+    if (guard_namer && guard_namer(addr))
+        return guard_namer(addr);
     for (int i = 0; i < nguards; i++)
         if (addr >= guards[i].va && addr < guards[i].va + PAGE_SIZE)
             return guards[i].name;

@@ -16,6 +16,7 @@
 #include "pmm.h"
 #include "power.h"
 #include "string.h"
+#include "thread.h"
 #include "uaccess.h"
 #include "x86.h"
 #include "kinit.h"
@@ -377,3 +378,21 @@ static void init_start(void)
         proc_run_init(spec);
 }
 KINIT(91, init_start);
+
+/* The scheduler's hook (sched_on_switch_in), interrupts off: give next its
+ * x87/SSE registers, the stack ring 3 enters the kernel on, and the page
+ * tables of its process. */
+static void proc_switch_in(struct thread *next)
+{
+    thread_fpu_load(next);
+    if (next->kstack)
+        tss_set_rsp0(next->kstack + KSTACK_SIZE);
+    if (proc_cr3_of(next) != read_cr3())
+        write_cr3(proc_cr3_of(next));
+}
+
+static void proc_start(void)
+{
+    sched_on_switch_in(proc_switch_in);
+}
+KINIT(63, proc_start);

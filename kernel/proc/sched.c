@@ -11,8 +11,6 @@
 #include "pit.h"
 #include "string.h"
 #include "x86.h"
-#include "gdt.h"
-#include "proc.h"
 #include "kinit.h"
 
 #define MAX_SLEEPERS 8192
@@ -24,16 +22,13 @@ static struct thread *idle_thread;
 static struct waitqueue runq;        /* RUNNABLE threads, FIFO: O(1) both ends */
 static bool running;                 /* threads are on */
 static bool need_resched;            /* set by the timer, acted on at interrupt exit */
+static void (*switch_in_hook)(struct thread *next);   /* sched_on_switch_in */
 
 /* Sleeping threads in a binary min-heap on wake_tick: the earliest at [0]. */
 static struct thread *sleepers[MAX_SLEEPERS];
 static int nsleepers;
 
 void thread_start(struct thread *self);   /* called by thread_trampoline */
-#if LAB >= 6
-static void fpu_init(uint8_t *image);
-#endif
-
 /* ---- queues (given) -------------------------------------------------------- */
 
 static void queue_push(struct waitqueue *q, struct thread *t)
@@ -137,13 +132,8 @@ static void schedule(void)
     if (next == prev)
         return;
     cli_state_save(&depth, &intena);     /* the interrupt-off state is per thread */
-#if LAB >= 6
-    thread_fpu_load(next);
-    if (next->kstack)                    /* where ring 3 enters the kernel: next's stack */
-        tss_set_rsp0(next->kstack + KSTACK_SIZE);
-    if (proc_cr3_of(next) != read_cr3())
-        write_cr3(proc_cr3_of(next));    /* the address space of next's process */
-#endif
+    if (switch_in_hook)
+        switch_in_hook(next);            /* its process's state (Lab 6: proc.c) */
     current = next;
     switch_to(&prev->rsp, next->rsp);
     current = prev;                      /* we run again: someone switched to us */
@@ -317,60 +307,11 @@ static int probe(void *arg)
     return 0;
 }
 
-/* TSC ticks per ms, against 3 timer ticks: rough, but the spinlock
- * timeout it serves is "about a second". */
-static void calibrate_tsc(void)
+void sched_on_switch_in(void (*hook)(struct thread *next))
 {
-    uint64_t t0, t1;
-
-    pit_wait_ticks(1);
-    t0 = rdtsc();
-    pit_wait_ticks(3);
-    t1 = rdtsc();
-    tsc_per_ms = (t1 - t0) * pit_hz() / 3 / 1000;
+    ASSERT(switch_in_hook == NULL);
+    switch_in_hook = hook;
 }
-
-#if LAB >= 6
-static uint8_t fpu_clean[512] __attribute__((aligned(16)));
-static struct thread *fpu_owner;     /* whose x87/SSE state the CPU holds */
-
-/* Only user code uses x87/SSE: kernel threads leave the registers alone,
- * so the state is swapped only when a different user thread runs.
- * Interrupts off. */
-void thread_fpu_load(struct thread *next)
-{
-    if (next->proc == NULL || fpu_owner == next)
-        return;
-    if (fpu_owner)
-        __asm__ volatile("fxsave64 %0" : "=m"(fpu_owner->fpu));
-    __asm__ volatile("fxrstor64 %0" : : "m"(next->fpu));
-    fpu_owner = next;
-}
-
-void thread_fpu_forget(struct thread *t)
-{
-    if (fpu_owner == t)
-        fpu_owner = NULL;
-}
-
-/* Let user programs use x87 and SSE (CR0.EM off, CR4.OSFXSR and
- * OSXMMEXCPT on) and record a clean register image for new threads. */
-static void fpu_init(uint8_t *image)
-{
-    write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1));     /* EM off, MP on */
-    __asm__ volatile("mov %%cr4, %%rax; or $0x600, %%rax; mov %%rax, %%cr4" ::: "rax");
-    __asm__ volatile("fninit");
-    uint32_t mxcsr = 0x1F80;                                /* all SSE exceptions masked */
-    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
-    __asm__ volatile("fxsave64 %0" : "=m"(fpu_clean));
-    memcpy(image, fpu_clean, sizeof fpu_clean);
-}
-
-void thread_fpu_reset(struct thread *t)
-{
-    memcpy(t->fpu, fpu_clean, sizeof t->fpu);
-}
-#endif
 
 bool sched_running(void)
 {
@@ -385,10 +326,6 @@ void sched_init(void)
         kprintf("sched: no memory for threads\n");
         return;
     }
-    calibrate_tsc();
-#if LAB >= 6
-    fpu_init(main->fpu);
-#endif
     main->id = 0;
     strlcpy(main->name, "main", sizeof main->name);
     main->state = THREAD_RUNNING;

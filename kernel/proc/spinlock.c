@@ -4,10 +4,9 @@
 
 #include "spinlock.h"
 #include "panic.h"
+#include "pit.h"
 #include "thread.h"
 #include "x86.h"
-
-uint64_t tsc_per_ms;
 
 void spin_init(struct spinlock *l, const char *name)
 {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "thread.h"
+#include "kinit.h"
 #include "console.h"
 #include "kmalloc.h"
 #include "paging.h"
@@ -208,3 +209,11 @@ MONITOR_COMMAND(ps, "the threads: id, name, state, timer ticks run")
     thread_print_all();
     return 0;
 }
+
+/* Boot step (just after sched_init): page faults in a kernel stack's guard
+ * page are reported with the thread's name. */
+static void thread_guards_start(void)
+{
+    paging_add_guard_namer(kstack_guard_name);
+}
+KINIT(61, thread_guards_start);

@@ -86,4 +86,4 @@ static void interrupts_on(void)
     if (idt_ready() && pic_ready())
         cpu_enable_interrupts();
 }
-KINIT(59, interrupts_on);
+KINIT(58, interrupts_on);
