@@ -58,6 +58,9 @@ def test_hanging_kernel_is_graded_fast(tmp_path):
         t["score"] == 0 and t["status"] == "failed" and "hangs" in t["output"] for t in tests), results
     for t in tests:
         assert f"  FAIL {t['name'].split(': ')[1]:<28}   0/" in out, out
+        # Each failure names the exercise it grades, on screen and in results.json.
+        assert t["output"].startswith("grades Lab 1, exercise"), t
+    assert "s  (Lab 1, exercise 1)" in out and "s  (Lab 1, exercises 2 and 5)" in out, out
     assert "The kernel hangs" in results["output"]
     junit = (tree / "build" / "grade" / "junit.xml").read_text()
     assert junit.count("<failure") == len(tests), junit
