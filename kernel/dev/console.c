@@ -30,6 +30,13 @@ void console_write(const char *s)
     vga_update_cursor();
 }
 
+void console_write_n(const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        console_putc(buf[i]);
+    vga_update_cursor();     /* once per call: cursor I/O is slow */
+}
+
 void console_set_color(enum vga_color fg, enum vga_color bg)
 {
     vga_set_color(fg, bg);

@@ -3,6 +3,8 @@
 #ifndef CONSOLE_H
 #define CONSOLE_H
 
+#include <stddef.h>
+
 #include "vga.h"
 
 /* Bring up serial and VGA. Must run before the first kprintf. */
@@ -13,6 +15,9 @@ void console_putc(char c);
 
 /* Write a string as it stands (no formatting) to every console. */
 void console_write(const char *s);
+
+/* Write buf[0..n) as it stands, NULs included, to every console. */
+void console_write_n(const char *buf, size_t n);
 
 /* Change the VGA colours for what follows (serial has no colours). */
 void console_set_color(enum vga_color fg, enum vga_color bg);

@@ -34,4 +34,10 @@ void spin_lock_at(struct spinlock *l, const char *file, int line);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(const struct spinlock *l);
 
+/* For waitqueue_sleep only, interrupts off: let l go while the caller
+ * sleeps (the interrupt-off depth stays: the sleeper's, restored by the
+ * scheduler), and take it back, spinning, when it runs again. */
+void spin_release_sleeping(struct spinlock *l);
+void spin_retake_woken(struct spinlock *l);
+
 #endif

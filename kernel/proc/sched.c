@@ -225,16 +225,11 @@ void waitqueue_sleep(struct waitqueue *wq, struct spinlock *lock)
     ASSERT(!cpu_interrupts_enabled());
     current->state = THREAD_BLOCKED;
     queue_push(wq, current);
-    if (lock) {                          /* let others take it while we sleep */
-        lock->holder = NULL;
-        __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-    }
+    if (lock)                            /* let others take it while we sleep */
+        spin_release_sleeping(lock);
     schedule();
-    if (lock) {
-        while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
-            cpu_relax();
-        lock->holder = current;
-    }
+    if (lock)
+        spin_retake_woken(lock);
 }
 
 void waitqueue_wake_one(struct waitqueue *wq)

@@ -38,6 +38,21 @@ void spin_lock_at(struct spinlock *l, const char *file, int line)
     l->line = line;
 }
 
+void spin_release_sleeping(struct spinlock *l)
+{
+    ASSERT(!cpu_interrupts_enabled() && spin_holding(l));
+    l->holder = NULL;
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+void spin_retake_woken(struct spinlock *l)
+{
+    ASSERT(!cpu_interrupts_enabled());
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    l->holder = current;
+}
+
 void spin_unlock(struct spinlock *l)
 {
     ASSERT(spin_holding(l));

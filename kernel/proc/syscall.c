@@ -13,7 +13,6 @@
 #include "proc.h"
 #include "string.h"
 #include "uaccess.h"
-#include "vga.h"
 
 typedef long (*syscall_fn)(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2);
 
@@ -39,8 +38,7 @@ static long sys_read(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64_t 
         char c = (char)console_getc();
         if (c == '\r')
             c = '\n';
-        console_putc(c);
-        vga_update_cursor();
+        console_write_n(&c, 1);          /* the echo */
         line[n++] = c;
         if (c == '\n')
             break;
@@ -61,11 +59,9 @@ static long sys_write(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64_t
     for (uint64_t done = 0; done < count;) {
         size_t n = count - done < sizeof chunk ? count - done : sizeof chunk;
         copy_from_user(user_space(), chunk, buf + done, n);
-        for (size_t i = 0; i < n; i++)
-            console_putc(chunk[i]);
+        console_write_n(chunk, n);
         done += n;
     }
-    vga_update_cursor();
     return (long)count;
 }
 

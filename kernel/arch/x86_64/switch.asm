@@ -2,7 +2,7 @@
 ; Lab 5: switch_to is exercise 1 (handout §3.1); thread_trampoline is given.
 ; C side (thread.h):
 ;     void switch_to(uint64_t *old_rsp, uint64_t new_rsp);
-;     void thread_start(struct thread *self);   /* thread.c, never returns */
+;     void thread_start(struct thread *self);   /* sched.c, never returns */
 ; The System V ABI lets a called function clobber rax, rcx, rdx, rsi, rdi,
 ; r8-r11: the caller of switch_to already expects them lost. Only rbx, rbp,
 ; r12-r15 (and rsp) must survive, so only they are saved.
