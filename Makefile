@@ -23,9 +23,9 @@ TEST_WHAT_INSTRUCTOR := , milestone checks
 LAB_VARIABLES := LAB=1..$(LAB_MAX) (default $(LAB_MAX)), SOL=0..LAB (default LAB), 
 ifeq ($(INSTRUCTOR),)
 ifneq ($(LAB),$(LAB_MAX))
-ifeq ($(MAKECMDGOALS),grade)
+ifneq ($(filter grade,$(MAKECMDGOALS)),)
 $(info teachos: your repository is at lab $(LAB_MAX): grading lab $(LAB)'s tests with it (same as make grade ONLY=$(LAB)))
-ONLY := $(LAB)
+override ONLY := $(LAB)
 override LAB := $(LAB_MAX)
 else
 $(error LAB=$(LAB): your repository is at lab $(LAB_MAX) and builds only that; to grade lab $(LAB)'s tests with your code: make grade ONLY=$(LAB))

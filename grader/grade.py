@@ -217,7 +217,11 @@ def main():
     tests = collect(common, args.test)
     started = time.monotonic()
     labs = sorted({t.lab for t in tests})
-    print(f"Grading LAB={args.lab} SOL={sol}: labs {', '.join(map(str, labs))}")
+    if (gradelib.ROOT / "labs" / "handout.py").exists():     # the instructor's tree
+        print(f"Grading LAB={args.lab} SOL={sol}: labs {', '.join(map(str, labs))}")
+    else:
+        print(f"Grading lab{'s' if len(labs) > 1 else ''} {', '.join(map(str, labs))} "
+              f"with your lab {args.lab} code")
     sys.stdout.flush()
     OUT.mkdir(parents=True, exist_ok=True)
     hang = None

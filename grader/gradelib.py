@@ -541,24 +541,28 @@ def main(argv):
     else:
         argv += ["-display", "none", "-serial", "mon:stdio"]
     if args.gdb:
-        argv += ["-S", "-gdb", f"tcp:localhost:{args.gdb}"]
+        argv += ["-S", "-gdb", f"tcp:localhost:{args.gdb}"]   # GDB's `continue` starts it
     argv += shlex.split(args.qemuflags)
-    sys.exit(run_interactive(argv))
+    sys.exit(run_interactive(argv, gdb=bool(args.gdb)))
 
 
-def run_interactive(argv):
+def run_interactive(argv, gdb=False):
     """Run QEMU on this terminal and turn how it ended into make's status:
     0 when the kernel powered off with success or the user quit QEMU; else
     one line saying what happened, and 1. QEMU exits 0 both for a quit and,
     with -no-reboot, for a triple fault: its QMP SHUTDOWN event tells them
-    apart (reason "guest-reset" is the CPU resetting itself)."""
+    apart (reason "guest-reset" is the CPU resetting itself). QMP sends
+    events only after its handshake, so the machine starts paused (-S) and
+    the watcher lets it run once it listens; under GDB (already -S), GDB's
+    `continue` does."""
     scratch = Path(tempfile.mkdtemp(prefix="teachos-run-"))
     qmp_path = scratch / "qmp.sock"
     events = []
     try:
-        proc = subprocess.Popen(argv + ["-qmp", f"unix:{qmp_path},server=on,wait=off"])
-        watcher = threading.Thread(target=_watch_shutdown, args=(qmp_path, proc, events),
-                                   daemon=True)
+        proc = subprocess.Popen(argv + ([] if gdb else ["-S"])
+                                + ["-qmp", f"unix:{qmp_path},server=on,wait=off"])
+        watcher = threading.Thread(target=_watch_shutdown,
+                                   args=(qmp_path, proc, events, not gdb), daemon=True)
         watcher.start()
         while True:
             try:
@@ -569,6 +573,9 @@ def run_interactive(argv):
         watcher.join(timeout=2)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if "no-qmp" in events:
+        print("\nteachos: could not watch QEMU over QMP; stopped it", file=sys.stderr)
+        return 1
     if status == SUCCESS:
         return 0
     if status == TRIPLE_FAULT and "guest-reset" in events:
@@ -576,12 +583,18 @@ def run_interactive(argv):
         return 1
     if status == TRIPLE_FAULT:
         return 0                        # the user quit QEMU (Ctrl-A X, or closed its window)
-    print(f"\nteachos: {describe_exit(status)}", file=sys.stderr)
+    if status == FAILURE:
+        print(f"\nteachos: {describe_exit(status)}", file=sys.stderr)
+    else:
+        print(f"\nteachos: QEMU exited with status {status}: see its message above",
+              file=sys.stderr)
     return 1
 
 
-def _watch_shutdown(qmp_path, proc, events):
-    """Collect the reasons of QMP SHUTDOWN events until QEMU ends."""
+def _watch_shutdown(qmp_path, proc, events, start):
+    """Collect the reasons of QMP SHUTDOWN events until QEMU ends; with
+    start, let the paused machine run once the handshake is done. If QMP
+    never answers, stop QEMU (a paused machine would wait for ever)."""
     deadline = time.monotonic() + 10
     while proc.poll() is None:
         try:
@@ -591,6 +604,8 @@ def _watch_shutdown(qmp_path, proc, events):
         except OSError:
             sock.close()
             if time.monotonic() > deadline:
+                events.append("no-qmp")
+                proc.kill()
                 return
             time.sleep(0.02)
     else:
@@ -599,6 +614,8 @@ def _watch_shutdown(qmp_path, proc, events):
         try:
             f.readline()                                     # greeting
             f.write(b'{"execute": "qmp_capabilities"}\n')
+            if start:
+                f.write(b'{"execute": "cont"}\n')
             f.flush()
             for line in f:
                 msg = json.loads(line)
@@ -606,6 +623,7 @@ def _watch_shutdown(qmp_path, proc, events):
                     events.append(msg.get("data", {}).get("reason"))
         except (OSError, ValueError):
             pass
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])
