@@ -47,6 +47,20 @@ def test_init_past_a_limit_is_refused(what, value, line):
 
 
 @pytest.mark.skipif(LAB_MAX < 6, reason="init= comes with Lab 6")
+def test_init_of_a_missing_program_is_refused():
+    """init= naming a program the boot image lacks: refused before anything
+    runs, the programs listed, failure status (it used to run the others
+    and power off with success)."""
+    elf = gradelib.build(LAB_MAX, LAB_MAX)
+    progs = " ".join(p.stem for p in sorted((elf.parent / "user").glob("*.elf")))
+    text, status = boot_to_exit("init=hello,nosuch", "init_missing_program")
+    line = f"init: no program called 'nosuch'. Programs: {progs}"
+    assert line in text.splitlines(), f"expected the line {line!r}; seen:\n{text[-600:]}"
+    assert "hello: exit(" not in text, f"a program ran:\n{text[-600:]}"
+    assert status == FAILURE, gradelib.describe_exit(status)
+
+
+@pytest.mark.skipif(LAB_MAX < 6, reason="init= comes with Lab 6")
 def test_init_at_the_limits_runs():
     """16 programs, and 15 arguments (one of 127 characters), run whole."""
     text, status = boot_to_exit("init=" + ",".join(["hello"] * 16), "init_at_limits_16")

@@ -8,17 +8,16 @@
 #include "cmdline.h"
 #include "kinit.h"
 #include "power.h"
+#include "tunables.h"               /* BENCH_MAX_SAMPLES */
 
 extern const struct kbench __start_kbenches[], __stop_kbenches[];
 
-#define MAX_SAMPLES 63
-
 uint64_t bench_median(uint64_t (*sample)(void *arg), void *arg, unsigned samples)
 {
-    uint64_t v[MAX_SAMPLES];
+    uint64_t v[BENCH_MAX_SAMPLES];
 
-    if (samples > MAX_SAMPLES)
-        samples = MAX_SAMPLES;
+    if (samples > BENCH_MAX_SAMPLES)
+        samples = BENCH_MAX_SAMPLES;
     sample(arg);                     /* warm up: caches, first-time paths */
     for (unsigned i = 0; i < samples; i++)
         v[i] = sample(arg);

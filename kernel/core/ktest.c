@@ -104,7 +104,19 @@ MONITOR_COMMAND(test, "test NAME [KEY=VALUE ...]: run an in-kernel test (as test
     ktest_run(ktest_find(argv[1]));
 }
 
-CMDLINE_KEY(test, "NAME");
+/* test=NAME's keys are the test's own; an unknown NAME lists the tests. */
+static const char *test_params(const char *name)
+{
+    const struct ktest *t = ktest_find(name);
+
+    if (t == NULL) {
+        kprintf("cmdline: no test called '%s'. Tests: ", name);
+        ktest_list();
+        return NULL;
+    }
+    return t->params;
+}
+CMDLINE_KEY_WITH_PARAMS(test, "NAME", test_params);
 
 /* Boot step: test=NAME runs that test and powers off. */
 static void test_start(void)

@@ -4,8 +4,10 @@
 #include <stdarg.h>
 
 #include "console.h"
+#include "panic.h"
 #include "printf.h"
 #include "serial.h"
+#include "tunables.h"
 #include "vga.h"
 #include "x86.h"
 
@@ -47,14 +49,18 @@ void console_reset_color(void)
     vga_set_color(VGA_LIGHT_GREY, VGA_BLACK);
 }
 
-#define INPUT_BUFFER_SIZE 256
-static char input[INPUT_BUFFER_SIZE];
+/* Interrupts off guards these: console_input runs in interrupt handlers,
+ * console_getc reads with interrupts off. The indices only grow; a power-of-2
+ * size keeps index % size right when they wrap. */
+_Static_assert((CONSOLE_INPUT_SIZE & (CONSOLE_INPUT_SIZE - 1)) == 0, "a power of 2");
+static char input[CONSOLE_INPUT_SIZE];
 static volatile unsigned input_head, input_tail;   /* head == tail: empty */
 
 void console_input(char c)
 {
-    if (input_head - input_tail < INPUT_BUFFER_SIZE)
-        input[input_head++ % INPUT_BUFFER_SIZE] = c;
+    ASSERT(!cpu_interrupts_enabled());   /* the buffer's lock */
+    if (input_head - input_tail < CONSOLE_INPUT_SIZE)
+        input[input_head++ % CONSOLE_INPUT_SIZE] = c;
 }
 
 int console_getc(void)
@@ -65,7 +71,7 @@ int console_getc(void)
      * after what serial_init kept from before the kernel started. */
     if (!cpu_interrupts_enabled()) {
         if (input_head != input_tail)
-            return (unsigned char)input[input_tail++ % INPUT_BUFFER_SIZE];
+            return (unsigned char)input[input_tail++ % CONSOLE_INPUT_SIZE];
         while ((c = serial_getc()) < 0)
             cpu_relax();
         return c;
@@ -73,7 +79,7 @@ int console_getc(void)
     for (;;) {
         cpu_disable_interrupts();        /* check and sleep without a gap */
         if (input_head != input_tail) {
-            c = (unsigned char)input[input_tail++ % INPUT_BUFFER_SIZE];
+            c = (unsigned char)input[input_tail++ % CONSOLE_INPUT_SIZE];
             cpu_enable_interrupts();
             return c;
         }

@@ -2,6 +2,7 @@
  * Lab 2: pic_remap and pic_eoi are exercise 4 (handout §3.4). */
 #include "pic.h"
 #include "console.h"
+#include "panic.h"
 #include "trap.h"
 #include "x86.h"
 #include "kinit.h"
@@ -60,6 +61,7 @@ static void pic_remap(int master_base, int slave_base)
 
 void pic_init(void)
 {
+    ASSERT(!cpu_interrupts_enabled());
     mask = 0xFFFF;
     write_masks();
     pic_remap(IRQ_BASE, IRQ_BASE + 8);
@@ -71,6 +73,7 @@ void pic_unmask(int irq)
 {
     static bool warned;
 
+    ASSERT(irq >= 0 && irq < IRQ_COUNT);
     if (!remapped) {
         if (!warned)
             kprintf("pic: not remapped yet (LAB 2, exercise 4): IRQs stay masked\n");
@@ -83,12 +86,14 @@ void pic_unmask(int irq)
 
 void pic_mask(int irq)
 {
+    ASSERT(irq >= 0 && irq < IRQ_COUNT);
     mask |= (uint16_t)(1u << irq);
     write_masks();
 }
 
 void pic_eoi(int irq)
 {
+    ASSERT(irq >= 0 && irq < IRQ_COUNT);
 #if SOL >= 2
     if (irq >= 8)
         outb(PIC2_CMD, PIC_EOI); /* the slave first, then the master it cascades through */

@@ -2,6 +2,7 @@
  * Lab 2 (given). */
 #include "pit.h"
 #include "trap.h"
+#include "panic.h"
 #include "pic.h"
 #include "x86.h"
 #include "thread.h"
@@ -29,6 +30,7 @@ static void pit_tick(struct trap_frame *tf)
 
 void pit_init(unsigned rate)
 {
+    ASSERT(rate >= PIT_MIN_HZ && rate <= PIT_MAX_HZ);
     uint32_t divisor = (PIT_INPUT_HZ + rate / 2) / rate;
 
     hz = rate;
@@ -50,6 +52,7 @@ unsigned pit_hz(void)
 
 void pit_wait_ticks(uint64_t n)
 {
+    ASSERT(cpu_interrupts_enabled());    /* else the hlt below never ends */
     uint64_t end = ticks + n;
 
     while (ticks < end)
@@ -79,20 +82,3 @@ MONITOR_COMMAND(uptime, "timer ticks and seconds since boot")
     kprintf("uptime: %lu ticks at %u Hz = %lu.%02lu s\n", t, hz, t / hz, t % hz * 100 / hz);
     return 0;
 }
-
-uint64_t tsc_per_ms;
-
-/* Boot step, once interrupts are on: TSC ticks per ms against 3 timer
- * ticks. Rough, but what it serves (a spinlock held "about a second") is
- * rough too. Without interrupts (the PIC not yet remapped) the timer does
- * not tick: tsc_per_ms stays 0, which means "unknown". */
-static void tsc_calibrate(void)
-{
-    if (!cpu_interrupts_enabled())
-        return;
-    pit_wait_ticks(1);
-    uint64_t t0 = rdtsc();
-    pit_wait_ticks(3);
-    tsc_per_ms = (rdtsc() - t0) * hz / 3 / 1000;
-}
-KINIT(59, tsc_calibrate);

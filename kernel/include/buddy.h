@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BUDDY_MAX_ORDER 10           /* blocks of up to 2^10 frames (4 MiB) */
+#include "tunables.h"                /* BUDDY_MAX_ORDER: blocks of up to 2^10 frames */
 
 /* One byte of state per frame. */
 #define FRAME_RESERVED  0xFF         /* never handed out: holes, kernel, firmware */
@@ -32,6 +32,8 @@ struct buddy_links {                 /* of a free block's first frame */
     uint32_t next, prev;             /* pfns on the same free list, or BUDDY_NIL */
 };
 
+/* No lock of its own: the caller serializes every call on one allocator.
+ * The kernel's (pmm.c) is guarded by interrupts off (push_cli). */
 struct buddy {
     uint64_t nframes;                /* pfns 0 .. nframes - 1 (< 2^32) */
     uint8_t *state;                  /* nframes bytes, one per frame */

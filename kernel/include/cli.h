@@ -8,6 +8,10 @@
 
 #include <stdbool.h>
 
+/* The depth and the saved flag (cli.c) belong to the running thread: they
+ * change only with interrupts off, and the scheduler saves and restores them
+ * at a switch. */
+
 /* Interrupts off, nested: the flag is restored by the last pop_cli. */
 void push_cli(void);
 void pop_cli(void);             /* interrupts must be off, inside a push_cli */

@@ -13,18 +13,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CMDLINE_MAX_WORDS 16
+#include "tunables.h"            /* CMDLINE_MAX_LEN, CMDLINE_MAX_WORDS */
 
 struct cmdline_key {
     const char *name;
     const char *value;      /* how its value is written, or NULL: a bare flag */
+    /* For a word that selects something with keys of its own (test=NAME):
+     * the keys its value allows, space-separated; or NULL, having printed
+     * why the value is refused. NULL for other words. */
+    const char *(*params)(const char *value);
 };
 
-#define CMDLINE_KEY(name_, value_)                                            \
+#define CMDLINE_KEY(name_, value_) CMDLINE_KEY_WITH_PARAMS(name_, value_, NULL)
+#define CMDLINE_KEY_WITH_PARAMS(name_, value_, params_)                       \
     static const struct cmdline_key cmdline_key_##name_                       \
         __attribute__((used, section("cmdline_keys." #name_), aligned(8))) = { \
-            #name_, value_}
-#define CMDLINE_MAX_LEN 512      /* bytes, with the final NUL */
+            #name_, value_, params_}
 
 /* Split the command line into words. Prints why and returns false if it has
  * too many words or a word it does not know. */

@@ -28,8 +28,12 @@ void console_reset_color(void);
  * on, halting while it is empty. */
 int console_getc(void);
 
-/* Add a typed character to the input buffer. Called by interrupt handlers
- * (keyboard, serial) with interrupts off; drops c if the buffer is full. */
+/* Add a typed character to the input buffer (CONSOLE_INPUT_SIZE bytes,
+ * tunables.h). Called by interrupt handlers (keyboard, serial) with
+ * interrupts off, and at boot; drops c if the buffer is full. The buffer is
+ * guarded by interrupts off: console_getc takes characters out with
+ * interrupts off too. Output is not locked: lines printed by two threads,
+ * or by a thread and an interrupt handler, may interleave. */
 void console_input(char c);
 
 /* printf to every console; see printf.h for the conversions. Returns the

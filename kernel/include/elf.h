@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memlayout.h"               /* USER_MIN_ADDR */
 #include "paging.h"
+#include "tunables.h"                /* ELF_MAX_SEGMENT */
 
 #define EI_NIDENT    16
 #define ELFCLASS64   2
@@ -46,9 +48,6 @@ struct elf64_phdr {
     uint64_t p_memsz;                    /* bytes in memory: the rest is zero (bss) */
     uint64_t p_align;
 };
-
-#define ELF_MAX_SEGMENT (256ull << 20)   /* a segment larger than this is absurd */
-#define USER_MIN_ADDR   0x10000ull       /* nothing is loaded below: null pointers fault */
 
 /* Check the executable in data[0..size) and map its PT_LOAD segments into
  * the address space pml4 (user pages, permissions from the segment flags,

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "tunables.h"            /* IST_STACK_SIZE */
+
 #define SEG_KERNEL_CODE 0x08
 #define SEG_KERNEL_DATA 0x10
 #define SEG_USER_DATA   0x18     /* used with RPL 3: 0x1B (Lab 6) */
@@ -18,8 +20,9 @@
 #define IST_DOUBLE_FAULT  1
 #define IST_NMI           2
 #define IST_MACHINE_CHECK 3
-#define IST_STACK_SIZE    16384
 
+/* The one TSS: built at boot by gdt_init; afterwards only rsp[0] changes,
+ * set by tss_set_rsp0 at every switch to a user thread, interrupts off. */
 struct tss {
     uint32_t reserved0;
     uint64_t rsp[3];             /* stack for entering ring 0, 1, 2 from a lower ring */

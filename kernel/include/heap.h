@@ -20,18 +20,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tunables.h"                /* HEAP_SMALL_MAX, HEAP_TRIM_KEEP */
+
 #define HEAP_ALIGN      16
 #define HEAP_HEADER     32
 #define HEAP_FOOTER     16
 #define HEAP_REDZONE    8            /* at least this many guard bytes after a payload */
 #define HEAP_MIN_BLOCK  64
-#define HEAP_SMALL_MAX  1024         /* blocks up to this size have exact-size bins */
 #define HEAP_SMALL_BINS ((HEAP_SMALL_MAX - HEAP_MIN_BLOCK) / HEAP_ALIGN + 1)
 #define HEAP_LARGE_BINS 40           /* 2^10 .. 2^50 bytes */
 #define HEAP_NBINS      (HEAP_SMALL_BINS + HEAP_LARGE_BINS)
 #define HEAP_BIN_WORDS  ((HEAP_NBINS + 63) / 64)
 #define HEAP_PAGE       4096
-#define HEAP_TRIM_KEEP  (16 * HEAP_PAGE)   /* free space kept at the top: no map/unmap ping-pong */
 
 #define HEAP_POISON_FREE 0x6B        /* fills freed payloads: 'k' */
 #define HEAP_POISON_RED  0xFD        /* fills red zones */
@@ -47,6 +47,9 @@ struct block {                       /* the header of every block */
 };
 #define BLOCK_USED 1ull
 
+/* No lock of its own: the caller serializes every call on one heap. The
+ * kernel's heap (kmalloc.c) is guarded by heap_lock from Lab 5 on (a
+ * spinlock: interrupts off); before, only boot code and tests use it. */
 struct heap {
     uintptr_t base, brk, limit;      /* [base, brk) is mapped; brk <= limit */
     bool (*grow)(struct heap *h, uintptr_t new_brk);     /* map [brk, new_brk) */

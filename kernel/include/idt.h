@@ -14,8 +14,9 @@
 /* Build every gate (exceptions with their IST stacks) and load the IDT. */
 void idt_init(void);
 
-/* Fill gate vector: handler address, GATE_* type, dpl (0 or 3), ist (0 for
- * none, else the IST slot 1..7). */
+/* Fill gate vector (0..255): handler address, GATE_* type, dpl (0..3: the
+ * least privileged ring that may use `int vector`; we use 0 or 3), ist (0
+ * for none, else the IST slot 1..7). */
 void idt_set_gate(int vector, uint64_t handler, int type, int dpl, int ist);
 
 /* Did idt_init produce usable gates? If not (the exercise is still a stub)

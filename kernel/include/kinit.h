@@ -6,11 +6,11 @@
  * (linker.ld), so no lab edits kmain. Orders in use:
  *   10 gdt_init  11 idt_init                        (Lab 2)
  *   30 memory_init                                   (Lab 3)
- *   40 heap_init                                     (Lab 4)
+ *   40 heap_start                                    (Lab 4)
  *   50 pic_init  51 pit_start  52 keyboard_init
- *   53 serial_enable_interrupts  58 interrupts_on
- *   59 tsc_calibrate                                 (Lab 2)
- *   60 sched_init  61 thread_guards_start            (Lab 5)
+ *   53 serial_enable_interrupts  58 interrupts_on    (Lab 2)
+ *   59 tsc_calibrate  60 sched_init
+ *   61 thread_guards_start                           (Lab 5)
  *   62 fpu_init  63 proc_start                       (Lab 6)
  *   90 bench_start  91 init_start  92 test_start    (what the command line asks) */
 #ifndef KINIT_H
@@ -24,7 +24,8 @@ struct kinit {
 
 #define KINIT_CMDLINE 20
 
-/* Two digits, so that the linker's sort by section name is by number. */
+/* order_ is a literal two-digit number (10..99): it names the section, and
+ * the linker sorts the sections by name; kinit_run ASSERTs the order. */
 #define KINIT(order_, fn_)                                                   \
     _Static_assert((order_) >= 10 && (order_) <= 99, "KINIT order: 10..99"); \
     static const struct kinit kinit_##fn_                                    \

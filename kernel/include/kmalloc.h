@@ -2,16 +2,18 @@
  * Blocks are 16-byte aligned. Each remembers the file:line of its kmalloc,
  * so that a double free or an overflow into its red zone panics naming
  * where the block came from. Out of memory returns NULL, never panics.
- * The heap lives at HEAP_BASE and grows by mapping frames there, up to
- * heapmax=BYTES on the command line (default: 1 GiB). */
+ * The heap lives at HEAP_BASE (memlayout.h) and grows by mapping frames
+ * there, up to heapmax=BYTES on the command line (default: HEAP_DEFAULT_MAX,
+ * 1 GiB, tunables.h). Each call takes the heap's lock itself (a spinlock,
+ * from Lab 5): any thread may call, an interrupt handler may not. */
 #ifndef KMALLOC_H
 #define KMALLOC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEAP_BASE 0xFFFFA00000000000ull
-#define HEAP_DEFAULT_MAX (1ull << 30)
+#include "memlayout.h"                /* HEAP_BASE */
+#include "tunables.h"                 /* HEAP_DEFAULT_MAX */
 
 /* Set up the (empty) heap; max_bytes caps its size. */
 void kheap_init(uint64_t max_bytes);

@@ -5,13 +5,17 @@
 
 #include <stdint.h>
 
-#define MEMMAP_MAX 64
+#include "tunables.h"                /* MEMMAP_MAX */
+
 #define MEM_USABLE 1                 /* Multiboot2 type of usable RAM */
 
 struct mem_region {
     uint64_t base, end;              /* [base, end), bytes */
     uint32_t type;                   /* Multiboot2 type: 1 usable, 3 ACPI, 4 NVS, 5 bad, else reserved */
 };
+
+/* memmap[] and reserved[] are written only at boot (pmm_init, one thread,
+ * interrupts off), and read-only afterwards: no lock. */
 
 /* The firmware's map, as memmap_parse read it (in the order given). */
 extern struct mem_region memmap[MEMMAP_MAX];

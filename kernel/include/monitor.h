@@ -5,6 +5,8 @@
 #ifndef MONITOR_H
 #define MONITOR_H
 
+#include "tunables.h"            /* MONITOR_LINE_MAX, MONITOR_MAX_ARGS */
+
 struct monitor_command {
     const char *name;
     const char *help;
@@ -17,10 +19,6 @@ struct monitor_command {
         __attribute__((used, section("monitor_commands." #name_), aligned(8))) = { \
             #name_, help_, monitor_cmd_##name_};                            \
     static int monitor_cmd_##name_(int argc, char **argv)
-
-/* The longest line the monitor reads, and the most words in it. */
-#define MONITOR_LINE_MAX 512
-#define MONITOR_MAX_ARGS 24
 
 /* Read commands from the console and run them, forever. */
 void monitor_run(void) __attribute__((noreturn));

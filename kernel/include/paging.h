@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memlayout.h"               /* USER_TOP, the end of the user half */
+
 typedef uint64_t pte_t;
 
 #define PTE_P    (1ull << 0)         /* present */
@@ -28,9 +30,12 @@ typedef uint64_t pte_t;
 #define VM_EXEC  (1u << 1)
 #define VM_USER  (1u << 2)           /* user half only (Lab 6) */
 
-#define USER_TOP 0x0000800000000000ull   /* the lower half: user space */
-
-/* The kernel's top-level table, or NULL while the boot tables are in use. */
+/* The kernel's top-level table, or NULL while the boot tables are in use.
+ * Set once at boot. The tables under it are changed by one flow at a time:
+ * boot code, kmalloc under its heap lock, thread stacks with interrupts off
+ * (Lab 5); interrupt handlers never map. Their upper-half PDPTs are made at
+ * boot and shared by every address space (Lab 6). A process's own tables
+ * change only in its own thread. */
 extern pte_t *kernel_pml4;
 
 /* Build the kernel's page tables (direct map of all RAM, kernel sections
@@ -64,8 +69,8 @@ int vmm_protect(pte_t *pml4, uint64_t va, unsigned flags);
 /* Print the walk for va level by level (the monitor's `pt`). */
 void vmm_print_walk(pte_t *pml4, uint64_t va);
 
-/* Guard pages: unmapped pages below stacks. paging_add_guard unmaps the
- * page at va; paging_guard_name says whose guard addr is in, or NULL.
+/* Guard pages: unmapped pages below stacks, registered only at boot (no
+ * lock). paging_add_guard unmaps the page-aligned page at va; paging_guard_name says whose guard addr is in, or NULL.
  * Stacks made later (threads, Lab 5) are named by the one namer that
  * paging_add_guard_namer registers: it returns NULL for other addresses. */
 void paging_add_guard_namer(const char *(*namer)(uint64_t addr));

@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#define PIT_DEFAULT_HZ 100
+#include "tunables.h"            /* PIT_DEFAULT_HZ, PIT_MAX_HZ */
+
 #define PIT_MIN_HZ 19            /* the divisor must fit in 16 bits */
-#define PIT_MAX_HZ 10000
 
 /* Tick hz times a second from now on (hz in PIT_MIN_HZ..PIT_MAX_HZ). */
 void pit_init(unsigned hz);
@@ -17,9 +17,5 @@ unsigned pit_hz(void);
 
 /* Halt until n more ticks have passed. Interrupts must be on. */
 void pit_wait_ticks(uint64_t n);
-
-/* TSC ticks per millisecond, measured against the PIT at boot; 0 before,
- * or if the timer does not tick. */
-extern uint64_t tsc_per_ms;
 
 #endif

@@ -10,6 +10,11 @@
 #define PAGE_SIZE 4096ull
 #define PAGE_SHIFT 12
 
+/* The allocator's state (pmm.c: the buddy allocator and its frame table)
+ * is guarded by interrupts off: every call takes push_cli/pop_cli itself, so
+ * the functions below may be called from any thread or interrupt handler.
+ * The frame counts are read without it (a snapshot). */
+
 /* Read the memory map, reserve what is in use, and start the allocator with
  * the usable RAM below 4 GiB (what the boot page tables map). Returns false
  * (and says why) if there is no usable memory. */

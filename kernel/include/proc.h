@@ -9,19 +9,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memlayout.h"               /* USER_STACK_TOP, USER_STACK_GUARD, USER_TOP */
 #include "paging.h"
 #include "thread.h"
 #include "trap.h"
+#include "tunables.h"                /* USER_STACK_PAGES, USER_BRK_MAX, PROC_*, INIT_* */
 
-#define USER_STACK_TOP   0x00007FFFFFFFF000ull
-#define USER_STACK_PAGES 16              /* 64 KiB, with an unmapped guard page below */
-#define USER_STACK_GUARD (USER_STACK_TOP - (USER_STACK_PAGES + 1) * 4096ull)
-#define USER_BRK_MAX     (64ull << 20)   /* how far brk may grow past the program */
-#define PROC_MAX_ARGS    16
-#define PROC_ARG_MAX     128             /* bytes of one argument */
-#define INIT_MAX_PROGS   16              /* programs in init=..., all groups together */
-#define INIT_MAX_LEN     255             /* characters of init='s value */
-
+/* No lock: pid and thread are set by proc_spawn before the thread runs,
+ * then read-only; name, pml4, brk_start and brk change only in the
+ * process's own thread (its system calls: execve, brk; pml4 with
+ * interrupts off), and other threads only read pml4, through proc_cr3_of
+ * at a switch, interrupts off. */
 struct proc {
     int pid;
     char name[THREAD_NAME_MAX];

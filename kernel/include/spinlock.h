@@ -15,6 +15,8 @@
 
 struct thread;
 
+/* locked is changed only atomically; name is set once by spin_init; holder,
+ * file and line are written only by the holder, with locked set. */
 struct spinlock {
     volatile uint32_t locked;
     const char *name;
@@ -39,5 +41,10 @@ bool spin_holding(const struct spinlock *l);
  * scheduler), and take it back, spinning, when it runs again. */
 void spin_release_sleeping(struct spinlock *l);
 void spin_retake_woken(struct spinlock *l);
+
+/* TSC ticks per millisecond, measured against the PIT at boot (0 before, or
+ * if the timer does not tick): a lock held far too long is one held for
+ * 1000 * tsc_per_ms cycles. */
+extern uint64_t tsc_per_ms;
 
 #endif

@@ -16,7 +16,8 @@ struct mutex {
 };
 
 struct condvar {
-    struct waitqueue waiters;
+    struct waitqueue waiters;        /* interrupts off (thread.h); waiting also holds
+                                        the mutex's guard */
 };
 
 void mutex_init(struct mutex *m, const char *name);

@@ -1,57 +1,67 @@
 /* thread.h - kernel threads and the scheduler. Lab 5.
- * A thread is a kernel stack (16 KiB, with an unmapped guard page below
- * it), a saved stack pointer, and bookkeeping. The scheduler is preemptive
+ * A thread is a kernel stack (KSTACK_SIZE, 16 KiB, with an unmapped guard
+ * page below it, in the region memlayout.h places), a saved stack pointer, and bookkeeping. The scheduler is preemptive
  * round-robin: the timer takes the CPU from a thread after SCHED_SLICE
  * ticks. Handout lab5 §2 draws the stacks at a switch and the state machine:
  *
  *   create -> RUNNABLE <-> RUNNING -> ZOMBIE -> (joined: freed)
  *                 ^           |
  *                 +- BLOCKED <+  (sleep, mutex, condition variable, join)
- */
+ *
+ * Locking: the scheduler's state (the run queue, the sleepers, current),
+ * the list of all threads and the kernel-stack slots (thread.c) are
+ * guarded by interrupts off, because the timer interrupt changes them. */
 #ifndef THREAD_H
 #define THREAD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memlayout.h"               /* KSTACK_REGION, KSTACK_SLOT */
 #include "spinlock.h"
-
-#define THREAD_NAME_MAX 16
-#define KSTACK_SIZE     16384
-#define SCHED_SLICE     2            /* ticks a thread runs before preemption */
+#include "tunables.h"                /* THREAD_NAME_MAX, KSTACK_SIZE, SCHED_SLICE, MAX_* */
 
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_ZOMBIE };
 
-struct waitqueue {                   /* threads blocked on something, FIFO */
+/* Threads blocked on something, FIFO. Guarded by interrupts off: the
+ * scheduler and interrupt handlers (the timer) change queues, so every
+ * access is made with interrupts off (push_cli, or a spinlock held). */
+struct waitqueue {
     struct thread *head, *tail;
 };
 
+/* Who may touch what, on this one CPU:
+ *   [once]  set by thread_create (or sched_init) before the thread is
+ *           runnable or on any list; read-only afterwards.
+ *   [intr]  interrupts off: the scheduler, the timer and wait queues.
+ *   [self]  only the thread itself (and the scheduler switching it). */
 struct thread {
-    uint64_t rsp;                    /* saved by switch_to */
-    int id;
-    char name[THREAD_NAME_MAX];
-    enum thread_state state;
-    int (*fn)(void *arg);            /* what a new thread runs */
-    void *arg;
-    uint64_t kstack;                 /* lowest address of the stack (above its guard) */
-    int kstack_slot;
-    int exit_value;
-    struct waitqueue joiners;        /* who waits in thread_join */
-    uint64_t wake_tick;              /* when a sleeping thread is due */
-    uint64_t ticks_run;              /* for ps */
-    unsigned slice;                  /* ticks left before preemption */
-    struct thread *next, *prev;      /* on the run queue or a wait queue */
-    struct thread *all_next;         /* on the list of all threads */
+    uint64_t rsp;                    /* [intr] saved by switch_to */
+    int id;                          /* [intr] set as it is queued; then read-only */
+    char name[THREAD_NAME_MAX];      /* [once]; [self] in execve (Lab 6) */
+    enum thread_state state;         /* [intr] */
+    int (*fn)(void *arg);            /* [once] what a new thread runs */
+    void *arg;                       /* [once] */
+    uint64_t kstack;                 /* [once] lowest address of the stack (above its guard) */
+    int kstack_slot;                 /* [once] */
+    int exit_value;                  /* [intr] written by thread_exit; read once ZOMBIE */
+    struct waitqueue joiners;        /* [intr] who waits in thread_join */
+    uint64_t wake_tick;              /* [intr] when a sleeping thread is due */
+    uint64_t ticks_run;              /* [intr] for ps, counted by the timer */
+    unsigned slice;                  /* [intr] ticks left before preemption */
+    struct thread *next, *prev;      /* [intr] on the run queue or a wait queue */
+    struct thread *all_next;         /* [intr] on the list of all threads */
 #if LAB >= 6
-    struct proc *proc;               /* the user process it runs, or NULL */
-    /* The x87/SSE registers (FXSAVE image). The kernel never uses them
-     * (-mgeneral-regs-only); user programs may, so each switch saves
-     * them for the old thread and loads them for the new one. */
+    struct proc *proc;               /* [once] the user process it runs, or NULL */
+    /* [intr] The x87/SSE registers (FXSAVE image), saved and loaded by the
+     * switch-in hook (fpu.c). The kernel never uses them
+     * (-mgeneral-regs-only); user programs may, so a switch between user
+     * threads saves them for the old thread and loads them for the new one. */
     uint8_t fpu[512] __attribute__((aligned(16)));
 #endif
 };
 
-/* The running thread. */
+/* The running thread. Changed only by the scheduler, interrupts off. */
 extern struct thread *current;
 
 /* Start the scheduler: the boot code becomes the thread "main", the idle

@@ -45,7 +45,8 @@ typedef void (*irq_handler_t)(struct trap_frame *tf);
 /* Called by isr_common for every vector, interrupts off. */
 void trap_dispatch(struct trap_frame *tf);
 
-/* Run handler for IRQ irq (0..15) and unmask the line. */
+/* Run handler for IRQ irq (0..15) and unmask the line. Handlers are
+ * registered at boot (the table has no lock); a second one replaces the first. */
 void irq_register(int irq, irq_handler_t handler);
 
 /* Print the report of an exception: its name, vector, decoded error code,

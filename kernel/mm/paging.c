@@ -12,18 +12,18 @@
 #include "panic.h"
 #include "pmm.h"
 #include "string.h"
+#include "tunables.h"
 #include "x86.h"
 #include "monitor.h"
 
 #define LARGE_PAGE (2ull << 20)
-#define MAX_GUARDS 16
 
 pte_t *kernel_pml4;
 
 static struct {
     uint64_t va;
     const char *name;
-} guards[MAX_GUARDS];
+} guards[PAGING_MAX_GUARDS];
 static int nguards;
 static const char *(*guard_namer)(uint64_t addr);   /* stacks made later (threads) */
 
@@ -41,6 +41,8 @@ static unsigned index_of(uint64_t va, int level)
 
 pte_t *pt_walk(pte_t *pml4, uint64_t va, int level, bool create)
 {
+    ASSERT(pml4 != NULL);
+    ASSERT(level >= 0 && level <= 2);
 #if SOL >= 3
     pte_t *table = pml4;
 
@@ -124,6 +126,7 @@ int vmm_map(pte_t *pml4, uint64_t va, uint64_t pa, unsigned flags)
 
 int vmm_unmap(pte_t *pml4, uint64_t va, uint64_t *pa)
 {
+    ASSERT(pml4 != NULL);
 #if SOL >= 3
     pte_t *entry[4];                 /* va's entry at each level, PML4 down to PT */
     pte_t *table = pml4;
@@ -162,6 +165,7 @@ int vmm_unmap(pte_t *pml4, uint64_t va, uint64_t *pa)
 
 bool vmm_translate(pte_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags)
 {
+    ASSERT(pml4 != NULL);
     pte_t *table = pml4;
 
     for (int l = 3; l >= 0; l--) {
@@ -258,7 +262,8 @@ static bool map_kernel_image(pte_t *pml4)
 
 void paging_add_guard(uint64_t va, const char *stack_name)
 {
-    if (nguards < MAX_GUARDS && kernel_pml4 && vmm_unmap(kernel_pml4, va, NULL) == 0)
+    ASSERT(va % PAGE_SIZE == 0 && stack_name != NULL);
+    if (nguards < PAGING_MAX_GUARDS && kernel_pml4 && vmm_unmap(kernel_pml4, va, NULL) == 0)
         guards[nguards++] = (typeof(guards[0])){va, stack_name};
 }
 

@@ -13,6 +13,7 @@
 #include "string.h"
 #include "cli.h"
 #include "monitor.h"
+#include "paging.h"
 
 #define FOUR_GIB (4ull << 30)
 
@@ -102,6 +103,7 @@ bool pmm_init(void)
 
 void pmm_add_high_memory(void)
 {
+    ASSERT(kernel_pml4 != NULL);         /* the direct map covers all RAM */
     uint64_t before = managed_frames;
 
     add_usable(FOUR_GIB, UINT64_MAX);

@@ -5,6 +5,7 @@
 #include "elf.h"
 #include "errno.h"
 #include "memlayout.h"
+#include "panic.h"
 #include "pmm.h"
 #include "string.h"
 
@@ -44,6 +45,7 @@ static int map_segment(pte_t *pml4, const uint8_t *data, const struct elf64_phdr
 int elf_load(pte_t *pml4, const uint8_t *data, size_t size, uint64_t *entry, uint64_t *end,
              const char **why)
 {
+    ASSERT(pml4 != NULL && entry != NULL && end != NULL && why != NULL);
     const struct elf64_ehdr *eh = (const struct elf64_ehdr *)data;
 
     *end = 0;

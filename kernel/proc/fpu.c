@@ -1,9 +1,11 @@
-/* fpu.c - x87/SSE state for user threads: enabled at boot, swapped lazily
- * between user threads by the scheduler's switch-in hook (proc.c).
+/* fpu.c - x87/SSE state for user threads: enabled at boot, saved and loaded
+ * by the scheduler's switch-in hook (proc.c) only when another user thread
+ * runs (kernel threads leave the registers alone).
  * Lab 6 (given). */
 #include <stdint.h>
 
 #include "kinit.h"
+#include "panic.h"
 #include "string.h"
 #include "thread.h"
 #include "x86.h"
@@ -16,6 +18,7 @@ static struct thread *fpu_owner;     /* whose x87/SSE state the CPU holds */
  * Interrupts off. */
 void thread_fpu_load(struct thread *next)
 {
+    ASSERT(!cpu_interrupts_enabled());   /* fpu_owner's lock */
     if (next->proc == NULL || fpu_owner == next)
         return;
     if (fpu_owner)

@@ -37,6 +37,7 @@ static uint64_t pml4_phys(const pte_t *pml4)
 
 uint64_t proc_cr3_of(const struct thread *t)
 {
+    ASSERT(t != NULL);
     return pml4_phys(t->proc ? t->proc->pml4 : kernel_pml4);
 }
 
@@ -334,6 +335,14 @@ static bool init_parse(const char *spec)
             kprintf("init: program %d of init=%s has no name\n", init_nprogs + 1, spec);
             return false;
         }
+        if (find_module(ip->argv[0]) == NULL) {   /* a word of the command line: refused */
+            kprintf("init: no program called '%s'. Programs:", ip->argv[0]);
+            for (const struct mb2_tag *t = mb2_find_tag(MB2_TAG_MODULE, NULL); t;
+                 t = mb2_find_tag(MB2_TAG_MODULE, t))
+                kprintf(" %s", ((const struct mb2_tag_module *)t)->string);
+            kprintf("\n");
+            return false;
+        }
     }
     return true;
 }
@@ -384,6 +393,7 @@ KINIT(91, init_start);
  * tables of its process. */
 static void proc_switch_in(struct thread *next)
 {
+    ASSERT(!cpu_interrupts_enabled());
     thread_fpu_load(next);
     if (next->kstack)
         tss_set_rsp0(next->kstack + KSTACK_SIZE);

@@ -13,8 +13,6 @@
 #include "x86.h"
 #include "kinit.h"
 
-#define MAX_SLEEPERS 8192
-
 struct thread *current;
 volatile uint64_t idle_wakeups;
 

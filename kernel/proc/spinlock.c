@@ -4,6 +4,7 @@
 
 #include "spinlock.h"
 #include "panic.h"
+#include "kinit.h"
 #include "pit.h"
 #include "thread.h"
 #include "x86.h"
@@ -60,3 +61,20 @@ void spin_unlock(struct spinlock *l)
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
     pop_cli();
 }
+
+uint64_t tsc_per_ms;
+
+/* Boot step, once the timer ticks (after interrupts_on, before sched_init):
+ * TSC ticks per ms against 3 timer ticks. Rough, but what it serves (a
+ * lock held "about a second") is rough too. If interrupts are off (the PICs
+ * not remapped) the timer does not tick: tsc_per_ms stays 0, "unknown". */
+static void tsc_calibrate(void)
+{
+    if (!cpu_interrupts_enabled())
+        return;
+    pit_wait_ticks(1);
+    uint64_t t0 = rdtsc();
+    pit_wait_ticks(3);
+    tsc_per_ms = (rdtsc() - t0) * pit_hz() / 3 / 1000;
+}
+KINIT(59, tsc_calibrate);

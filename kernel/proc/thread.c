@@ -17,10 +17,7 @@
  *   slot + 0        guard page, never mapped: an overflow faults here
  *   slot + 4 KiB    16 KiB of stack (an order-2 block of frames)
  *   slot + 20 KiB   unused
- */
-#define KSTACK_REGION 0xFFFFB00000000000ull
-#define KSTACK_SLOT   (32 * 1024ull)
-#define MAX_KSTACKS   8192
+ * (KSTACK_REGION and KSTACK_SLOT in memlayout.h, MAX_KSTACKS in tunables.h.) */
 
 static int free_slots[MAX_KSTACKS];  /* a stack of slot numbers given back */
 static int nfree_slots, next_new_slot;

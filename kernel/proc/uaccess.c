@@ -3,11 +3,13 @@
 #include "uaccess.h"
 #include "errno.h"
 #include "memlayout.h"
+#include "panic.h"
 #include "pmm.h"
 #include "string.h"
 
 bool user_range_ok(pte_t *pml4, uint64_t addr, size_t len, bool write)
 {
+    ASSERT(pml4 != NULL);
     if (len == 0)
         return true;
 #if SOL >= 6

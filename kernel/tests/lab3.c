@@ -429,7 +429,7 @@ KTEST(guard_overflow, "")
 }
 
 /* Map 1 GiB of fresh frames, unmap it: every frame, tables too, comes back. */
-#define GIB_WINDOW 0xFFFFC00000000000ull
+#define GIB_WINDOW KTEST_WINDOW          /* memlayout.h */
 
 KTEST(map_gib, "")
 {

@@ -4,6 +4,8 @@
 #include "console.h"
 #include "string.h"
 #include "kinit.h"
+#include "panic.h"
+#include "x86.h"
 
 static uint64_t gdt[GDT_ENTRIES];
 static struct tss tss;
@@ -62,11 +64,13 @@ void tss_set_rsp0(uint64_t rsp0)
 
 uint64_t ist_guard_page(int slot)
 {
+    ASSERT(slot >= 1 && slot <= 3);
     return (uint64_t)ist_stacks[slot - 1].guard;
 }
 
 void gdt_init(void)
 {
+    ASSERT(!cpu_interrupts_enabled());
     struct {
         uint16_t limit;
         uint64_t base;

@@ -5,6 +5,7 @@
 #include "gdt.h"
 #include "trap.h"
 #include "kinit.h"
+#include "panic.h"
 #include "pic.h"
 #include "x86.h"
 
@@ -26,6 +27,10 @@ extern const uint64_t isr_stub_table[256];
 
 void idt_set_gate(int vector, uint64_t handler, int type, int dpl, int ist)
 {
+    ASSERT(vector >= 0 && vector < 256);
+    ASSERT(type == GATE_INTERRUPT || type == GATE_TRAP);
+    ASSERT(dpl >= 0 && dpl <= 3);
+    ASSERT(ist >= 0 && ist <= 7);
 #if SOL >= 2
     struct idt_gate *g = &idt[vector];
 

@@ -221,6 +221,7 @@ static void user_fault(const struct trap_frame *tf)
 
 void trap_dispatch(struct trap_frame *tf)
 {
+    ASSERT(!cpu_interrupts_enabled());   /* every gate is an interrupt gate (idt.c) */
     counts[tf->vector & 0xFF]++;
 #if LAB >= 6
     if (tf->vector == VECTOR_SYSCALL) {

@@ -2,7 +2,6 @@
  * Lab 1 (given). See cmdline.h for the words the kernel understands. */
 #include "cmdline.h"
 #include "console.h"
-#include "ktest.h"
 #include "power.h"
 #include "string.h"
 
@@ -80,29 +79,42 @@ static void print_words(void)
                 k->value ? k->value : "");
 }
 
-/* Every word must be a registered word or a parameter of the selected test. */
+/* The keys that words with a params hook (test=NAME) allow, and which word
+ * allowed them; false, with the hook's message, if one refuses its value. */
+static bool selected_params(const char **params, const char **by)
+{
+    *params = NULL;
+    for (int i = 0; i < nwords; i++) {
+        const char *eq = strchr(words[i], '=');
+        const struct cmdline_key *k = eq ? find_key(words[i], (size_t)(eq - words[i])) : NULL;
+        if (k && k->params) {
+            if ((*params = k->params(eq + 1)) == NULL)
+                return false;
+            *by = words[i];
+        }
+    }
+    return true;
+}
+
+/* Every word must be a registered word or a key its selection allows. */
 static bool check_words(void)
 {
-    const char *test_name = cmdline_get("test");
-    const struct ktest *test = NULL;
+    const char *params, *by = NULL;
 
-    if (test_name != NULL && (test = ktest_find(test_name)) == NULL) {
-        kprintf("cmdline: no test called '%s'. Tests: ", test_name);
-        ktest_list();
+    if (!selected_params(&params, &by))
         return false;
-    }
     for (int i = 0; i < nwords; i++) {
         const char *eq = strchr(words[i], '=');
         size_t keylen = eq ? (size_t)(eq - words[i]) : strlen(words[i]);
         const struct cmdline_key *k = find_key(words[i], keylen);
         if (k && (k->value != NULL) == (eq != NULL))
             continue;
-        if (eq && keylen > 0 && test && key_in_list(words[i], keylen, test->params))
+        if (eq && keylen > 0 && params && key_in_list(words[i], keylen, params))
             continue;
         kprintf("cmdline: unknown word '%s'. Words:", words[i]);
         print_words();
-        if (test && test->params[0])
-            kprintf(", and for test %s: %s (each as KEY=VALUE)", test->name, test->params);
+        if (params && params[0])
+            kprintf(", and for %s: %s (each as KEY=VALUE)", by, params);
         kprintf("\n");
         return false;
     }

@@ -7,8 +7,7 @@
 #include "console.h"
 #include "ksyms.h"
 #include "memlayout.h"
-
-#define BACKTRACE_MAX_FRAMES 64
+#include "tunables.h"             /* BACKTRACE_MAX_FRAMES */
 
 /* Could p be a frame on a kernel stack? Kernel stacks are 8-byte aligned and
  * live in the kernel half; anything else means the chain is corrupt, and
