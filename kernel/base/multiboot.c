@@ -6,6 +6,7 @@
 #include "console.h"
 #include "memlayout.h"
 #include "power.h"
+#include "string.h"
 
 struct boot_info boot_info = {"", "", 0, 0};
 
@@ -70,4 +71,15 @@ void mb2_parse(uint32_t magic, uint64_t info_phys)
     boot_info.info_size = info->total_size;
     boot_info.cmdline = tag_string(MB2_TAG_CMDLINE);
     boot_info.loader_name = tag_string(MB2_TAG_LOADER_NAME);
+}
+
+const struct mb2_tag_module *mb2_find_module(const char *name)
+{
+    for (const struct mb2_tag *t = mb2_find_tag(MB2_TAG_MODULE, NULL); t;
+         t = mb2_find_tag(MB2_TAG_MODULE, t)) {
+        const struct mb2_tag_module *m = (const struct mb2_tag_module *)t;
+        if (strcmp(m->string, name) == 0)
+            return m;
+    }
+    return NULL;
 }

@@ -74,4 +74,8 @@ void mb2_parse(uint32_t magic, uint64_t info_phys);
  * running past the end of the structure) stops the kernel with a message. */
 const struct mb2_tag *mb2_find_tag(uint32_t type, const struct mb2_tag *after);
 
+/* The boot module GRUB loaded with the name `name` (module2 FILE NAME), or
+ * NULL. Uses mb2_find_tag (Lab 1, exercise 1). */
+const struct mb2_tag_module *mb2_find_module(const char *name);
+
 #endif

@@ -81,18 +81,6 @@ static void as_destroy(pte_t *pml4)
 
 /* ---- loading a program -------------------------------------------------------- */
 
-/* The boot module called name (GRUB's module2 ... NAME), or NULL. */
-static const struct mb2_tag_module *find_module(const char *name)
-{
-    for (const struct mb2_tag *t = mb2_find_tag(MB2_TAG_MODULE, NULL); t;
-         t = mb2_find_tag(MB2_TAG_MODULE, t)) {
-        const struct mb2_tag_module *m = (const struct mb2_tag_module *)t;
-        if (strcmp(m->string, name) == 0)
-            return m;
-    }
-    return NULL;
-}
-
 /* Map the user stack and lay out argc, argv, envp and auxv on it as the
  * System V ABI says (handout §2.3). Sets *rsp to where argc is. */
 static int setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
@@ -132,7 +120,7 @@ static int setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
 static int load_program(pte_t *pml4, const char *name, int argc, char *const argv[],
                         uint64_t *entry, uint64_t *rsp, uint64_t *brk)
 {
-    const struct mb2_tag_module *m = find_module(name);
+    const struct mb2_tag_module *m = mb2_find_module(name);
     const char *why = "out of memory";
 
     if (m == NULL) {
@@ -335,7 +323,7 @@ static bool init_parse(const char *spec)
             kprintf("init: program %d of init=%s has no name\n", init_nprogs + 1, spec);
             return false;
         }
-        if (find_module(ip->argv[0]) == NULL) {   /* a word of the command line: refused */
+        if (mb2_find_module(ip->argv[0]) == NULL) {   /* a word of the command line: refused */
             kprintf("init: no program called '%s'. Programs:", ip->argv[0]);
             for (const struct mb2_tag *t = mb2_find_tag(MB2_TAG_MODULE, NULL); t;
                  t = mb2_find_tag(MB2_TAG_MODULE, t))

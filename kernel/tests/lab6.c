@@ -137,13 +137,11 @@ static uint64_t need_int(const char *key)
 
 static const struct mb2_tag_module *module(const char *name)
 {
-    for (const struct mb2_tag *t = mb2_find_tag(MB2_TAG_MODULE, NULL); t;
-         t = mb2_find_tag(MB2_TAG_MODULE, t)) {
-        const struct mb2_tag_module *m = (const struct mb2_tag_module *)t;
-        if (strcmp(m->string, name) == 0)
-            return m;
-    }
-    ktest_fail("no boot module %s", name);
+    const struct mb2_tag_module *m = mb2_find_module(name);
+
+    if (m == NULL)
+        ktest_fail("no boot module %s", name);
+    return m;
 }
 
 /* Load module name into a fresh address space; print the outcome. */
