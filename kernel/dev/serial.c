@@ -29,8 +29,9 @@ void serial_init(void)
     /* Keep what was typed before the kernel started: the firmware leaves the
      * FIFO off, so the UART holds a byte, and turning the FIFO on below
      * empties the UART. Read it first, just before, and hand it to the
-     * console input, ahead of what comes later. At most a FIFO's worth:
-     * a missing UART reads as 0xFF, "data ready" for ever. */
+     * console input, ahead of what comes later. With the FIFO off that is
+     * one byte; the loop stops at a FIFO's worth all the same, since a
+     * missing UART reads as 0xFF, "data ready" for ever. */
     outb(COM1 + LCR, 0x03);      /* 8 data bits, no parity, 1 stop bit, DLAB off */
     outb(COM1 + IER, 0x00);      /* no interrupts (Lab 2 turns receive on) */
     while (n < UART_FIFO_SIZE && (inb(COM1 + LSR) & LSR_DATA_READY))
@@ -38,7 +39,7 @@ void serial_init(void)
     outb(COM1 + FCR, 0xC1);      /* enable FIFOs, interrupt at 14 bytes; no clearing */
     outb(COM1 + LCR, 0x80);      /* DLAB on: the next two bytes are the divisor */
     outb(COM1 + DATA, 1);        /* 115200 / 1 = 115200 baud */
-    outb(COM1 + IER, 0);
+    outb(COM1 + IER, 0);         /* (DLAB on: the divisor's high byte) */
     outb(COM1 + LCR, 0x03);      /* DLAB off again */
     outb(COM1 + MCR, 0x03);      /* DTR and RTS */
     for (int i = 0; i < n; i++)

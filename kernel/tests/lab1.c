@@ -33,7 +33,8 @@ static const char *need(const char *key)
     const char *value = cmdline_get(key);
 
     if (value == NULL)
-        ktest_fail("this test needs %s=... on the command line", key);
+        ktest_fail("this test needs %s=... (on the command line, or after test NAME "
+                   "at the K> prompt)", key);
     return value;
 }
 

@@ -23,7 +23,8 @@
 static int64_t need_int(const char *key)
 {
     if (cmdline_get(key) == NULL)
-        ktest_fail("this test needs %s=... on the command line", key);
+        ktest_fail("this test needs %s=... (on the command line, or after test NAME "
+                   "at the K> prompt)", key);
     return cmdline_get_int(key, 0);
 }
 
@@ -65,7 +66,8 @@ static int need_list(const char *key, uint64_t *out, int max)
     int n = 0;
 
     if (s == NULL)
-        ktest_fail("this test needs %s=V1,V2,... on the command line", key);
+        ktest_fail("this test needs %s=V1,V2,... (on the command line, or after "
+                   "test NAME at the K> prompt)", key);
     while (*s) {
         size_t len = 0;
         int64_t v;
