@@ -40,6 +40,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): what a grader test is worth")
     config.addinivalue_line("markers", "exercise(k, ...): the exercises of its lab a grader "
                             "test grades (test_exercises.py proves they are enough)")
+    config.addinivalue_line("markers", "challenge(k): a test of its lab's optional challenge k "
+                            "(make grade reports it apart; it does not count in the score)")
     lab, sol = config.getoption("--lab"), config.getoption("--sol")
     if lab not in LABS:
         raise pytest.UsageError(f"--lab {lab}: the labs are {sorted(LABS)}")
@@ -136,6 +138,9 @@ def pytest_collection_modifyitems(config, items):
             exercise = item.get_closest_marker("exercise")
             if exercise is not None:
                 item.user_properties.append(("exercises", tuple(sorted(exercise.args))))
+            challenge = item.get_closest_marker("challenge")
+            if challenge is not None:
+                item.user_properties.append(("challenge", challenge.args[0]))
             item.user_properties.append(("lab", test_lab))
         elif grading:
             dropped.append(item)

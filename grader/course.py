@@ -83,9 +83,9 @@ def lab_of_grader(path):
     return int(m.group(1)) if m else None
 
 
-def exercise_marks(lab):
-    """{test name without "test_": sorted tuple of exercises} from the
-    @pytest.mark.exercise(...) decorators of lab's grader file (read, not
+def test_marks(lab, mark):
+    """{test name without "test_": sorted tuple of the arguments} of the
+    @pytest.mark.<mark>(...) decorators of lab's grader file (read, not
     imported: no pytest and no kernel needed)."""
     import ast
     marks = {}
@@ -93,10 +93,21 @@ def exercise_marks(lab):
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             for d in node.decorator_list:
                 if (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
-                        and d.func.attr == "exercise"):
+                        and d.func.attr == mark):
                     marks[node.name.removeprefix("test_")] = tuple(sorted(
                         ast.literal_eval(a) for a in d.args))
     return marks
+
+
+def exercise_marks(lab):
+    """{test: the exercises of lab it grades} (@pytest.mark.exercise)."""
+    return test_marks(lab, "exercise")
+
+
+def challenge_marks(lab):
+    """{test: (k,)} of lab's challenge tests (@pytest.mark.challenge(k)):
+    reported by make grade, not counted in the score."""
+    return test_marks(lab, "challenge")
 
 
 def tool_milestone(doc, **options):
@@ -126,7 +137,8 @@ def tool_milestone(doc, **options):
 # Every conditional: C's #if/#ifdef/#ifndef, NASM's %if and its %ifidn, ...
 COND_RE = re.compile(r"^\s*([#%])\s*(if\w*|elif\w*|else|endif)\b(.*)$")
 MARKER_RE = re.compile(r"^\s*(LAB|SOL)\s*>=\s*(\d+)\s*(/\*.*\*/|;.*)?$")
-STUB_RE = re.compile(r"LAB (\d+), exercise (\d+): .+? \(handout §(\d+(?:\.\d+)*)\)", re.S)
+STUB_RE = re.compile(r"LAB (\d+), (exercise|challenge) (\d+): .+? \(handout §(\d+(?:\.\d+)*)\)",
+                     re.S)
 COMMENT_RE = re.compile(r"\s*(\*|;|//)\s*")     # comment punctuation, folded away
 
 
@@ -144,8 +156,9 @@ class Block(NamedTuple):
     end: int                    # its #endif
     within: int                 # the largest n of the LAB blocks around it (0: none)
     stub: Optional[str]         # the #else branch's text (a SOL block's stub)
-    exercise: Optional[int]     # k of a SOL block's stub comment, for its own lab
+    exercise: Optional[int]     # k of a SOL block's stub "LAB n, exercise k", for its own lab
     section: Optional[str]      # x of the stub's "(handout §x)"
+    challenge: Optional[int] = None     # k of a stub "LAB n, challenge k" (optional, not scored)
 
 
 def marker_blocks(text, name):
@@ -189,8 +202,12 @@ def new_block(kind, n, start, else_line, end, around, stub):
     found = STUB_RE.search(COMMENT_RE.sub(" ", stub)) if kind == "SOL" and stub else None
     if found and int(found.group(1)) != n:
         found = None            # a stub that names another lab is no stub of this one
+    if found is None:
+        return Block(kind, n, start, else_line, end, within, stub, None, None)
+    k = int(found.group(3))
     return Block(kind, n, start, else_line, end, within, stub,
-                 int(found.group(2)) if found else None, found.group(3) if found else None)
+                 k if found.group(2) == "exercise" else None, found.group(4),
+                 k if found.group(2) == "challenge" else None)
 
 
 def tracked_files():

@@ -40,9 +40,10 @@ PROBE_CPU_SECONDS = 3.0
 
 
 class Test:
-    def __init__(self, nodeid, lab, points, exercises=()):
+    def __init__(self, nodeid, lab, points, exercises=(), challenge=None):
         self.nodeid, self.lab, self.points = nodeid, lab, points
         self.exercises = exercises      # of its lab, from @pytest.mark.exercise
+        self.challenge = challenge      # k of @pytest.mark.challenge(k): not in the score
         self.name = nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
         self.passed = None
         self.seconds = 0.0
@@ -64,7 +65,7 @@ class Collector:
             props = dict(item.user_properties)
             if "points" in props:
                 self.tests.append(Test(item.nodeid, props["lab"], props["points"],
-                                       props.get("exercises", ())))
+                                       props.get("exercises", ()), props.get("challenge")))
 
 
 class Reporter:
@@ -94,6 +95,8 @@ class Reporter:
 
 def exercise_words(t):
     """'Lab 2, exercise 3' or 'Lab 2, exercises 2 and 3': what t grades."""
+    if t.challenge is not None:
+        return f"Lab {t.lab}, challenge {t.challenge} (optional, not counted)"
     ex = [str(k) for k in t.exercises]
     if not ex:
         return f"Lab {t.lab}"
@@ -104,7 +107,7 @@ def exercise_words(t):
 
 def print_result(t, details=True):
     mark = "ok  " if t.passed else "FAIL"
-    grades = "" if t.passed else f"  ({exercise_words(t)})"
+    grades = "" if t.passed and t.challenge is None else f"  ({exercise_words(t)})"
     print(f"  {mark} {t.name:<28} {t.score:>3}/{t.points:<3} {t.seconds:6.1f} s{grades}")
     if details and not t.passed and t.message:
         for line in t.message.strip().splitlines():
@@ -154,18 +157,18 @@ def write_junit(tests, path):
 
 def write_results(tests, seconds, lab, sol, note=""):
     OUT.mkdir(parents=True, exist_ok=True)
-    score = sum(t.score for t in tests)
-    total = sum(t.points for t in tests)
+    score = sum(t.score for t in tests if t.challenge is None)
+    total = sum(t.points for t in tests if t.challenge is None)
     results = {
         "score": score,
         "execution_time": round(seconds, 1),
         "output": f"Graded LAB={lab} SOL={sol}: {score}/{total}" + (f"\n\n{note}" if note else ""),
         "stdout_visibility": "visible",
         "tests": [{
-            "name": f"Lab {t.lab}: {t.name}",
+            "name": f"Lab {t.lab}: {t.name}" + (" (challenge, not counted)" if t.challenge else ""),
             "number": f"{t.lab}.{i + 1}",
-            "score": t.score,
-            "max_score": t.points,
+            "score": 0 if t.challenge is not None else t.score,
+            "max_score": 0 if t.challenge is not None else t.points,
             "status": "passed" if t.passed else "failed",
             "output": f"grades {exercise_words(t)}\n{t.message}" if not t.passed else "",
         } for i, t in enumerate(tests)],
@@ -247,8 +250,12 @@ def main():
     score, total = write_results(tests, time.monotonic() - started, args.lab, sol, note=hang or "")
     print()
     for lab in labs:
-        mine = [t for t in tests if t.lab == lab]
+        mine = [t for t in tests if t.lab == lab and t.challenge is None]
         print(f"Lab {lab} ({LABS[lab].title}): {sum(t.score for t in mine)}/{sum(t.points for t in mine)}")
+        extra = [t for t in tests if t.lab == lab and t.challenge is not None]
+        if extra:
+            print(f"  challenges (optional, not counted): "
+                  + ", ".join(f"{t.name} {'passed' if t.passed else 'not passed'}" for t in extra))
     print(f"Results: {OUT.relative_to(gradelib.ROOT)}/results.json, junit.xml; "
           f"serial logs in {gradelib.LOG_DIR.relative_to(gradelib.ROOT)}/")
     print(f"Score: {score}/{total}")

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from course import LABS, exercise_marks
+from course import LABS, challenge_marks, exercise_marks
 from gradelib import ROOT
 
 sys.path.insert(0, str(ROOT / "labs"))
@@ -57,7 +57,8 @@ def test_every_exercise_earns_points_in_order(lab):
     and exercises before it; the first exercise earns points on its own."""
     marks = MARKS[lab]
     source = next((ROOT / "grader").glob(f"test_lab{lab}_*.py")).read_text()
-    unmarked = [name for name in re.findall(r"^def test_(\w+)", source, re.M) if name not in marks]
+    unmarked = [name for name in re.findall(r"^def test_(\w+)", source, re.M)
+                if name not in marks and name not in challenge_marks(lab)]
     assert not unmarked, f"lab {lab}: tests without @pytest.mark.exercise(...): {unmarked}"
     for ex in exercises.exercises_of(lab):
         ok = [t for t, m in marks.items() if ex in m and max(m) == ex]
@@ -69,6 +70,7 @@ def test_every_exercise_earns_points_in_order(lab):
 
 
 TABLE_ROW = re.compile(r"^\| (\w+) \| (\d+) \| .* \| ([\d, –-]+) \|$", re.M)
+CHALLENGE_ROW = re.compile(r"^\| (\w+) \| (\d+) \| .* \| challenge (\d+) \|$", re.M)
 
 
 def exercise_list(text):
@@ -93,4 +95,9 @@ def test_handout_grading_table_matches_marks(lab):
     want = {name: (points.get(name), tuple(sorted(m))) for name, m in MARKS[lab].items()}
     assert table == want, (f"handouts/lab{lab}-{slug}.md grading table "
                            f"(test | points | ... | exercises) differs from the graders:\n"
+                           f"  handout: {sorted(table.items())}\n  graders: {sorted(want.items())}")
+    table = {name: (int(p), int(k)) for name, p, k in CHALLENGE_ROW.findall(text)}
+    want = {name: (points.get(name), k) for name, (k,) in challenge_marks(lab).items()}
+    assert table == want, (f"handouts/lab{lab}-{slug}.md challenge rows "
+                           f"(test | points | ... | challenge k) differ from the graders:\n"
                            f"  handout: {sorted(table.items())}\n  graders: {sorted(want.items())}")

@@ -51,10 +51,12 @@ def check_markers(path):
         assert exists_from <= b.lab, (f"{where}: SOL >= {b.lab} block inside code that only "
                                       f"exists from lab {exists_from}")
         if b.stub is not None:          # without #else: a solution-only helper
-            assert b.exercise is not None, (
+            assert b.exercise is not None or b.challenge is not None, (
                 f"{where}: the stub needs a comment "
-                f"'LAB {b.lab}, exercise k: <what to do> (handout §x)'")
-            found.append((b.lab, b.exercise, b.section, where))
+                f"'LAB {b.lab}, exercise k: <what to do> (handout §x)' "
+                f"(or 'LAB {b.lab}, challenge k: ...')")
+            kind = "exercise" if b.exercise is not None else "challenge"
+            found.append((b.lab, (kind, b.exercise or b.challenge), b.section, where))
     return found
 
 
@@ -67,9 +69,11 @@ def test_markers_and_exercises():
             assert re.search(rf"^#+ {re.escape(section)}\.? ", handout.read_text(), re.M), (
                 f"{where}: handout §{section} is not a heading of {rel(handout)}")
     for lab in LABS:
-        numbers = sorted(ex for (lb, ex) in exercises if lb == lab)
-        assert numbers and numbers == list(range(1, len(numbers) + 1)), (
-            f"lab {lab}: exercises should be numbered 1..n, found {numbers}")
+        for kind in ("exercise", "challenge"):
+            numbers = sorted(k for (lb, (knd, k)) in exercises if lb == lab and knd == kind)
+            assert numbers == list(range(1, len(numbers) + 1)), (
+                f"lab {lab}: {kind}s should be numbered 1..n, found {numbers}")
+            assert numbers or kind == "challenge", f"lab {lab} has no exercise"
 
 
 # ---- the course's metadata, read in one place ---------------------------------

@@ -30,8 +30,9 @@ SOL_ON = re.compile(r"^(\s*[#%]\s*if\s+)SOL\s*>=\s*\d+")     # made `SOL >= 0`: 
 def sol_blocks(text, name):
     """[(line index of the #if, lab, exercise)] of the SOL blocks of a
     source, in file order, each solution-only helper given the exercise it
-    goes with: the next stubbed block of its lab, else the one before."""
-    blocks = sorted((b.line - 1, b.lab, b.exercise)
+    goes with: the next stubbed block of its lab, else the one before. A
+    challenge k's blocks are exercise "ck"."""
+    blocks = sorted((b.line - 1, b.lab, f"c{b.challenge}" if b.challenge else b.exercise)
                     for b in course.marker_blocks(text, name) if b.kind == "SOL")
     resolved = []
     for k, (start, lab, ex) in enumerate(blocks):
@@ -69,14 +70,15 @@ def solve(out, lab, exercises):
     return out
 
 
-def exercises_of(lab):
-    """The exercise numbers of lab, from the stubs in the tree."""
+def exercises_of(lab, challenges=False):
+    """The exercise numbers of lab, from the stubs in the tree (and its
+    challenges, "c1", ..., after them if asked)."""
     found = set()
     for path in course.tracked_files():
         if path.endswith((".c", ".h", ".asm")):
             found |= {ex for _, l, ex in sol_blocks((ROOT / path).read_text(), path)
-                      if l == lab}
-    return sorted(found)
+                      if l == lab and (challenges or isinstance(ex, int))}
+    return sorted(found, key=lambda ex: (isinstance(ex, str), str(ex).zfill(4)))
 
 
 def main():
@@ -84,19 +86,20 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("solve", help="copy the tree with some exercises solved")
     p.add_argument("--lab", type=int, required=True)
-    p.add_argument("--exercises", required=True, help="comma-separated, e.g. 1,3")
+    p.add_argument("--exercises", required=True,
+                   help="comma-separated, e.g. 1,3 (a challenge k is ck: 1,c1)")
     p.add_argument("--out", type=Path, required=True)
     p = sub.add_parser("list", help="each exercise of a lab and the tests that grade it")
     p.add_argument("--lab", type=int, required=True)
     args = ap.parse_args()
     if args.cmd == "solve":
-        chosen = {int(x) for x in args.exercises.split(",") if x}
-        unknown = chosen - set(exercises_of(args.lab))
+        chosen = {int(x) if x.isdigit() else x for x in args.exercises.split(",") if x}
+        unknown = chosen - set(exercises_of(args.lab, challenges=True))
         if unknown:
-            sys.exit(f"exercises: lab {args.lab} has no exercise {sorted(unknown)}; "
-                     f"it has {exercises_of(args.lab)}")
+            sys.exit(f"exercises: lab {args.lab} has no exercise {sorted(map(str, unknown))}; "
+                     f"it has {exercises_of(args.lab, challenges=True)}")
         print(f"exercises: {solve(args.out, args.lab, chosen)}: lab {args.lab} "
-              f"with exercises {sorted(chosen)} solved; build it with LAB={args.lab} "
+              f"with exercises {sorted(map(str, chosen))} solved; build it with LAB={args.lab} "
               f"SOL={args.lab - 1}")
     else:
         marks = course.exercise_marks(args.lab)
