@@ -99,7 +99,8 @@ help:
 	@echo "make handin     pack the repository with its history into build/handin.tar.gz"
 ifneq ($(INSTRUCTOR),)
 	@echo "Instructor:"
-	@echo "make handout    the student repository: a commit and tag per lab, no solutions (HANDOUT=dir, UPTO=n)"
+	@echo "make handout    the student repository: a commit and tag per lab, no solutions (HANDOUT=dir, UPTO=n,"
+	@echo "                HINTS=contract: handouts without their Hints subsections)"
 	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
 	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
@@ -258,10 +259,12 @@ ifneq ($(INSTRUCTOR),)
 # The student repository (instructor's tree only): one tagged commit per lab,
 # up to lab UPTO=n if given (releasing a lab at a time).
 handout: deps
-	@$(PYTHON) labs/handout.py $(if $(HANDOUT),--out $(HANDOUT)) $(if $(UPTO),--upto $(UPTO))
+	@$(PYTHON) labs/handout.py $(if $(HANDOUT),--out $(HANDOUT)) $(if $(UPTO),--upto $(UPTO)) \
+	    $(if $(HINTS),--hints $(HINTS))
 
 handout-solutions: deps
-	@$(PYTHON) labs/handout.py --solutions $(if $(HANDOUT),--out $(HANDOUT)) $(if $(UPTO),--upto $(UPTO))
+	@$(PYTHON) labs/handout.py --solutions $(if $(HANDOUT),--out $(HANDOUT)) $(if $(UPTO),--upto $(UPTO)) \
+	    $(if $(HINTS),--hints $(HINTS))
 
 # Gradescope's autograder for LAB: build/gradescope/labLAB.zip.
 gradescope: deps

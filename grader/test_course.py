@@ -81,6 +81,42 @@ def test_handout_upto(student_repo, tmp_path):
     assert r.returncode != 0 and f"UPTO={LAB_MAX + 1} is not a lab" in r.stdout, r.stdout
 
 
+def test_handout_hints_contract(student_repo, tmp_path):
+    """make handout HINTS=contract: every commit the same as the default
+    one but for the handouts, which lose their Hints subsections and keep
+    everything else. The code being the same at both levels, the milestone
+    proof and the play-through of the default level prove both. Catches: a
+    level that also changes code, hints left in, contracts cut with them."""
+    lean = tmp_path / "contract"
+    sh(["make", "--no-print-directory", "handout", "HINTS=contract", f"HANDOUT={lean}"], ROOT)
+    for n in LABS:
+        full = files_at(student_repo, f"lab{n}", tmp_path / f"full{n}")
+        cut = files_at(lean, f"lab{n}", tmp_path / f"cut{n}")
+        names = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file())
+        assert names == sorted(str(p.relative_to(cut)) for p in cut.rglob("*") if p.is_file())
+        for name in names:
+            a, b = (full / name).read_text(), (cut / name).read_text()
+            if not name.startswith("handouts/"):
+                assert a == b, f"lab{n}: HINTS=contract changed {name}"
+                continue
+            assert "#### Hints" not in b, f"lab{n}: {name} keeps a Hints subsection"
+            assert b == handout.strip_hints(a)
+        own = full / LABS[n].handout
+        assert "\n#### Hints\n" in own.read_text(), (
+            f"{LABS[n].handout}: no '#### Hints' subsection (the recipes live there)")
+    r = subprocess.run(["make", "--no-print-directory", "handout", "HINTS=some",
+                        f"HANDOUT={tmp_path / 'bad'}"], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    assert r.returncode != 0 and "HINTS=some: choose one of full, contract" in r.stdout, r.stdout
+
+
+def test_strip_hints_keeps_what_is_not_a_hint():
+    text = ("### 3.1 Exercise 1\n**Do:** x\n#### Hints\n- step\n```sh\n# not a heading\n```\n"
+            "- more\n### 3.2 Exercise 2\n#### Hints\n- last\n## 4. Grading\n| t |\n")
+    assert handout.strip_hints(text) == ("### 3.1 Exercise 1\n**Do:** x\n### 3.2 Exercise 2\n"
+                                         "## 4. Grading\n| t |\n")
+
+
 def test_student_readme_at_each_lab(student_repo, tmp_path):
     """Each lab's README: its exercise-listing command works at that lab
     (even before user/ exists); it merges the next lab with --no-edit, and

@@ -7,6 +7,8 @@
   the one fixed shape
   `LAB n, exercise k: <what to do> (handout §x)`, and §x exists in the
   lab's handout.
+- A stub states a contract, not a recipe: a comment of at most 4 lines
+  without steps, and a contract comment above its function or prototype.
 - The course's metadata (labs.txt, files.txt, the exercise marks, the
   markers) is read by grader/course.py only, and the Makefile's own awk
   lines read it the same way.
@@ -74,6 +76,75 @@ def test_markers_and_exercises():
             assert numbers == list(range(1, len(numbers) + 1)), (
                 f"lab {lab}: {kind}s should be numbered 1..n, found {numbers}")
             assert numbers or kind == "challenge", f"lab {lab} has no exercise"
+
+
+# ---- stubs state contracts, not recipes --------------------------------------
+
+# A recipe's words ("then", "First, ...", "step", a numbered list); "the next
+# block" or "first fit" may describe a contract.
+STEP_WORDS = re.compile(r"\b(then|finally|afterwards|steps?)\b|\bfirst,|^\W*\d+[.)] ",
+                        re.I | re.M)
+STUB_COMMENT_LINES = 4
+C_DEFINITION = re.compile(r"^(?:static\s+)?(?:inline\s+)?[A-Za-z_][\w \t*]*?\b(\w+)\s*\([^;]*$")
+HEADERS = sorted((ROOT / "kernel" / "include").glob("*.h"))
+
+
+def stub_comment(stub):
+    """The comment lines of a stub (C or NASM), as written."""
+    return [line for line in stub.splitlines()
+            if re.match(r"\s*(/\*|\*|//|;)", line) and not re.match(r"\s*[#%]", line)]
+
+
+def enclosing_function(lines, at):
+    """(name, index of its definition line) of the C function around line
+    index at, or None."""
+    for i in range(at, -1, -1):
+        m = C_DEFINITION.match(lines[i])
+        if m and not lines[i].startswith((" ", "\t")):
+            return m.group(1), i
+    return None
+
+
+def has_contract(lines, definition, name):
+    """A comment ends right above the definition, or above the function's
+    prototype in a kernel header."""
+    if definition > 0 and lines[definition - 1].rstrip().endswith("*/"):
+        return True
+    for header in HEADERS:
+        hl = header.read_text().splitlines()
+        for i, line in enumerate(hl):
+            if re.search(rf"\b{name}\s*\(", line) and i > 0 and hl[i - 1].rstrip().endswith("*/"):
+                return True
+    return False
+
+
+def test_stubs_state_contracts():
+    """Every stub: a short comment (at most STUB_COMMENT_LINES lines) with
+    no implementation steps, and, in C, a contract comment above its
+    function or its prototype (inputs, result, errors, locks: the handout's
+    Hints hold the recipe)."""
+    problems = []
+    for path in SOURCES:
+        text = path.read_text()
+        lines = text.split("\n")
+        for b in course.marker_blocks(text, rel(path)):
+            if b.kind != "SOL" or b.stub is None:
+                continue
+            where = f"{rel(path)}:{b.else_line}"
+            comment = stub_comment(b.stub)
+            if len(comment) > STUB_COMMENT_LINES:
+                problems.append(f"{where}: the stub's comment has {len(comment)} lines "
+                                f"(at most {STUB_COMMENT_LINES}: state what, not how)")
+            step = STEP_WORDS.search("\n".join(comment))
+            if step:
+                problems.append(f"{where}: the stub lists steps ({step.group(0).strip()!r}); "
+                                "move the recipe to the handout's #### Hints")
+            if path.suffix == ".c":
+                found = enclosing_function(lines, b.line - 1)
+                if found and not has_contract(lines, found[1], found[0]):
+                    problems.append(f"{where}: {found[0]}() has no contract comment above it "
+                                    "or above its prototype in kernel/include")
+    assert not problems, "\n".join(problems)
 
 
 # ---- the course's metadata, read in one place ---------------------------------

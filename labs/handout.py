@@ -9,8 +9,13 @@ commit n, tagged lab1-sol, ... (the instructor's counterpart). With --upto N
 the history stops at lab N; its commits are the same whatever N (fixed
 authors and dates), so releasing lab N+1 later extends what students have.
 
-    handout.py [--out DIR] [--solutions] [--upto N]
+    handout.py [--out DIR] [--solutions] [--upto N] [--hints full|contract]
     handout.py --gradescope LAB [--out FILE.zip]
+
+Hints are the instructor's dial: with --hints contract (make handout
+HINTS=contract) the handouts lose their "#### Hints" subsections, the
+step-by-step recipes, and students work from the contracts alone (the
+stubs state only contracts at either level, so the code is the same).
 
 What belongs to which lab comes from labs/labs.txt and labs/files.txt
 (read by grader/course.py); inside files, from the #if LAB >= n /
@@ -74,8 +79,32 @@ def student_readme(lab):
     return template.format(lab=lab, next=lab + 1, title=LABS[lab].title, labs_table=table)
 
 
-def tree_for(lab, sol):
-    """{path: text} of the repository at lab with solutions up to sol."""
+HINTS_LEVELS = ("full", "contract")
+HINTS_HEADING = re.compile(r"^#### Hints\s*$")
+HEADING = re.compile(r"^#{1,4} ")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def strip_hints(text):
+    """text (a handout) without its "#### Hints" subsections: each runs to
+    the next heading of level 1-4 (headings inside code fences do not count)."""
+    out, dropping, fenced = [], False, False
+    for line in text.splitlines(keepends=True):
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and HINTS_HEADING.match(line):
+            dropping = True
+            continue
+        elif not fenced and HEADING.match(line):
+            dropping = False
+        if not dropping:
+            out.append(line)
+    return "".join(out)
+
+
+def tree_for(lab, sol, hints="full"):
+    """{path: text} of the repository at lab with solutions up to sol, its
+    handouts with hints at the level asked (HINTS_LEVELS)."""
     files = {}
     for path in course.tracked_files():
         owner = course.file_lab(path)
@@ -92,6 +121,8 @@ def tree_for(lab, sol):
             text = re.sub(r"^LAB \?= .*$", f"LAB ?= {lab}", text, count=1, flags=re.M)
         elif path == "README.md":
             text = student_readme(lab)
+        elif path.startswith("handouts/") and path.endswith(".md") and hints == "contract":
+            text = strip_hints(text)
         files[path] = text
     return files
 
@@ -104,7 +135,7 @@ def git(args, cwd, date=None):
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def make_history(out, solutions, upto=None):
+def make_history(out, solutions, upto=None, hints="full"):
     """The student repository at out, with labs 1..upto (default: all)."""
     if upto is not None and upto not in LABS:
         sys.exit(f"handout: UPTO={upto} is not a lab of this course; the labs are: "
@@ -118,7 +149,7 @@ def make_history(out, solutions, upto=None):
         for child in out.iterdir():
             if child.name != ".git":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
-        for path, text in tree_for(n, n if solutions else 0).items():
+        for path, text in tree_for(n, n if solutions else 0, hints).items():
             dest = out / path
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text)
@@ -155,13 +186,17 @@ def main():
     ap.add_argument("--solutions", action="store_true")
     ap.add_argument("--upto", type=int, metavar="N", help="stop the history at lab N")
     ap.add_argument("--gradescope", type=int, metavar="LAB", help="write the autograder zip of LAB")
+    ap.add_argument("--hints", default="full",
+                    help="full: handouts with their Hints subsections (default); contract: without")
     args = ap.parse_args()
+    if args.hints not in HINTS_LEVELS:
+        sys.exit(f"handout: HINTS={args.hints}: choose one of {', '.join(HINTS_LEVELS)}")
     if args.gradescope:
         make_gradescope(args.gradescope, (args.out or ROOT / "build" / "gradescope" /
                                           f"lab{args.gradescope}.zip").resolve())
         return
     out = args.out or ROOT / "build" / ("handout-solutions" if args.solutions else "handout")
-    make_history(out.resolve(), args.solutions, args.upto)
+    make_history(out.resolve(), args.solutions, args.upto, args.hints)
 
 
 if __name__ == "__main__":
