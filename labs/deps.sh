@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh - make sure the host has every tool the course needs.
-# `deps.sh docs` also wants pandoc, for `make handouts`.
+# `deps.sh docs` also wants pandoc, for `make handouts`; `deps.sh test`
+# (make test) pandoc and ccache, which the milestone checks' many builds use.
 # Quiet when all is there. Otherwise: as root, apt-get installs the missing
 # Debian packages; as anyone else (or with TEACHOS_NO_INSTALL=1), prints the
 # one command to run and fails.
@@ -33,7 +34,8 @@ need_path "$PYTHON" python3
 need_pymod pytest python3-pytest
 need_pymod xdist python3-pytest-xdist
 need_pymod pytest_timeout python3-pytest-timeout
-[ "$1" = docs ] && need_tool pandoc pandoc
+case "$1" in docs|test) need_tool pandoc pandoc ;; esac
+[ "$1" = test ] && need_path /usr/lib/ccache/gcc ccache
 
 [ -z "$missing" ] && exit 0
 packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
