@@ -81,7 +81,7 @@ LDFLAGS := -nostdlib -n $(call ld_option,--no-warn-rwx-segments) -z max-page-siz
 Q := $(if $(V),,@)
 
 .PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help \
-	handout handout-solutions handouts handin grade-batch gradescope
+	handout handout-solutions handouts handin grade-batch gradescope mutants
 all: kernel
 
 help:
@@ -104,6 +104,7 @@ ifneq ($(INSTRUCTOR),)
 	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
 	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
+	@echo "make mutants    grade one-line mutants of LAB's solutions: the mutation score (SEED=, COUNT=, JOBS=)"
 endif
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
@@ -111,7 +112,7 @@ endif
 	@echo "           PROGS='a.elf ...', MEM=128M, QEMUFLAGS='-d int,cpu_reset -D qemu.log', V=1"
 
 # What only the instructor's tree has: elsewhere, one line saying so.
-INSTRUCTOR_ONLY := handout handout-solutions grade-batch gradescope
+INSTRUCTOR_ONLY := handout handout-solutions grade-batch gradescope mutants
 ifeq ($(INSTRUCTOR),)
 $(INSTRUCTOR_ONLY):
 	@echo "make $@: an instructor's tool, not part of the student repository"; exit 1
@@ -274,6 +275,11 @@ gradescope: deps
 grade-batch: deps
 	@test -n "$(SUBMISSIONS)" || { echo "grade-batch: say where: make grade-batch SUBMISSIONS=dir"; exit 1; }
 	@$(PYTHON) labs/batch.py $(SUBMISSIONS) --lab $(LAB)
+
+# How many wrong solutions lab LAB's graders catch (labs/mutants.py).
+mutants: deps
+	@$(PYTHON) labs/mutants.py --lab $(LAB) $(if $(SEED),--seed $(SEED)) \
+	    $(if $(COUNT),--count $(COUNT)) $(if $(JOBS),--jobs $(JOBS))
 endif
 
 clean:

@@ -14,7 +14,6 @@ Options:
                     starting point LAB=n SOL=n-1, where each must fail.
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -37,17 +36,6 @@ def pytest_addoption(parser):
     g.addoption("--grading", action="store_true", help="only the lab graders (make grade)")
 
 
-def use_ccache():
-    """make test builds the kernel in dozens of copies of the tree (one per
-    exercise set, the play-through, the batch): compile through ccache
-    when it is there (labs/deps.sh test installs it), keyed on content and
-    not on the directory, so that a copy reuses what another compiled."""
-    if Path("/usr/lib/ccache/gcc").exists() and "CCACHE_DIR" not in os.environ:
-        os.environ["PATH"] = "/usr/lib/ccache:" + os.environ["PATH"]
-        os.environ["CCACHE_DIR"] = str(gradelib.BUILD / "ccache")
-        os.environ["CCACHE_NOHASHDIR"] = "1"
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): what a grader test is worth")
     config.addinivalue_line("markers", "exercise(k, ...): the exercises of its lab a grader "
@@ -55,7 +43,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "challenge(k): a test of its lab's optional challenge k "
                             "(make grade reports it apart; it does not count in the score)")
     if config.getoption("--milestones"):
-        use_ccache()
+        gradelib.use_ccache()
     lab, sol = config.getoption("--lab"), config.getoption("--sol")
     if lab not in LABS:
         raise pytest.UsageError(f"--lab {lab}: the labs are {sorted(LABS)}")
@@ -175,7 +163,8 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: Path(str(item.fspath)).name not in SLOW_FILES)
 
 
-SLOW_FILES = {"test_course.py", "test_exercises.py", "test_grading.py", "test_make.py"}
+SLOW_FILES = {"test_course.py", "test_exercises.py", "test_grading.py", "test_make.py",
+              "test_mutants.py"}
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -53,9 +53,9 @@ def solve_text(text, name, lab, exercises):
     return "\n".join(lines)
 
 
-def solve(out, lab, exercises):
-    """Write this tree (as it stands, uncommitted edits included) to out,
-    with lab's chosen exercises solved."""
+def copy_tree(out, edit):
+    """Write this tree (as it stands, uncommitted edits included, no build/
+    and no .git) to out, each C and NASM source as edit(text, path) has it."""
     out = Path(out)
     if out.exists():
         shutil.rmtree(out)
@@ -63,11 +63,16 @@ def solve(out, lab, exercises):
         src, dest = ROOT / path, out / path
         dest.parent.mkdir(parents=True, exist_ok=True)
         if path.endswith((".c", ".h", ".asm")):
-            dest.write_text(solve_text(src.read_text(), path, lab, exercises))
+            dest.write_text(edit(src.read_text(), path))
             shutil.copymode(src, dest)
         else:
             shutil.copy2(src, dest)
     return out
+
+
+def solve(out, lab, exercises):
+    """This tree written to out with lab's chosen exercises solved."""
+    return copy_tree(out, lambda text, path: solve_text(text, path, lab, exercises))
 
 
 def exercises_of(lab, challenges=False):
