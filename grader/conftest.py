@@ -164,7 +164,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 SLOW_FILES = {"test_course.py", "test_exercises.py", "test_grading.py", "test_make.py",
-              "test_mutants.py"}
+              "test_mutants.py", "test_cheat.py"}
 
 
 @pytest.hookimpl(hookwrapper=True)
