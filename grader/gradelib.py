@@ -190,6 +190,22 @@ def qemu_argv(iso, mem="128M", accel=None):
 # ---------------------------------------------------------------------------
 # A running machine
 
+def stub_dead_ends(*labs, exercises=None, panic=False):
+    """Dead ends (Machine's dead_ends=) for a test that needs the exercises
+    of these labs: every stub says "... (LAB n, exercise k)" or "(LAB n,
+    exercises j and k)" when it runs, so such a line means the output the
+    test waits for will not come; the test stops at once and reports the
+    stub's own words. With exercises (of the labs given), only the stubs of
+    those: the others may speak. With panic, a panic is a dead end too."""
+    labs_rx = "[" + "".join(str(n) for n in labs) + "]"
+    which = r"[\d-]+" if exercises is None else (
+        r"(?:\d+(?:, | and ))*[" + "".join(str(k) for k in exercises) + r"]\b")
+    ends = [(rf"\(LAB {labs_rx},? exercises? {which}", "the kernel printed: {line}")]
+    if panic:
+        ends.append((r"^PANIC at ", "the kernel panicked: {line}"))
+    return ends
+
+
 class Machine:
     """One QEMU running the kernel, its serial port on our pipes and a QMP
     socket for looking inside. Use as a context manager."""
