@@ -151,9 +151,8 @@ static const char *format_conversion(struct out *o, const char *fmt, va_list *ap
 #else
 static const char *format_conversion(struct out *o, const char *fmt, va_list *ap)
 {
-    /* LAB 1, exercise 2: parse the flags ('-', '0'), the width and the length
-     * (l, ll, z) after the '%', then print the argument for c s d i u x X p %
-     * and return a pointer past the conversion letter (handout §3.2) */
+    /* LAB 1, exercise 2: print the conversion at fmt ('%' to its letter) as
+     * printf.h specifies, and return a pointer just past it (handout §3.2) */
     /* Until then, plain %s %c and %% work, so that messages read; any other
      * conversion shows as written. */
     if (fmt[1] == 's') {
