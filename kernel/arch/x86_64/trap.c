@@ -149,7 +149,7 @@ static void exception_dispatch(struct trap_frame *tf)
               "a kernel stack overflow?)");
     PANIC("unhandled exception %s in kernel mode", exception_name(tf->vector));
 #else
-    /* LAB 2, exercise 2: report the exception, then resume after a breakpoint
+    /* LAB 2, exercise 2: report the exception; resume after a breakpoint
      * and panic for every other exception (handout §3.2) */
     PANIC("exception %lu at rip %p (LAB 2, exercise 2: report and handle exceptions)",
           tf->vector, (void *)tf->rip);
