@@ -31,6 +31,7 @@ static void pit_tick(struct trap_frame *tf)
 #else
     /* LAB 2, exercise 4: account for one tick (handout §3.4) */
 #endif
+    /* From Lab 5 on, the scheduler counts the tick too (time slices, sleep). */
 #if LAB >= 5
     sched_tick();
 #endif

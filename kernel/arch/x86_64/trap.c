@@ -186,6 +186,7 @@ static void irq_dispatch(struct trap_frame *tf)
      * 15 gets neither (handout §3.3) */
     PANIC("IRQ %d arrived (LAB 2, exercise 3: dispatch IRQs)", irq);
 #endif
+    /* From Lab 5 on, the scheduler may switch threads here, after the EOI. */
 #if LAB >= 5
     sched_preempt();                 /* after the EOI: the next thread needs the timer too */
 #endif
