@@ -317,3 +317,100 @@ def test_monitor(kernel):
               f".{sec} 0x{got[0]:016x} - 0x{got[1]:016x} ({got[2]} bytes)" if got else
               f"no .{sec} line: after 'Kernel sections (virtual addresses):' the kernel printed"
               + (f":{show(printed)}" if printed else " nothing"))
+
+
+# ---- challenge 1: ANSI colour sequences on the VGA console ------------------
+
+ANSI_TO_VGA = (0, 4, 2, 6, 1, 5, 3, 7)     # black red green yellow blue magenta cyan white
+
+
+def sgr(attr, params):
+    """The attribute after ESC [ params m (handout §6.1): params in order;
+    none means 0; numbers without a meaning change nothing."""
+    for p in params or [0]:
+        fg, bg = attr & 0x0F, attr >> 4
+        if p == 0:
+            fg, bg = 7, 0
+        elif 30 <= p <= 37:
+            fg = ANSI_TO_VGA[p - 30]
+        elif 90 <= p <= 97:
+            fg = ANSI_TO_VGA[p - 90] | 8
+        elif 40 <= p <= 47:
+            bg = ANSI_TO_VGA[p - 40]
+        elif 100 <= p <= 107:
+            bg = ANSI_TO_VGA[p - 100] | 8
+        elif p == 39:
+            fg = 7
+        elif p == 49:
+            bg = 0
+        attr = bg << 4 | fg
+    return attr
+
+
+def random_ansi_items():
+    """[(seq as written on the command line, shown as, params or None, text)]:
+    colour sequences with one to three parameters the grader draws (some
+    empty, some without a meaning), a reset, and sequences that are not
+    colours, each followed by a random word."""
+    def colour():
+        return rng.choice([rng.randint(30, 37), rng.randint(40, 47), rng.randint(90, 97),
+                           rng.randint(100, 107), 39, 49])
+
+    items = []
+    for _ in range(rng.randint(2, 3)):
+        params = [colour() for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.3:
+            params.insert(rng.randrange(len(params) + 1), rng.choice([1, 4, 5, 7, 22]))
+        items.append((".".join(map(str, params)) + "m", params))
+    items.append(("m" if rng.random() < 0.5 else "0m", []))            # reset
+    items.append((f"{colour()}.{colour()}m", None))                      # params drawn below
+    n, m = rng.randint(1, 40), rng.randint(1, 40)
+    items.append((f"{n}.{m}" + rng.choice("ABCDHJKf"), "move"))          # not a colour
+    items.append(("/" + rng.choice("c78="), "esc"))                      # ESC and one byte
+    items.append(("2J", "move"))
+    rng.shuffle(items)
+    out = []
+    for seq, params in items:
+        if params is None:
+            params = [int(p) for p in seq[:-1].split(".")]
+        text = word(rng.randint(3, 7))
+        shown = "ESC " + (seq[1:] if seq.startswith("/") else "[" + seq.replace(".", ";"))
+        out.append((seq, shown, params if isinstance(params, list) else None, text))
+    return out
+
+
+@pytest.mark.points(5)
+@pytest.mark.challenge(1)
+def test_vga_ansi(kernel):
+    """Escape sequences the grader draws, each followed by a random word:
+    colour sequences (foreground, background, bright, defaults, several
+    parameters in one, a reset with and without its 0) set the attribute of
+    the words after them, read from VGA memory; sequences that are not
+    colours (cursor moves, clear screen, ESC with one byte) are dropped: no
+    cell, no change. Catches ANSI's colour order taken as VGA's (red 1 is
+    VGA's blue), bright colours or backgrounds ignored, only the first
+    parameter applied, ESC [ m not a reset, an unknown sequence printed or
+    acted on, the state kept past the final byte (the next word eaten)."""
+    items = random_ansi_items()
+    with monitor_test(kernel, "ansi", seq=",".join(f"{seq}:{text}" for seq, _, _, text in items)) as m:
+        m.expect_line("ansi: begin")
+        m.expect_line("ktest: hold")
+        screen = m.vga_screen()
+        m.send("\r")
+        m.expect_exit(SUCCESS)
+    rows = [i for i, (text, _) in enumerate(screen) if text.startswith("ansi: begin")]
+    check(rows and rows[-1] + 1 < len(screen), "a VGA row 'ansi: begin', then the words below it",
+          show_screen(screen))
+    text, attrs = screen[rows[-1] + 1]
+    want_text = "".join(t for _, _, _, t in items)
+    check(text.rstrip() == want_text, f"the words alone, the sequences taking no cell: {want_text!r}",
+          show_row(screen, rows[-1] + 1))
+    attr, col = VGA_DEFAULT, 0
+    for seq, shown, params, word_ in items:
+        if params is not None:
+            attr = sgr(attr, params)
+        got = attrs[col:col + len(word_)]
+        check(got == bytes([attr]) * len(word_),
+              f"{word_!r} after {shown} in attribute 0x{attr:02x}",
+              "attributes " + got.hex(" "))
+        col += len(word_)

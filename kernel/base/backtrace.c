@@ -55,10 +55,8 @@ void backtrace_from(uint64_t rbp)
         frame = frame->saved_rbp;
     }
 #else
-    /* LAB 1, exercise 5: follow the saved rbp links from rbp until a saved
-     * rbp of 0, printing one line per frame in the format of backtrace.h,
-     * checking each frame with frame_is_sane and print_symbol for the name
-     * (handout §3.4) */
+    /* LAB 1, exercise 5: print the chain of frames from rbp to the last one,
+     * one line each, as backtrace.h specifies (handout §3.4) */
     (void)rbp;
     (void)frame_is_sane;
     (void)print_symbol;

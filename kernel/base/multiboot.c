@@ -38,10 +38,9 @@ const struct mb2_tag *mb2_find_tag(uint32_t type, const struct mb2_tag *after)
     }
     return NULL;
 #else
-    /* LAB 1, exercise 1: walk the tags from just after *info (or from the tag
-     * after `after`), each 8-byte aligned (align8), and return the first of
-     * this type; NULL at the end tag. Stop with power_off(false) on a tag
-     * that is too small or runs past info_end (handout §3.1) */
+    /* LAB 1, exercise 1: the nearest tag of this type after `after` (or
+     * from the start), NULL if the end tag comes before one; a malformed tag
+     * stops the kernel, as multiboot2.h says (handout §3.1) */
     (void)type, (void)after, (void)align8;
     return NULL;
 #endif

@@ -1,5 +1,6 @@
 /* pic.c - the 8259A PICs: remapping, masking, end of interrupt.
- * Lab 2: pic_remap and pic_eoi are exercise 4 (handout §3.4). */
+ * Lab 2: pic_remap, pic_eoi and pic_is_spurious are exercise 3 (handout
+ * §3.3), with irq_dispatch in trap.c; masking is given. */
 #include "pic.h"
 #include "console.h"
 #include "panic.h"
@@ -29,6 +30,11 @@ static void write_masks(void)
     outb(PIC2_DATA, mask >> 8);
 }
 
+/* Initialise both chips so that the master delivers IRQ 0-7 at vectors
+ * master_base.. and the slave IRQ 8-15 at slave_base.. (multiples of 8),
+ * cascaded on the master's IRQ 2, edge triggered, with an EOI owed for every
+ * IRQ (no auto-EOI); leave the masks as `mask` says and set remapped.
+ * Interrupts off. May call outb, io_wait and write_masks. */
 static void pic_remap(int master_base, int slave_base)
 {
 #if SOL >= 2
@@ -51,10 +57,8 @@ static void pic_remap(int master_base, int slave_base)
     write_masks();               /* initialisation cleared the masks */
     remapped = true;
 #else
-    /* LAB 2, exercise 4: send ICW1 (0x11) to both command ports, then ICW2
-     * (master_base, slave_base), ICW3 (4 to the master, 2 to the slave) and
-     * ICW4 (0x01) to the data ports with io_wait between, restore the masks
-     * with write_masks, and set remapped (handout §3.4) */
+    /* LAB 2, exercise 3: reprogram both PICs for these vector bases, as
+     * pic_remap's contract says (handout §3.3) */
     (void)master_base, (void)slave_base, (void)io_wait;
 #endif
 }
@@ -76,7 +80,7 @@ void pic_unmask(int irq)
     ASSERT(irq >= 0 && irq < IRQ_COUNT);
     if (!remapped) {
         if (!warned)
-            kprintf("pic: not remapped yet (LAB 2, exercise 4): IRQs stay masked\n");
+            kprintf("pic: not remapped yet (LAB 2, exercise 3): IRQs stay masked\n");
         warned = true;
         return;
     }
@@ -99,8 +103,8 @@ void pic_eoi(int irq)
         outb(PIC2_CMD, PIC_EOI); /* the slave first, then the master it cascades through */
     outb(PIC1_CMD, PIC_EOI);
 #else
-    /* LAB 2, exercise 4: send PIC_EOI to the slave's command port for IRQ 8-15,
-     * then to the master's for every IRQ (handout §3.4) */
+    /* LAB 2, exercise 3: tell every chip that IRQ irq went through that its
+     * handler is done (handout §3.3) */
     (void)irq;
 #endif
 }
@@ -113,6 +117,8 @@ static uint8_t read_isr(uint16_t cmd_port)
 
 bool pic_is_spurious(int irq)
 {
+    ASSERT(irq >= 0 && irq < IRQ_COUNT);
+#if SOL >= 2
     if (irq == 7)
         return !(read_isr(PIC1_CMD) & 0x80);
     if (irq == 15 && !(read_isr(PIC2_CMD) & 0x80)) {
@@ -120,6 +126,12 @@ bool pic_is_spurious(int irq)
         return true;
     }
     return false;
+#else
+    /* LAB 2, exercise 3: say whether IRQ 7 or 15 is one the chip raised with
+     * nothing in service, settling what the master is owed (handout §3.3) */
+    (void)read_isr;
+    return false;
+#endif
 }
 
 bool pic_ready(void)

@@ -14,9 +14,11 @@
 /* Build every gate (exceptions with their IST stacks) and load the IDT. */
 void idt_init(void);
 
-/* Fill gate vector (0..255): handler address, GATE_* type, dpl (0..3: the
- * least privileged ring that may use `int vector`; we use 0 or 3), ist (0
- * for none, else the IST slot 1..7). */
+/* Make gate vector (0..255) present: handler (any 64-bit address) run in
+ * SEG_KERNEL_CODE, type GATE_INTERRUPT or GATE_TRAP, dpl (0..3: the least
+ * privileged ring that may use `int vector`; we use 0 or 3), ist (0: stay on
+ * the current stack, else IST slot 1..7). Out-of-range arguments panic
+ * (ASSERT). Changes no other gate; does not reload the IDT. Lab 2, exercise 1. */
 void idt_set_gate(int vector, uint64_t handler, int type, int dpl, int ist);
 
 /* Did idt_init produce usable gates? If not (the exercise is still a stub)

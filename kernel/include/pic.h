@@ -14,12 +14,19 @@ void pic_init(void);
 void pic_unmask(int irq);
 void pic_mask(int irq);
 
-/* Tell the PIC(s) the handler of IRQ irq is done (end of interrupt). */
+/* End of interrupt for IRQ irq (0..15), whose handler is done: a
+ * non-specific EOI to each chip the IRQ went through (IRQ 8-15: the slave,
+ * then the master, whose IRQ 2 carried it), so that each clears its
+ * in-service bit and delivers lower priorities again. Interrupts off; no
+ * other effect. Lab 2, exercise 3. */
 void pic_eoi(int irq);
 
-/* IRQ 7 and 15 may be spurious: the PIC raised them, then found nothing to
- * deliver. True if so; the caller must then skip the handler and the EOI
- * (pic_is_spurious already sent the master's EOI for a spurious 15). */
+/* IRQ 7 and 15 may be spurious: the chip raised them, then found nothing to
+ * deliver, so its in-service register (OCW3 read) has no bit for them. True
+ * if irq (0..15) is such a one; always false for other IRQs. For a spurious
+ * 15 it sends the master the EOI it is owed for IRQ 2; a spurious 7 is owed
+ * none. The caller then skips the handler and pic_eoi. Interrupts off.
+ * Lab 2, exercise 3. */
 bool pic_is_spurious(int irq);
 
 /* Have the PICs been remapped (pic_remap)? Until then every IRQ stays masked. */

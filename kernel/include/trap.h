@@ -49,8 +49,13 @@ void trap_dispatch(struct trap_frame *tf);
  * registered at boot (the table has no lock); a second one replaces the first. */
 void irq_register(int irq, irq_handler_t handler);
 
-/* Print the report of an exception: its name, vector, decoded error code,
- * CR2 for a page fault, the registers and a backtrace. */
+/* Print the report of the exception tf describes (vector 0..31; its fields
+ * may hold any values) in the format of handout lab2 §3.2: the exception and
+ * the symbol of rip, the decoded error code (and CR2 for a page fault), the
+ * registers, the IST stack it runs on if any, and a backtrace from tf->rbp.
+ * Prints only: changes no state, never fails. Interrupts off (a handler's
+ * state); may call kprintf, ksym_lookup, backtrace_from, ist_stack_of,
+ * read_cr2 and read_rsp. Lab 2, exercise 2. */
 void exception_report(const struct trap_frame *tf);
 
 /* The name of exception vector v ("Page fault"), and its mnemonic ("PF"). */

@@ -167,6 +167,42 @@ KTEST(vga_color, "fg bg word")
     ktest_hold();
 }
 
+/* ---- challenge 1: ANSI colour sequences on the VGA console --------------- */
+
+/* seq=ITEM,ITEM,...: each ITEM is SEQ:TEXT. SEQ is an escape sequence
+ * written without its ESC: "31.44m" is ESC [ 3 1 ; 4 4 m (a '.' stands for
+ * ';', which a command line cannot hold), "/c" is ESC c. Prints a line
+ * "ansi: begin", then every sequence followed by its text on one line, then
+ * lets the grader read the screen. */
+KTEST(ansi, "seq")
+{
+    const char *s = need("seq");
+    char out[256];
+    size_t n = 0;
+
+    while (*s && n < sizeof out - 8) {
+        out[n++] = 0x1B;
+        if (*s == '/')
+            s++;                 /* ESC and the next byte as they stand */
+        else
+            out[n++] = '[';
+        for (; *s && *s != ':' && n < sizeof out - 8; s++)
+            out[n++] = *s == '.' ? ';' : *s;
+        if (*s != ':')
+            ktest_fail("ansi: each item of seq= is SEQ:TEXT");
+        for (s++; *s && *s != ',' && n < sizeof out - 8; s++)
+            out[n++] = *s;
+        if (*s == ',')
+            s++;
+    }
+    if (*s)
+        ktest_fail("ansi: seq= is too long");
+    console_write("ansi: begin\n");
+    console_write_n(out, n);
+    console_write("\n");
+    ktest_hold();
+}
+
 /* ---- backtrace (exercise 5) ---------------------------------------------- */
 
 /* bt_ping and bt_pong call each other depth times, then print a backtrace.

@@ -1,5 +1,6 @@
 /* gdt.c - the global descriptor table and the TSS with its IST stacks.
- * Lab 2: tss_init is exercise 1 (handout §3.1); the rest is given. */
+ * Lab 2: tss_init's IST entries are exercise 1 (handout §3.1), with
+ * idt_set_gate; the rest is given. */
 #include "gdt.h"
 #include "console.h"
 #include "string.h"
@@ -30,6 +31,11 @@ static void set_tss_descriptor(uint64_t *slot, const struct tss *t)
     slot[1] = base >> 32;
 }
 
+/* Build the one TSS: everything 0 but the I/O map offset (no bitmap) and
+ * the IST entries: slot IST_DOUBLE_FAULT, IST_NMI and IST_MACHINE_CHECK each
+ * name its own stack, ist_stacks[0], [1] and [2], as the stack pointer the CPU
+ * loads before pushing a trap frame there. Called once by gdt_init,
+ * interrupts off; calls nothing. */
 static void tss_init(void)
 {
     memset(&tss, 0, sizeof tss);
@@ -40,9 +46,8 @@ static void tss_init(void)
     tss.ist[IST_NMI - 1] = (uint64_t)(ist_stacks[1].stack + IST_STACK_SIZE);
     tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(ist_stacks[2].stack + IST_STACK_SIZE);
 #else
-    /* LAB 2, exercise 1: point the IST entries for IST_DOUBLE_FAULT, IST_NMI
-     * and IST_MACHINE_CHECK at the tops of ist_stacks[0].stack, [1].stack
-     * and [2].stack (handout §3.1) */
+    /* LAB 2, exercise 1: give the double fault, NMI and machine check IST
+     * slots their own stacks from ist_stacks, as the CPU loads them (handout §3.1) */
     kprintf("gdt: the TSS has no IST stacks yet (LAB 2, exercise 1): "
             "a double fault will reset the machine\n");
 #endif

@@ -1,6 +1,7 @@
 /* trap.c - where every interrupt and exception arrives (from isr.asm).
- * Lab 2: exception_report and exception_dispatch are exercise 3 (handout
- * §3.3); IRQ routing and unexpected vectors are given. */
+ * Lab 2: exception_report and exception_dispatch are exercise 2 (handout
+ * §3.2), irq_dispatch is exercise 3 (§3.3); the routing of vectors and the
+ * report of unexpected ones are given. */
 #include <stdbool.h>
 
 #include "trap.h"
@@ -124,14 +125,17 @@ void exception_report(const struct trap_frame *tf)
     kprintf("Backtrace:\n");
     backtrace_from(tf->rbp);
 #else
-    /* LAB 2, exercise 3: print "EXCEPTION: <name> (#<mnemonic>, vector N) at
-     * rip=<rip> <symbol>+0x<offset>", the decoded error code (page fault:
-     * its bits and cr2; #TS #NP #SS #GP: the selector), the registers, the
-     * IST stack the handler runs on, and a backtrace from tf->rbp (handout §3.3) */
+    /* LAB 2, exercise 2: print the report of tf in the format of handout
+     * §3.2: what and where, the decoded error code, the registers, the IST
+     * stack in use and a backtrace of the interrupted code (handout §3.2) */
     (void)tf;
 #endif
 }
 
+/* An exception in kernel mode (vector 0..31), interrupts off: report it
+ * (exception_report), then return for a breakpoint (#BP: iretq resumes after
+ * the int3) and PANIC for anything else, the double fault with a message of
+ * its own. May call exception_report, kprintf and PANIC. Lab 2, exercise 2. */
 static void exception_dispatch(struct trap_frame *tf)
 {
 #if SOL >= 2
@@ -145,17 +149,26 @@ static void exception_dispatch(struct trap_frame *tf)
               "a kernel stack overflow?)");
     PANIC("unhandled exception %s in kernel mode", exception_name(tf->vector));
 #else
-    /* LAB 2, exercise 3: report the exception; resume after a breakpoint
-     * (#BP); panic for everything else (handout §3.3) */
-    PANIC("exception %lu at rip %p (LAB 2, exercise 3: report and handle exceptions)",
+    /* LAB 2, exercise 2: report the exception; resume after a breakpoint
+     * and panic for every other exception (handout §3.2) */
+    PANIC("exception %lu at rip %p (LAB 2, exercise 2: report and handle exceptions)",
           tf->vector, (void *)tf->rip);
 #endif
 }
 
+/* IRQ irq = tf->vector - IRQ_BASE (0..15) arrived, interrupts off (they
+ * stay off). A spurious IRQ 7 or 15 (pic_is_spurious) runs no handler and
+ * gets no EOI of its own. Any other runs the handler irq_register gave it,
+ * or, without one, is masked (pic_mask) and reported once:
+ * "irq: IRQ <n> (vector <v>) has no handler: masked" (reported[] says if it
+ * was). Either way it returns with the PICs' EOI sent (pic_eoi), so that the
+ * caller may switch threads. May call the handler, pic_*, kprintf.
+ * Lab 2, exercise 3. */
 static void irq_dispatch(struct trap_frame *tf)
 {
     int irq = (int)(tf->vector - IRQ_BASE);
 
+#if SOL >= 2
     if ((irq == 7 || irq == 15) && pic_is_spurious(irq))
         return;                  /* nothing to handle and no EOI owed */
     if (irq_handlers[irq]) {
@@ -164,9 +177,16 @@ static void irq_dispatch(struct trap_frame *tf)
         if (!reported[tf->vector])
             kprintf("irq: IRQ %d (vector %lu) has no handler: masked\n", irq, tf->vector);
         reported[tf->vector] = true;
-        pic_mask(irq);
+        pic_mask(irq);           /* else it fires again at once */
     }
-    pic_eoi(irq);
+    pic_eoi(irq);                /* after the handler: it ran with its line blocked */
+#else
+    /* LAB 2, exercise 3: run the handler of this IRQ, or mask and report it
+     * once without one, and acknowledge it to the PICs; a spurious IRQ 7 or
+     * 15 gets neither (handout §3.3) */
+    PANIC("IRQ %d arrived (LAB 2, exercise 3: dispatch IRQs)", irq);
+#endif
+    /* From Lab 5 on, the scheduler may switch threads here, after the EOI. */
 #if LAB >= 5
     sched_preempt();                 /* after the EOI: the next thread needs the timer too */
 #endif
