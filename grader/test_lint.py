@@ -140,7 +140,12 @@ def test_stubs_state_contracts():
                 problems.append(f"{where}: the stub lists steps ({step.group(0).strip()!r}); "
                                 "move the recipe to the handout's #### Hints")
             if path.suffix == ".c":
-                found = enclosing_function(lines, b.line - 1)
+                # A stub that is a whole function has its contract above it
+                # in the #else branch; otherwise the function around the #if.
+                inside = [i for i in range(b.else_line, b.end - 1)
+                          if C_DEFINITION.match(lines[i]) and not lines[i].startswith((" ", "\t"))]
+                found = (enclosing_function(lines, inside[0]) if inside
+                         else enclosing_function(lines, b.line - 1))
                 if found and not has_contract(lines, found[1], found[0]):
                     problems.append(f"{where}: {found[0]}() has no contract comment above it "
                                     "or above its prototype in kernel/include")
