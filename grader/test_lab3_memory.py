@@ -821,7 +821,8 @@ def test_map_range(kernel):
     (4 KiB pages only); vmm_translate inside them; r3 ending on a page
     mapped already: -EEXIST, and nothing of r3 left mapped. vmm_unmap_range
     refuses to cut r1's 2 MiB page (-EINVAL, left whole), then unmaps r1
-    and r2: nothing left, every table freed. Catches: a 2 MiB page where
+    (its 4 KiB tail first, its 2 MiB pages last) and r2: nothing left,
+    every table freed. Catches: a 2 MiB page where
     the physical address is not aligned or the range too short, 4 KiB pages
     where a 2 MiB page fits, the range overrun, a failed map leaving pages
     behind, a large page unmapped in part, tables leaked."""
@@ -831,18 +832,19 @@ def test_map_range(kernel):
         base = KTEST_WINDOW + slot * GIB + rng.randrange(1, 64) * LARGE
         off = rng.randrange(512) * PAGE
         va = base + off
-        if i == 1:                          # never aligned together
+        if i == 1:                          # never aligned together, a whole 2 MiB inside
             pa = rng.randrange(8, 40) * LARGE + (off + rng.randrange(1, 512) * PAGE) % LARGE
-            length = LARGE + rng.randrange(1, 512) * PAGE
+            length = (LARGE - off) % LARGE + LARGE * rng.randint(1, 2) + rng.randrange(512) * PAGE
         else:
             pa = rng.randrange(8, 40) * LARGE + off
             length = (LARGE - off) % LARGE + LARGE * rng.randint(1, 3) + rng.randrange(1, 512) * PAGE
         regions.append((va, pa, length))
     first_large = -(-regions[0][0] // LARGE) * LARGE
     cut = first_large + rng.randrange(1, 512) * PAGE
+    split = (regions[0][0] + regions[0][2]) & ~(LARGE - 1)   # the end of r1's last 2 MiB page
     args = " ".join(f"va{i}={va:#x} pa{i}={pa:#x} len{i}={n:#x}"
                     for i, (va, pa, n) in enumerate(regions, 1))
-    with kernel.boot(f"test=map_range {args} cut={cut:#x}", dead_ends=STUBS) as m:
+    with kernel.boot(f"test=map_range {args} cut={cut:#x} split={split:#x}", dead_ends=STUBS) as m:
         for i, (va, pa, length) in enumerate(regions[:2], 1):
             expect_answer(m, f"map_range: vmm_map_range(r{i}) =", 0,
                           f"vmm_map_range(0x{va:x}, 0x{pa:x}, 0x{length:x})")
@@ -866,8 +868,11 @@ def test_map_range(kernel):
         check_range_mapped(m, cr3, f"r3 0x{va3:x}-0x{va3 + len3:x} after -EEXIST", va3, pa3, len3,
                            t[0] | PTE_P | PTE_W | PTE_NX | PTE_G, only=last)
         m.send("\n")
-        for i in (1, 2):
-            expect_answer(m, f"map_range: vmm_unmap_range(r{i}) =", 0, f"vmm_unmap_range(r{i})")
+        va1, _, len1 = regions[0]
+        for what, start, end in (("r1 from split", split, va1 + len1), ("r1 up to split", va1, split),
+                                 ("r2", regions[1][0], regions[1][0] + regions[1][2])):
+            expect_answer(m, f"map_range: vmm_unmap_range({what}) =", 0,
+                          f"vmm_unmap_range(0x{start:x}, 0x{end - start:x})")
         e = m.expect(r"^map_range: free frames before (\d+), after (\d+)$")
         check(e.group(1) == e.group(2), "every table freed: as many free frames as before",
               e.group(0))

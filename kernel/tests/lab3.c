@@ -495,10 +495,11 @@ KTEST(protect, "a flags b")
 }
 
 /* Challenge 1: vmm_map_range at r1 (2 MiB pages possible) and r2, and at
- * r3 over a page mapped already (-EEXIST: nothing of r3 may stay); holds
- * for the grader to read the tables; vmm_unmap_range refuses to cut the 2
- * MiB page at cut; then everything is unmapped, and the grader looks again. */
-KTEST(map_range, "va1 pa1 len1 va2 pa2 len2 va3 pa3 len3 cut")
+ * r3 over a page mapped already (-EEXIST: nothing of r3 may stay);
+ * vmm_unmap_range refuses to cut the 2 MiB page at cut; the test holds for
+ * the grader to read the tables. Then everything is unmapped (r1 in two
+ * parts, at split), and the grader looks again. */
+KTEST(map_range, "va1 pa1 len1 va2 pa2 len2 va3 pa3 len3 cut split")
 {
     static const char *const keys[3][3] = {
         {"va1", "pa1", "len1"}, {"va2", "pa2", "len2"}, {"va3", "pa3", "len3"}};
@@ -526,9 +527,13 @@ KTEST(map_range, "va1 pa1 len1 va2 pa2 len2 va3 pa3 len3 cut")
     uint64_t cut = (uint64_t)cmdline_get_int("cut", 0);
     kprintf("map_range: vmm_unmap_range(cut) = %d\n", vmm_unmap_range(kernel_pml4, cut, PAGE_SIZE));
     ktest_hold();
-    for (int i = 0; i < 2; i++)
-        kprintf("map_range: vmm_unmap_range(r%d) = %d\n", i + 1,
-                vmm_unmap_range(kernel_pml4, r[i][0], r[i][2]));
+    /* r1 in two parts, its end first, so that its 2 MiB pages go last. */
+    uint64_t split = (uint64_t)cmdline_get_int("split", (int64_t)r[0][0]);
+    kprintf("map_range: vmm_unmap_range(r1 from split) = %d\n",
+            vmm_unmap_range(kernel_pml4, split, r[0][0] + r[0][2] - split));
+    kprintf("map_range: vmm_unmap_range(r1 up to split) = %d\n",
+            vmm_unmap_range(kernel_pml4, r[0][0], split - r[0][0]));
+    kprintf("map_range: vmm_unmap_range(r2) = %d\n", vmm_unmap_range(kernel_pml4, r[1][0], r[1][2]));
     vmm_unmap(kernel_pml4, last, NULL);
     pmm_free(frame);
     kprintf("map_range: free frames before %lu, after %lu\n", before, pmm_free_frames());
