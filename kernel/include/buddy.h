@@ -63,11 +63,11 @@ void buddy_init(struct buddy *b, void *meta, uint64_t nframes);
  * frames or lists; the caller serializes (see struct buddy), and they call
  * nothing outside buddy.c: its free-list helpers and each other. */
 
-/* Make the frames [first, first + count), reserved until now, free: as the
+/* Make the frames [start, start + count), reserved until now, free: as the
  * largest aligned blocks they hold, each merged with its free buddies, so
  * that ranges added one after the other end up as if added at once. Frames
  * at or beyond nframes are left out. No result. */
-void buddy_add_range(struct buddy *b, uint64_t first, uint64_t count);
+void buddy_add_range(struct buddy *b, uint64_t start, uint64_t count);
 
 /* Allocate a block of 2^order frames, aligned to its size (its first pfn a
  * multiple of 2^order), cut from the smallest free block that is large

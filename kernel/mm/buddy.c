@@ -72,29 +72,29 @@ void buddy_init(struct buddy *b, void *meta, uint64_t nframes)
 
 /* ---- the allocator (exercise 2) --------------------------------------------- */
 
-void buddy_add_range(struct buddy *b, uint64_t first, uint64_t count)
+void buddy_add_range(struct buddy *b, uint64_t start, uint64_t count)
 {
 #if SOL >= 3
-    uint64_t end = first + count;
+    uint64_t end = start + count;
 
     if (end > b->nframes)
         end = b->nframes;
     /* Cut the range into the largest aligned blocks that fit, then let the
      * free path merge each with free neighbours added earlier. */
-    while (first < end) {
+    while (start < end) {
         unsigned k = BUDDY_MAX_ORDER;
-        while (k > 0 && ((first & ((1ull << k) - 1)) || first + (1ull << k) > end))
+        while (k > 0 && ((start & ((1ull << k) - 1)) || start + (1ull << k) > end))
             k--;
-        for (uint64_t i = first; i < first + (1ull << k); i++)
+        for (uint64_t i = start; i < start + (1ull << k); i++)
             b->state[i] = FRAME_INTERIOR;
-        b->state[first] = FRAME_USED_HEAD | k;
-        buddy_free(b, first);
-        first += 1ull << k;
+        b->state[start] = FRAME_USED_HEAD | k;
+        buddy_free(b, start);
+        start += 1ull << k;
     }
 #else
-    /* LAB 3, exercise 2: make the reserved frames [first, first + count)
+    /* LAB 3, exercise 2: make the reserved frames [start, start + count)
      * free blocks, merged with their free buddies (handout §3.2) */
-    (void)b, (void)first, (void)count;
+    (void)b, (void)start, (void)count;
 #endif
 }
 
@@ -116,7 +116,7 @@ int buddy_block_of(const struct buddy *b, uint64_t pfn, uint64_t *head)
     return -1;
 #else
     /* LAB 3, exercise 2: find the free or allocated block that holds pfn:
-     * its order, and its first frame in *head (handout §3.2) */
+     * its order, and the pfn it starts at in *head (handout §3.2) */
     (void)b, (void)pfn, (void)head;
     return -1;
 #endif
