@@ -271,14 +271,25 @@ def test_frames_blocks(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_bad_free(kernel):
-    """A double free, and a free of a reserved frame or inside a block, panic by name."""
+    """A double free, and a free of a reserved frame or inside a block (of
+    an order and at a frame the grader draws), panic naming the address and,
+    inside a block, the block's start. Catches: an error missed or called
+    by the wrong name (a free frame inside a free block is a double free),
+    and buddy_block_of finding the wrong block."""
     messages = {"double": "double free", "reserved": "free of a reserved frame",
-                "inside": "inside the block that starts at"}
+                "inside": "inside the block that starts at 0x([0-9a-f]{16})"}
     for what in ("double", rng.choice(["reserved", "inside"])):
-        with kernel.boot(f"test=bad_free what={what}", dead_ends=stubs(1, 2)) as m:
-            m.expect(rf"^PANIC at .*pmm_free\(0x[0-9a-f]+\): .*{messages[what]}",
-                     what=f"PANIC at ...: pmm_free(0x...): ...{messages[what]}...")
+        order = rng.randint(1, 3)
+        with kernel.boot(f"test=bad_free what={what} order={order} "
+                         f"index={rng.randrange(1, 1 << order)}", dead_ends=stubs(1, 2)) as m:
+            said = m.expect(r"^bad_free: freeing 0x([0-9a-f]{16})(?:.* block at 0x([0-9a-f]{16}))?")
+            p = m.expect(rf"^PANIC at .*pmm_free\(0x([0-9a-f]{{16}})\): .*{messages[what]}",
+                         what=f"PANIC at ...: pmm_free(0x{said[1]}): ..."
+                         + messages[what].replace("0x([0-9a-f]{16})", f"0x{said[2]}"))
             m.expect_exit(FAILURE)
+        check(p[1] == said[1], f"the panic names the frame freed, 0x{said[1]}", f"0x{p[1]}")
+        if what == "inside":
+            check(p[2] == said[2], f"the panic names the block's start, 0x{said[2]}", f"0x{p[2]}")
 
 
 def index(va, level):

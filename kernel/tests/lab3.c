@@ -108,19 +108,24 @@ KTEST(frames_blocks, "seed count")
     kprintf("frames_blocks: free before %lu, after %lu\n", before, pmm_free_frames());
 }
 
-/* Free the same frame twice, a reserved frame, or a frame inside a block. */
-KTEST(bad_free, "what")
+/* Free the same frame twice, a reserved frame, or a frame inside a block
+ * (of the grader's order, at the grader's index). Each says which address
+ * it frees and, inside a block, where the block starts: the panic must
+ * name them. */
+KTEST(bad_free, "what order index")
 {
     const char *what = cmdline_get("what");
 
     need_frames();
     if (what && strcmp(what, "reserved") == 0) {
-        kprintf("bad_free: freeing the kernel's first frame\n");
+        kprintf("bad_free: freeing %p, the kernel's first frame\n",
+                (void *)((uint64_t)__text_start - KERNEL_VMA));
         pmm_free((uint64_t)__text_start - KERNEL_VMA);
     } else if (what && strcmp(what, "inside") == 0) {
-        uint64_t pa = pmm_alloc(2);
-        kprintf("bad_free: freeing the second frame of a 4-frame block\n");
-        pmm_free(pa + PAGE_SIZE);
+        unsigned order = (unsigned)cmdline_get_int("order", 2);
+        uint64_t pa = pmm_alloc(order), at = pa + (uint64_t)cmdline_get_int("index", 1) * PAGE_SIZE;
+        kprintf("bad_free: freeing %p, inside the block at %p\n", (void *)at, (void *)pa);
+        pmm_free(at);
     } else {
         uint64_t pa = pmm_alloc(0);
         pmm_free(pa);
