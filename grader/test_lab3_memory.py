@@ -4,12 +4,15 @@ The memory map is checked against the layout QEMU's q35 machine gives the
 RAM size the grader picks; frame counts against that map; addresses are
 drawn at random; fault addresses come from the kernel's symbol table.
 Exercises 2, 3 and 4 are also graded without the ones before them: the
-buddy allocator on a pool of the test's own, the walk and map on page
-tables of the test's own (and the walk on the live tables, checked from
-outside through QMP).
+buddy allocator on a pool of the test's own, the walk, translate and map
+on page tables of the test's own (and on the live tables, checked from
+outside through QMP). Tables made, freed and changed on the live tables
+(unmap_tables, protect, the challenge's map_range) are read from outside
+too, through QMP, while the test holds.
 """
 
 import re
+import struct
 
 import pytest
 
@@ -19,11 +22,15 @@ from gradelib import FAILURE, SUCCESS, kernel_symbols
 GIB = 1 << 30
 PAGE = 4096
 DIRECT_MAP_BASE = 0xFFFF800000000000
+USER_MIN_ADDR = 0x10000
 USER_TOP = 0x0000800000000000
+KTEST_WINDOW = 0xFFFFC00000000000
 PTE_P, PTE_W, PTE_U, PTE_PS, PTE_G, PTE_NX = 1, 2, 4, 1 << 7, 1 << 8, 1 << 63
+PTE_A, PTE_D, PTE_AVL = 1 << 5, 1 << 6, 1 << 9
 PTE_ADDR = 0x000FFFFFFFFFF000
+LARGE = 2 << 20
 VM_WRITE, VM_EXEC, VM_USER = 1, 2, 4
-ENOENT, ENOMEM, EEXIST = 2, 12, 17
+ENOENT, ENOMEM, EEXIST, EINVAL = 2, 12, 17, 22
 BUDDY_MAX_ORDER = 10
 
 # What the start prints while an exercise is a stub (pmm.c, paging.c,
@@ -111,7 +118,7 @@ def check_frame_count(boot_text, text, f):
           f.group(0))
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(1)
 def test_memory_map(kernel):
     """The map and totals for -m 64M, a size drawn at random below 2.5 GiB,
@@ -264,14 +271,25 @@ def test_frames_blocks(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_bad_free(kernel):
-    """A double free, and a free of a reserved frame or inside a block, panic by name."""
+    """A double free, and a free of a reserved frame or inside a block (of
+    an order and at a frame the grader draws), panic naming the address and,
+    inside a block, the block's start. Catches: an error missed or called
+    by the wrong name (a free frame inside a free block is a double free),
+    and buddy_block_of finding the wrong block."""
     messages = {"double": "double free", "reserved": "free of a reserved frame",
-                "inside": "inside the block that starts at"}
-    for what in ("double", rng.choice(["reserved", "inside"])):
-        with kernel.boot(f"test=bad_free what={what}", dead_ends=stubs(1, 2)) as m:
-            m.expect(rf"^PANIC at .*pmm_free\(0x[0-9a-f]+\): .*{messages[what]}",
-                     what=f"PANIC at ...: pmm_free(0x...): ...{messages[what]}...")
+                "inside": "inside the block that starts at 0x([0-9a-f]{16})"}
+    for what in ("double", "reserved", "inside"):
+        order = rng.randint(1, 3)
+        with kernel.boot(f"test=bad_free what={what} order={order} "
+                         f"index={rng.randrange(1, 1 << order)}", dead_ends=stubs(1, 2)) as m:
+            said = m.expect(r"^bad_free: freeing 0x([0-9a-f]{16})(?:.* block at 0x([0-9a-f]{16}))?")
+            p = m.expect(rf"^PANIC at .*pmm_free\(0x([0-9a-f]{{16}})\): .*{messages[what]}",
+                         what=f"PANIC at ...: pmm_free(0x{said[1]}): ..."
+                         + messages[what].replace("0x([0-9a-f]{16})", f"0x{said[2]}"))
             m.expect_exit(FAILURE)
+        check(p[1] == said[1], f"the panic names the frame freed, 0x{said[1]}", f"0x{p[1]}")
+        if what == "inside":
+            check(p[2] == said[2], f"the panic names the block's start, 0x{said[2]}", f"0x{p[2]}")
 
 
 def index(va, level):
@@ -333,9 +351,14 @@ def walk_outside(m, cr3, va, level):
 def test_walk(kernel):
     """pt_walk without create, at every level: on page tables the test builds
     for five addresses the grader draws (a 4 KiB page, a 2 MiB and a 1 GiB
-    page in the way, missing entries), left unchanged; and on the live page
-    tables at a kernel function, a direct-map address and a low address,
-    against the grader's own walk of the same tables through QMP."""
+    page in the way, missing entries), and at the first one's non-canonical
+    twin (same indexes, sign bits flipped; with create too), the tables
+    left unchanged; and on the live page tables at a kernel function, a
+    direct-map address and a low address, against the grader's own walk of
+    the same tables through QMP. Catches: an index taken from the wrong
+    bits, a large page walked through as if it were a table, a walk that
+    stops a level early or late, tables made or entries changed without
+    create, and a non-canonical address walked as its canonical alias."""
     shape, _ = table_shape()
     syms = kernel_symbols(kernel.elf)
     funcs = [a for name, (a, size, t) in syms.items() if t in "tT" and size]
@@ -346,7 +369,13 @@ def test_walk(kernel):
         for (name, level), want in walk_answers(shape).items():
             expect_answer(m, f"walk: {name} level {level} ->", want,
                           f"pt_walk(0x{shape[name]:x}, level {level}, no create)")
-        expect_answer(m, "walk: the tables", "are as built", "pt_walk without create")
+        nc = shape["a"] ^ 0xFFFF000000000000
+        expect_answer(m, "walk: non-canonical a level 0 ->", "NULL",
+                      f"pt_walk(0x{nc:x}, level 0, no create): not canonical")
+        expect_answer(m, "walk: non-canonical a level 0 with create ->", "NULL",
+                      f"pt_walk(0x{nc:x}, level 0, create): not canonical")
+        expect_answer(m, "walk: the tables", "are as built",
+                      "pt_walk without create, and with create at a non-canonical address")
         seen = {}
         for name, va in live.items():
             for level in (2, 1, 0):
@@ -368,6 +397,93 @@ def test_walk(kernel):
         m.expect_exit(SUCCESS)
 
 
+def live_cr3(m):
+    regs = m.qmp("human-monitor-command", **{"command-line": "info registers"})
+    return int(re.search(r"\bCR3=([0-9a-f]+)", regs).group(1), 16) & PTE_ADDR
+
+
+def read_entry(m, table, i):
+    return int.from_bytes(m.read_phys(table + 8 * i, 8), "little")
+
+
+def read_table(m, table):
+    return struct.unpack("<512Q", m.read_phys(table, PAGE))
+
+
+def path_outside(m, cr3, va):
+    """[(level, physical address of the entry, the entry)] of va's walk in
+    the live tables, read through QMP: from the PML4 down to the leaf or to
+    the first entry not present."""
+    path, table = [], cr3
+    for level in (3, 2, 1, 0):
+        e = read_entry(m, table, index(va, level))
+        path.append((level, table + 8 * index(va, level), e))
+        if not e & PTE_P or level == 0 or (level < 3 and e & PTE_PS):
+            break
+        table = e & PTE_ADDR
+    return path
+
+
+def translate_outside(m, cr3, va):
+    """(physical address, the leaf's bits) as the MMU translates va, or
+    None if it is not mapped."""
+    level, _, e = path_outside(m, cr3, va)[-1]
+    if not e & PTE_P:
+        return None
+    size = 1 << (12 + 9 * level)
+    return (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1)), e & ~PTE_ADDR
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(3)
+def test_translate(kernel):
+    """vmm_translate through pages of every size: on the walk test's tables
+    at five addresses the grader draws, at any offset in the page (a 4 KiB
+    page, inside a 2 MiB and a 1 GiB page, nothing mapped at two), and at
+    the first one's non-canonical twin; on the live tables at a kernel
+    function, a direct-map address and a low address, against the grader's
+    own translation through QMP. Catches: the offset in the page dropped or
+    cut at the wrong page size, a large page walked through as a table,
+    flags with address bits in them or some bits lost, *pa or *flags written
+    for an unmapped address, a non-canonical address translated as its
+    alias, tables changed by a lookup."""
+    shape, _ = table_shape()
+    shape = {k: va | rng.randrange(PAGE) for k, va in shape.items()}
+    syms = kernel_symbols(kernel.elf)
+    funcs = [a for name, (a, size, t) in syms.items() if t in "tT" and size]
+    live = {"x": rng.choice(funcs) + rng.randrange(4), "y": DIRECT_MAP_BASE + rng.randrange(0, 120 << 20),
+            "z": rng.randrange(PAGE, 4 * GIB)}
+    args = " ".join(f"{k}={va:#x}" for k, va in {**shape, **live}.items())
+    a, b, c = shape["a"], shape["b"], shape["c"]
+    want = {"a": (0x80200000 | a % PAGE, PTE_P | PTE_W | PTE_A | PTE_NX),
+            "b": (0x80000000 | b % LARGE, PTE_P | PTE_W | PTE_PS),
+            "c": (0x40000000 | c % GIB, PTE_P | PTE_W | PTE_PS), "d": None, "e": None}
+    show = lambda t: "not mapped" if t is None else f"0x{t[0]:016x} flags 0x{t[1]:016x}"  # noqa: E731
+    with kernel.boot(f"test=translate {args}") as m:
+        for name, t in want.items():
+            expect_answer(m, f"translate: {name} ->", show(t), f"vmm_translate(0x{shape[name]:x})")
+        expect_answer(m, "translate: non-canonical a ->", "not mapped",
+                      f"vmm_translate(0x{a ^ 0xFFFF000000000000:x}): not canonical")
+        expect_answer(m, "translate: the tables", "are as built", "vmm_translate only reads")
+        seen = {}
+        for name, va in live.items():
+            r = m.expect(rf"^translate: live {name} -> (not mapped|0x([0-9a-f]{{16}}) flags "
+                         r"0x([0-9a-f]{16}))$", what=f"translate: live {name} -> 0x... flags 0x..., "
+                         "or not mapped")
+            seen[name] = r.group(2) and (int(r.group(2), 16), int(r.group(3), 16))
+        m.expect_line("ktest: hold")
+        cr3 = live_cr3(m)
+        for name, va in live.items():
+            t = translate_outside(m, cr3, va)
+            got = seen[name] and (seen[name][0], seen[name][1] & ~(PTE_A | PTE_D))
+            t = t and (t[0], t[1] & ~(PTE_A | PTE_D))
+            check(got == t, f"vmm_translate(0x{va:x}) on the live tables (CR3=0x{cr3:x}): "
+                  f"{show(t)} (accessed and dirty bits aside), as QMP reads them", show(got))
+        m.send("\n")
+        m.expect_line("ktest translate: ok")
+        m.expect_exit(SUCCESS)
+
+
 @pytest.mark.points(5)
 @pytest.mark.exercise(3, 4)
 def test_map_existing(kernel):
@@ -375,7 +491,11 @@ def test_map_existing(kernel):
     a page mapped next to a in the test's tables with a frame and flags the
     grader draws (the leaf entry exactly), mapped twice (-EEXIST), under a
     2 MiB page (-ENOMEM); unmapped (the frame given back, the entry cleared,
-    the other entries untouched), and nothing to unmap (-ENOENT)."""
+    the other entries untouched), and nothing to unmap (-ENOENT), also at
+    a's non-canonical twin. Catches: wrong leaf bits (W, NX, U, G for the
+    kernel half), a mapping overwritten, a large page split or replaced,
+    the frame not reported, a table freed that still holds a's page, and an
+    unmap of a non-canonical address that removes its alias."""
     shape, (i3, i2, i1) = table_shape()
     i0 = rng.choice([i for i in range(512) if i != index(shape["a"], 0)])
     v = va_of(i3, i2, i1, i0)
@@ -387,21 +507,29 @@ def test_map_existing(kernel):
     with kernel.boot(f"test=map_existing {args} v={v:#x} pa={pa:#x} flags={flags}",
                      dead_ends=stubs(3, 4)) as m:
         addr = {"v": v, **shape}
+        addr["n"] = shape["a"] ^ 0xFFFF000000000000           # "non-canonical a"
         for call, want in [("vmm_map(v)", f"0, pt[{i0}] = 0x{leaf:016x}"),
                            ("vmm_map(v) again", -EEXIST), ("vmm_map(b)", -ENOMEM),
                            ("vmm_unmap(v)", f"0, frame 0x{pa:016x}, pt[{i0}] = 0x{0:016x}"),
                            ("vmm_unmap(v) again", -ENOENT),
-                           *((f"vmm_unmap({k})", -ENOENT) for k in "bcde")]:
-            k = call[call.index("(") + 1]
-            expect_answer(m, f"map_existing: {call} =", want, call.replace(f"({k})", f"(0x{addr[k]:x})"))
+                           *((f"vmm_unmap({k})", -ENOENT) for k in "bcde"),
+                           ("vmm_unmap(non-canonical a)", -ENOENT)]:
+            expect_answer(m, f"map_existing: {call} =", want,
+                          re.sub(r"\((\w)[^)]*\)", lambda g: f"(0x{addr[g[1]]:x})", call))
         expect_answer(m, "map_existing: the tables", "are as built", "vmm_map and vmm_unmap")
         m.expect_exit(SUCCESS)
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_map_translate(kernel):
-    """map, translate, protect, unmap at addresses the grader picks; tables freed."""
+    """map, write, translate, unmap on the kernel's live tables at four
+    addresses the grader picks (two in each half): the write lands in the
+    frame, translate agrees, mapping twice gives -EEXIST, the frame comes
+    back, and every frame, tables included, is free again at the end.
+    Catches: tables not made on the way, the wrong frame mapped, the TLB
+    or the tables still holding an unmapped page, tables leaked. (Protect
+    is test_protect's.)"""
     vas = [rng.randrange(1 << 20, 1 << 47) for _ in range(2)] + \
           [rng.randrange(0xFFFF900000000000, 0xFFFFFF0000000000) for _ in range(2)]
     args = " ".join(f"{k}={va:#x}" for k, va in zip("abcd", vas))
@@ -415,11 +543,94 @@ def test_map_translate(kernel):
             check(r.group(2) == "writable no-exec, frame holds the value written",
                   "writable no-exec, frame holds the value written", r.group(2))
             frames.add(pa // PAGE)
-            m.expect_line(f"map: 0x{va:016x} protected: read-only")
             m.expect_line(f"map: 0x{va:016x} unmapped: not mapped")
         e = m.expect(r"^map: free frames before (\d+), after (\d+)$")
         m.expect_exit(SUCCESS)
     check(e.group(1) == e.group(2), "every frame back, page tables included", e.group(0))
+
+
+def expect_entry(got, want, what, ignore=PTE_A):
+    """An entry the grader read through QMP, with the bits in ignore (that
+    the CPU sets by itself) left aside."""
+    check(got & ~ignore == want & ~ignore, f"{what}: 0x{want:016x}", f"0x{got:016x}")
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 4)
+def test_unmap_tables(kernel):
+    """Tables made on the way and freed when left empty, on the kernel's live
+    tables, read through QMP while the test holds: u and u2 in one PT of the
+    empty user half (mapping u makes a PDPT, a PD and a PT, with P, W and U),
+    k in the kernel half (a PD and a PT; the PDPT is there from boot).
+    Unmapping u leaves the PT (u2 is still in it); unmapping u2 frees all
+    three and clears the PML4 entry; unmapping k frees its PD and PT but not
+    the kernel PDPT. Free-frame counts must follow exactly. Catches: tables
+    never freed, a table freed while it holds a page, a freed table still
+    pointed to, a kernel PDPT freed (address spaces share them), U missing
+    on the way down to a user page."""
+    u = rng.randrange(USER_MIN_ADDR, USER_TOP - LARGE) & ~(PAGE - 1)
+    u2 = u & ~(LARGE - 1) | rng.choice([i for i in range(512) if i != index(u, 0)]) * PAGE
+    k = KTEST_WINDOW + rng.randrange(1 << 39) & ~(PAGE - 1)
+    with kernel.boot(f"test=unmap_tables u={u:#x} u2={u2:#x} k={k:#x}", dead_ends=STUBS) as m:
+        free = int(m.expect(r"^unmap_tables: free frames (\d+)$").group(1))
+        frames = {}
+        for name, made in (("u", 3), ("u2", 0), ("k", 2)):
+            r = m.expect(rf"^unmap_tables: vmm_map\({name}\) = (-?\d+), frame 0x([0-9a-f]{{16}}), "
+                         r"free frames (\d+)$", what=f"unmap_tables: vmm_map({name}) = 0, ...")
+            check(r.group(1) == "0", f"vmm_map({name}) = 0", r.group(1))
+            frames[name] = int(r.group(2), 16)
+            check(free - int(r.group(3)) == made, f"vmm_map(0x{[u, u2, k][len(frames) - 1]:x}): "
+                  f"{made} tables made", free - int(r.group(3)))
+            free = int(r.group(3))
+        m.expect_line("ktest: hold")
+        cr3 = live_cr3(m)
+        pu, pu2, pk = (path_outside(m, cr3, va) for va in (u, u2, k))
+        check(len(pu) == 4 and len(pk) == 4, "u and k mapped by 4 KiB pages (a PT entry)",
+              f"walks of {len(pu)} and {len(pk)} levels")
+        for level, _, e in pu[:3]:
+            expect_entry(e, e & PTE_ADDR | PTE_P | PTE_W | PTE_U,
+                         f"u 0x{u:x}: the level-{level} entry, to a table the user may reach")
+        for level, _, e in pk[1:3]:
+            expect_entry(e, e & PTE_ADDR | PTE_P | PTE_W,
+                         f"k 0x{k:x}: the level-{level} entry, to a kernel-only table")
+        expect_entry(pu[3][2], frames["u"] | PTE_P | PTE_W | PTE_U | PTE_NX, f"u 0x{u:x}: its PT entry",
+                     PTE_A | PTE_D)
+        expect_entry(pu2[-1][2], frames["u2"] | PTE_P | PTE_W | PTE_NX, f"u2 0x{u2:x}: its PT entry",
+                     PTE_A | PTE_D)
+        expect_entry(pk[3][2], frames["k"] | PTE_P | PTE_W | PTE_NX | PTE_G,
+                     f"k 0x{k:x}: its PT entry", PTE_A | PTE_D)
+        m.send("\n")
+
+        r = m.expect(r"^unmap_tables: vmm_unmap\(u\) = (-?\d+), frame 0x([0-9a-f]{16}), free frames (\d+)$")
+        check(r.group(1) == "0" and int(r.group(2), 16) == frames["u"],
+              f"vmm_unmap(0x{u:x}) = 0, frame 0x{frames['u']:016x}", r.group(0))
+        check(int(r.group(3)) == free, f"no table freed by vmm_unmap(0x{u:x}): u2 0x{u2:x} shares "
+              f"its PT ({free} frames free)", r.group(3))
+        m.expect_line("ktest: hold")
+        expect_entry(read_entry(m, pu[3][1] & ~(PAGE - 1), index(u, 0)), 0, f"u 0x{u:x}: its PT entry")
+        for (level, at, e) in pu2:
+            expect_entry(int.from_bytes(m.read_phys(at, 8), "little"), e,
+                         f"u2 0x{u2:x}: its level-{level} entry, unchanged", PTE_A | PTE_D)
+        m.send("\n")
+
+        for name, freed in (("u2", 3), ("k", 2)):
+            r = m.expect(rf"^unmap_tables: vmm_unmap\({name}\) = (-?\d+), frame 0x([0-9a-f]{{16}}), "
+                         r"free frames (\d+)$")
+            check(r.group(1) == "0" and int(r.group(2), 16) == frames[name],
+                  f"vmm_unmap({name}) = 0, frame 0x{frames[name]:016x}", r.group(0))
+            check(int(r.group(3)) - free == freed, f"vmm_unmap({name}): {freed} tables freed",
+                  int(r.group(3)) - free)
+            free = int(r.group(3))
+        m.expect_line("ktest: hold")
+        expect_entry(read_entry(m, cr3, index(u, 3)), 0,
+                     f"PML4[{index(u, 3)}] (u's PDPT, freed): cleared")
+        expect_entry(read_entry(m, cr3, index(k, 3)), pk[0][2],
+                     f"PML4[{index(k, 3)}] (k's PDPT, shared by every address space): unchanged")
+        expect_entry(read_entry(m, pk[1][1] & ~(PAGE - 1), index(k, 2)), 0,
+                     f"k's PDPT entry {index(k, 2)} (its PD, freed): cleared")
+        m.send("\n")
+        m.expect_line("ktest unmap_tables: ok")
+        m.expect_exit(SUCCESS)
 
 
 @pytest.mark.points(5)
@@ -435,7 +646,7 @@ def test_write_rodata(kernel):
         expect_panic_exit(m)
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4, 5)
 def test_exec_nx(kernel):
     """Jumping into .data or onto the stack: #PF with the instruction-fetch bit."""
@@ -452,6 +663,52 @@ def test_exec_nx(kernel):
             check(cr2 == syms["ktest_data_target"][0], "cr2 at ktest_data_target", hex(cr2))
         else:
             check(stack[0] <= cr2 < stack[1], "cr2 on the boot stack", hex(cr2))
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 4, 5)
+def test_protect(kernel):
+    """vmm_protect on the live tables: a page at an address the grader draws
+    (either half) is mapped writable and written (the CPU sets accessed and
+    dirty), given a software bit, then protected with flags the grader
+    draws; its entry, read through QMP, must have W, NX and U as asked and
+    the frame and every other bit as they were. Nothing mapped, or a 2 MiB
+    page: -ENOENT, the large page untouched. Last, a page written while
+    writable, then protected read-only, is written again: #PF at that
+    address. Catches: bits other than the permissions lost or changed, the
+    wrong permissions, a large page changed, and no invlpg (the TLB keeps
+    the page writable)."""
+    syms = kernel_symbols(kernel.elf)
+    if rng.randrange(2):
+        a = rng.randrange(USER_MIN_ADDR, USER_TOP - 2 * PAGE) & ~(PAGE - 1)
+        flags = rng.randrange(4) | VM_USER * rng.randrange(2)
+    else:
+        a = KTEST_WINDOW + rng.randrange(1 << 38) & ~(PAGE - 1)
+        flags = rng.randrange(4)
+    b = KTEST_WINDOW + (1 << 38) + rng.randrange(1 << 38) & ~(PAGE - 1)
+    with kernel.boot(f"test=protect a={a:#x} flags={flags} b={b:#x}", dead_ends=STUBS) as m:
+        r = m.expect(rf"^protect: vmm_protect\(a, {flags}\) = (-?\d+), frame 0x([0-9a-f]{{16}})$",
+                     what=f"protect: vmm_protect(a, {flags}) = 0, frame 0x...")
+        check(r.group(1) == "0", f"vmm_protect(0x{a:x}, {flags}) = 0", r.group(1))
+        frame = int(r.group(2), 16)
+        expect_answer(m, "protect: vmm_protect(a + 4096) =", -ENOENT,
+                      f"vmm_protect(0x{a + PAGE:x}): nothing mapped")
+        expect_answer(m, "protect: vmm_protect(the direct map) =", f"{-ENOENT}, its entry unchanged",
+                      "vmm_protect in the direct map (2 MiB pages)")
+        m.expect_line("ktest: hold")
+        leaf = path_outside(m, live_cr3(m), a)[-1]
+        want = (frame | PTE_P | PTE_A | PTE_D | PTE_AVL | (PTE_W if flags & VM_WRITE else 0)
+                | (0 if flags & VM_EXEC else PTE_NX) | (PTE_U if flags & VM_USER else 0)
+                | (PTE_G if a >= USER_TOP else 0))
+        check(leaf[0] == 0, f"0x{a:x} mapped by a 4 KiB page", f"a level-{leaf[0]} leaf")
+        expect_entry(leaf[2], want, f"0x{a:x}'s entry after vmm_protect(flags {flags}): the frame, "
+                     "accessed, dirty and bit 9 kept", 0)
+        m.send("\n")
+        m.expect_line(f"protect: writing to 0x{b:016x}, read-only now")
+        expect_exception(m, syms, "Page fault", "PF", 14)
+        m.expect_line("  error code 0x3: protection violation, write, kernel mode")
+        m.expect_line(f"  cr2=0x{b:016x}")
+        expect_panic_exit(m)
 
 
 @pytest.mark.points(5)
@@ -510,3 +767,133 @@ def test_high_memory(kernel):
     want = f"{DIRECT_MAP_BASE:016x}-{DIRECT_MAP_BASE + top:016x} {top:016x} -rw"
     check(want in info_mem.splitlines(), f"the direct map in `info mem`: {want}",
           [line for line in info_mem.splitlines() if line.startswith("ffff8")] or info_mem.splitlines())
+
+
+# ---- challenge 1: 2 MiB pages ------------------------------------------------------
+
+
+def range_layout(va, pa, length):
+    """{2 MiB chunk start: None if vmm_map_range must map it with one 2 MiB
+    page, else [the 4 KiB pages of the range in it]} for [va, va + length)."""
+    chunks = {}
+    v = va
+    while v < va + length:
+        c = v & ~(LARGE - 1)
+        if v == c and (pa + v - va) % LARGE == 0 and va + length - v >= LARGE:
+            chunks[c] = None
+            v += LARGE
+        else:
+            chunks.setdefault(c, []).append(v)
+            v += PAGE
+    return chunks
+
+
+def check_range_mapped(m, cr3, name, va, pa, length, bits, only=None):
+    """The live tables map [va, va + length) to [pa, ...) as range_layout
+    says, with bits; nothing else in the chunks it touches, nor in the
+    pages on either side. With only (an address), the range must instead
+    be unmapped except for that one page (bits: its whole entry)."""
+    for c, pages in sorted(range_layout(va, pa, length).items()):
+        pde = ([e for level, _, e in path_outside(m, cr3, c) if level == 1] or [0])[0]
+        if only is None and pages is None:
+            check(pde & PTE_P and pde & PTE_PS, f"{name}: 0x{c:x} mapped by a 2 MiB page (its "
+                  "virtual and physical addresses both 2 MiB aligned)", f"PD entry 0x{pde:016x}")
+            expect_entry(pde, pa + c - va | bits | PTE_PS, f"{name}: the PD entry of 0x{c:x}",
+                         PTE_A | PTE_D)
+            continue
+        if not pde & PTE_P:
+            check(only is not None and only & ~(LARGE - 1) != c,
+                  f"{name}: 4 KiB pages mapped at 0x{c:x}", "no page table there")
+            continue
+        check(not pde & PTE_PS, f"{name}: 4 KiB pages at 0x{c:x}" + (
+              " (a 2 MiB page would need 2 MiB-aligned virtual and physical addresses and "
+              "2 MiB of the range left)" if only is None else ""), f"a 2 MiB page 0x{pde:016x}")
+        pt = read_table(m, pde & PTE_ADDR)
+        for i, e in enumerate(pt):
+            v = c + i * PAGE
+            if only is not None:
+                want = bits if v == only else 0
+            else:
+                want = pa + v - va | bits if v in pages else 0
+            expect_entry(e, want, f"{name}: the PT entry of 0x{v:x}", PTE_A | PTE_D)
+    for v in (va - PAGE, va + length):
+        if only is None or v != only:
+            check(translate_outside(m, cr3, v) is None, f"{name}: 0x{v:x}, just outside, not mapped",
+                  translate_outside(m, cr3, v))
+
+
+@pytest.mark.points(10)
+@pytest.mark.challenge(1)
+def test_map_range(kernel):
+    """Challenge 1: vmm_map_range on the live tables at regions the grader
+    draws, read through QMP: r1 with virtual and physical addresses equal
+    modulo 2 MiB (4 KiB pages up to a 2 MiB boundary, 2 MiB pages while
+    2 MiB remain, 4 KiB pages after), r2 with addresses that never align
+    (4 KiB pages only); vmm_translate inside them; r3 ending on a page
+    mapped already: -EEXIST, and nothing of r3 left mapped. vmm_unmap_range
+    refuses to cut r1's 2 MiB page (-EINVAL, left whole), then unmaps r1
+    (its 4 KiB tail first, its 2 MiB pages last) and r2: nothing left,
+    every table freed. Catches: a 2 MiB page where
+    the physical address is not aligned or the range too short, 4 KiB pages
+    where a 2 MiB page fits, the range overrun, a failed map leaving pages
+    behind, a large page unmapped in part, tables leaked."""
+    slots = rng.sample(range(64), 3)
+    regions = []
+    for i, slot in enumerate(slots):
+        base = KTEST_WINDOW + slot * GIB + rng.randrange(1, 64) * LARGE
+        off = rng.randrange(512) * PAGE
+        va = base + off
+        if i == 1:                          # never aligned together, a whole 2 MiB inside
+            pa = rng.randrange(8, 40) * LARGE + (off + rng.randrange(1, 512) * PAGE) % LARGE
+            length = (LARGE - off) % LARGE + LARGE * rng.randint(1, 2) + rng.randrange(512) * PAGE
+        else:
+            pa = rng.randrange(8, 40) * LARGE + off
+            length = (LARGE - off) % LARGE + LARGE * rng.randint(1, 3) + rng.randrange(1, 512) * PAGE
+        regions.append((va, pa, length))
+    first_large = -(-regions[0][0] // LARGE) * LARGE
+    cut = first_large + rng.randrange(1, 512) * PAGE
+    split = (regions[0][0] + regions[0][2]) & ~(LARGE - 1)   # the end of r1's last 2 MiB page
+    args = " ".join(f"va{i}={va:#x} pa{i}={pa:#x} len{i}={n:#x}"
+                    for i, (va, pa, n) in enumerate(regions, 1))
+    with kernel.boot(f"test=map_range {args} cut={cut:#x} split={split:#x}", dead_ends=STUBS) as m:
+        for i, (va, pa, length) in enumerate(regions[:2], 1):
+            expect_answer(m, f"map_range: vmm_map_range(r{i}) =", 0,
+                          f"vmm_map_range(0x{va:x}, 0x{pa:x}, 0x{length:x})")
+            for off in range(0, length, length // 4 + 1):
+                expect_answer(m, f"map_range: r{i} + {off} ->", f"0x{pa + off:016x}",
+                              f"vmm_translate(0x{va + off:x})")
+        va3, pa3, len3 = regions[2]
+        expect_answer(m, "map_range: vmm_map_range(r3) =", -EEXIST,
+                      f"vmm_map_range(0x{va3:x}, 0x{pa3:x}, 0x{len3:x}) over the page mapped at "
+                      f"0x{va3 + len3 - PAGE:x}")
+        expect_answer(m, "map_range: vmm_unmap_range(cut) =", -EINVAL,
+                      f"vmm_unmap_range(0x{cut:x}, 4096), inside the 2 MiB page at 0x{first_large:x}")
+        m.expect_line("ktest: hold")
+        cr3 = live_cr3(m)
+        for i, (va, pa, length) in enumerate(regions[:2], 1):
+            bits = PTE_P | PTE_NX | PTE_G | (PTE_W if i == 1 else 0)
+            check_range_mapped(m, cr3, f"r{i} 0x{va:x}-0x{va + length:x}", va, pa, length, bits)
+        last = va3 + len3 - PAGE
+        t = translate_outside(m, cr3, last)
+        check(t is not None, f"r3: the page mapped before at 0x{last:x} still mapped", "not mapped")
+        check_range_mapped(m, cr3, f"r3 0x{va3:x}-0x{va3 + len3:x} after -EEXIST", va3, pa3, len3,
+                           t[0] | PTE_P | PTE_W | PTE_NX | PTE_G, only=last)
+        m.send("\n")
+        va1, _, len1 = regions[0]
+        for what, start, end in (("r1 from split", split, va1 + len1), ("r1 up to split", va1, split),
+                                 ("r2", regions[1][0], regions[1][0] + regions[1][2])):
+            expect_answer(m, f"map_range: vmm_unmap_range({what}) =", 0,
+                          f"vmm_unmap_range(0x{start:x}, 0x{end - start:x})")
+        e = m.expect(r"^map_range: free frames before (\d+), after (\d+)$")
+        check(e.group(1) == e.group(2), "every table freed: as many free frames as before",
+              e.group(0))
+        m.expect_line("ktest: hold")
+        for i, (va, pa, length) in enumerate(regions, 1):
+            for v in range(va & ~(LARGE - 1), va + length, LARGE):
+                path = path_outside(m, cr3, v)
+                check(len(path) == 2 and not path[-1][2] & PTE_P,
+                      f"r{i}: nothing left at 0x{v:x}, its PD freed (PDPT entry clear)",
+                      f"a level-{path[-1][0]} entry 0x{path[-1][2]:016x}")
+        m.send("\n")
+        m.expect_line("ktest map_range: ok")
+        m.expect_exit(SUCCESS)

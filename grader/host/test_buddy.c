@@ -3,7 +3,9 @@
  * A model (a bitmap of allocated frames) checks every block the allocator
  * hands out: aligned to its size, inside the added ranges, disjoint from all
  * others; and that freeing everything merges the memory back into the
- * largest blocks. Exit status 0 means all passed. */
+ * largest blocks. Small cases check each split and merge block by block
+ * (buddy_block_of), ranges added in pieces, and failures that change
+ * nothing. Exit status 0 means all passed. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,93 @@ static void random_workload(void)
           BUDDY_MAX_ORDER);
 }
 
+/* The block holding pfn: "order@head", or "none". */
+static const char *block(const struct buddy *b, uint64_t pfn)
+{
+    static char out[4][32];
+    static int n;
+    uint64_t head = 0xdead;
+    int order = buddy_block_of(b, pfn, &head);
+    char *s = out[n++ % 4];
+
+    if (order < 0)
+        snprintf(s, 32, "none%s", head == 0xdead ? "" : " (but *head written)");
+    else
+        snprintf(s, 32, "%d@%llu", order, (unsigned long long)head);
+    return s;
+}
+
+#define CHECK_BLOCK(b, pfn, want) \
+    do { const char *got_ = block(b, pfn); \
+         CHECK(strcmp(got_, want) == 0, "block of frame %d: %s, want %s", (int)(pfn), got_, want); \
+    } while (0)
+
+/* One split and one merge, block by block: only [8, 16) is free. Allocating
+ * one frame splits [8, 16) into [8], [9], [10, 11] and [12, 15]; freeing it
+ * merges them all back. The handout's example (§3.2). */
+static void split_and_merge(void)
+{
+    struct buddy b;
+
+    buddy_init(&b, meta, 16);
+    buddy_add_range(&b, 8, 8);
+    CHECK(b.free_frames == 8, "after adding [8, 16): %llu free, want 8",
+          (unsigned long long)b.free_frames);
+    CHECK_BLOCK(&b, 13, "3@8");
+    CHECK_BLOCK(&b, 7, "none");
+    CHECK_BLOCK(&b, 16, "none");
+    int64_t a = buddy_alloc(&b, 0);
+    CHECK(a == 8, "alloc 0 from [8, 16): %lld, want 8 (the lower half at every split)", (long long)a);
+    CHECK(b.free_frames == 7, "after the split: %llu free, want 7", (unsigned long long)b.free_frames);
+    CHECK_BLOCK(&b, 8, "0@8");
+    CHECK_BLOCK(&b, 9, "0@9");
+    CHECK_BLOCK(&b, 11, "1@10");
+    CHECK_BLOCK(&b, 15, "2@12");
+    CHECK(buddy_free(&b, 9) == BUDDY_DOUBLE_FREE, "free of the free frame 9: not a double free");
+    CHECK(buddy_free(&b, 13) == BUDDY_DOUBLE_FREE, "free inside the free block [12, 15]: "
+          "not a double free");
+    int64_t c = buddy_alloc(&b, 3);
+    CHECK(c == -1, "alloc 3 with no free block that large: %lld, want -1", (long long)c);
+    CHECK(b.free_frames == 7, "a failed alloc changed the free count to %llu",
+          (unsigned long long)b.free_frames);
+    int64_t d = buddy_alloc(&b, 1);
+    CHECK(d == 10, "alloc 1: %lld, want 10 (the order-1 block, no split)", (long long)d);
+    CHECK_BLOCK(&b, 11, "1@10");
+    CHECK(buddy_free(&b, 11) == BUDDY_NOT_BLOCK_START, "free inside the allocated block [10, 11]");
+    CHECK(buddy_free(&b, 8) == BUDDY_OK, "free 8");
+    CHECK_BLOCK(&b, 9, "1@8");          /* [8] and [9] merged; [10, 11] is still allocated */
+    CHECK(buddy_free(&b, 10) == BUDDY_OK, "free 10");
+    CHECK_BLOCK(&b, 15, "3@8");
+    CHECK(b.free_frames == 8, "after freeing all: %llu free, want 8",
+          (unsigned long long)b.free_frames);
+    CHECK(buddy_alloc(&b, 3) == 8, "after freeing all: the order-3 block at 8");
+}
+
+/* Ranges added in pieces merge as if added at once; a range past the end
+ * is cut at nframes; merging stops at BUDDY_MAX_ORDER. */
+static void ranges_in_pieces(void)
+{
+    struct buddy b;
+    uint64_t top = 3ull << BUDDY_MAX_ORDER;
+
+    buddy_init(&b, meta, top);
+    buddy_add_range(&b, 3, 2);
+    CHECK_BLOCK(&b, 3, "0@3");
+    CHECK_BLOCK(&b, 4, "0@4");          /* 3 and 4 are no buddies */
+    buddy_add_range(&b, 0, 3);
+    buddy_add_range(&b, 5, 3);
+    CHECK_BLOCK(&b, 6, "3@0");
+    buddy_add_range(&b, 8, top);        /* past the end: cut */
+    CHECK(b.free_frames == top, "after adding [0, %llu): %llu free", (unsigned long long)top,
+          (unsigned long long)b.free_frames);
+    char want[32];
+    snprintf(want, sizeof want, "%d@%llu", BUDDY_MAX_ORDER, (unsigned long long)(top - 1024));
+    CHECK_BLOCK(&b, top - 1, want);     /* three blocks of the largest order, not bigger */
+    snprintf(want, sizeof want, "%d@0", BUDDY_MAX_ORDER);
+    CHECK_BLOCK(&b, 5, want);
+    CHECK(buddy_free(&b, 0) == BUDDY_DOUBLE_FREE, "free of a free block's start");
+}
+
 static void errors(void)
 {
     struct buddy b;
@@ -146,6 +235,8 @@ static void exhaustion(void)
 
 int main(void)
 {
+    split_and_merge();
+    ranges_in_pieces();
     errors();
     exhaustion();
     random_workload();

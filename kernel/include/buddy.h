@@ -8,8 +8,8 @@
  * kernel and in the host unit tests (grader/host/test_buddy.c).
  *
  * A block of order k is 2^k frames whose first pfn is a multiple of 2^k.
- * Its buddy is the other half of the block of order k + 1 that holds it:
- * pfn ^ (1 << k). Free blocks of each order sit on a doubly linked list, so
+ * Its buddy is the other half of the block of order k + 1 that holds it.
+ * Free blocks of each order sit on a doubly linked list, so
  * allocation and free take O(BUDDY_MAX_ORDER) steps whatever the memory size. */
 #ifndef BUDDY_H
 #define BUDDY_H
@@ -55,23 +55,40 @@ enum buddy_error {
 #define BUDDY_META_BYTES(nframes) ((nframes) * (1 + sizeof(struct buddy_links)))
 
 /* Start with every frame reserved. meta: BUDDY_META_BYTES(nframes) bytes,
- * 4-byte aligned. */
+ * 4-byte aligned. Given. */
 void buddy_init(struct buddy *b, void *meta, uint64_t nframes);
 
-/* Make frames [first, first + count), now reserved, allocatable. */
-void buddy_add_range(struct buddy *b, uint64_t first, uint64_t count);
+/* The functions below are exercise 2 (handout §3.2). Each runs in
+ * O(BUDDY_MAX_ORDER) steps (add_range: per block added), never scanning
+ * frames or lists; the caller serializes (see struct buddy), and they call
+ * nothing outside buddy.c: its free-list helpers and each other. */
 
-/* Allocate a block of 2^order frames, aligned to its size. Returns its first
- * pfn, or -1 if no block that large is free. */
+/* Make the frames [start, start + count), reserved until now, free: as the
+ * largest aligned blocks they hold, each merged with its free buddies, so
+ * that ranges added one after the other end up as if added at once. Frames
+ * at or beyond nframes are left out. No result. */
+void buddy_add_range(struct buddy *b, uint64_t start, uint64_t count);
+
+/* Allocate a block of 2^order frames, aligned to its size (its first pfn a
+ * multiple of 2^order), cut from the smallest free block that is large
+ * enough: the parts not handed out stay free, as blocks of the orders in
+ * between. Returns the block's first pfn, marked FRAME_USED_HEAD | order;
+ * -1 if order > BUDDY_MAX_ORDER or no free block is that large (nothing
+ * changes then). */
 int64_t buddy_alloc(struct buddy *b, unsigned order);
 
-/* Free the block that starts at pfn (its order was recorded at allocation),
- * merging it with free buddies. Returns BUDDY_OK or what was wrong, and then
- * changes nothing. */
+/* Free the allocated block that starts at pfn (its order is in its state
+ * byte), merging it with its buddy while the buddy is a free block of the
+ * same order (up to BUDDY_MAX_ORDER); the result goes on its free list.
+ * Returns BUDDY_OK, or what was wrong, and then changes nothing:
+ * BUDDY_OUT_OF_RANGE, BUDDY_RESERVED, BUDDY_DOUBLE_FREE (pfn is in a free
+ * block, at its start or inside), BUDDY_NOT_BLOCK_START (pfn is inside an
+ * allocated block). */
 enum buddy_error buddy_free(struct buddy *b, uint64_t pfn);
 
-/* The order of the allocated or free block containing pfn, and its first
- * frame in *head; -1 if pfn is reserved. O(BUDDY_MAX_ORDER). */
+/* The order of the allocated or free block that holds pfn, and its first
+ * frame in *head; -1 if pfn is beyond nframes or reserved (*head is then
+ * left alone). Reads only. */
 int buddy_block_of(const struct buddy *b, uint64_t pfn, uint64_t *head);
 
 #endif

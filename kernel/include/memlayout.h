@@ -41,6 +41,7 @@
 #ifndef MEMLAYOUT_H
 #define MEMLAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tunables.h"
@@ -82,6 +83,13 @@ extern char __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
 extern char __bss_start[], __bss_end[];
 extern char __kernel_end[];
+
+/* Is va canonical: bits 63..48 all copies of bit 47? Any other address
+ * is in the hole between the halves, and every access to it faults. */
+static inline bool is_canonical(uint64_t va)
+{
+    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
 
 /* Kernel pointer to physical address p (p below BOOT_DIRECT_MAP_SIZE in Lab 1). */
 static inline void *phys_to_virt(uint64_t p)

@@ -11,7 +11,7 @@
 
 struct mem_region {
     uint64_t base, end;              /* [base, end), bytes */
-    uint32_t type;                   /* Multiboot2 type: 1 usable, 3 ACPI, 4 NVS, 5 bad, else reserved */
+    uint32_t type;                   /* Multiboot2: 1 usable, 3 ACPI, 4 NVS, 5 bad, else reserved */
 };
 
 /* memmap[] and reserved[] are written only at boot (pmm_init, one thread,
@@ -30,8 +30,13 @@ struct phys_range {
 extern struct phys_range reserved[MEMMAP_MAX];
 extern int reserved_count;
 
-/* Read the Multiboot2 memory map tag into memmap[]. Returns the number of
- * regions (0 if there is no map). */
+/* Read the Multiboot2 memory map (tag type 6) into memmap[]: one region
+ * per entry of non-zero length, in the order given, as [base, base +
+ * length) with the entry's type; at most MEMMAP_MAX (the rest are left
+ * out). Returns memmap_count, the number of regions: 0 if there is no map
+ * tag or its entries are smaller than struct mb2_mmap_entry (a format this
+ * kernel cannot read). Boot only (one thread, interrupts off); calls
+ * mb2_find_tag. Lab 3, exercise 1 (handout §3.1). */
 int memmap_parse(void);
 
 /* Record [start, end) as reserved (kept sorted by start; may overlap). */

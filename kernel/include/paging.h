@@ -1,5 +1,5 @@
 /* paging.h - 4-level page tables: map, unmap, translate, protect.
- * Lab 3 (exercises 3-5 in paging.c; handout §2 draws a walk).
+ * Lab 3 (exercises 3-5 and challenge 1 in paging.c; handout §2 draws a walk).
  *
  *  63    48 47     39 38     30 29     21 20     12 11         0
  * +--------+---------+---------+---------+---------+------------+
@@ -44,33 +44,71 @@ extern pte_t *kernel_pml4;
  * missing or memory ran out. */
 bool paging_init(void);
 
+/* Exercises 3-5 (handout §3.3-3.5) and challenge 1 (§6). Every function
+ * below works on the tables under pml4 (the kernel's or a process's), in
+ * the flow that owns them (see kernel_pml4): no lock of their own, any
+ * interrupt state, never from an interrupt handler. They reach tables
+ * through the direct map and take frames from pmm.h, nothing else.
+ * A non-canonical va (is_canonical, memlayout.h) is never mapped. */
+
 /* The entry for va at level (0: PT, 1: PD, 2: PDPT) in the tables under
- * pml4. With create, missing tables are allocated (zeroed) on the way;
- * without, NULL if one is missing. NULL also if a large page covers va
- * above the wanted level, or if a table cannot be allocated. */
+ * pml4. With create, each missing table on the way is allocated (zeroed,
+ * pmm_alloc_zeroed) and its entry allows everything below it (P, W, and U
+ * in the user half: the leaf decides); without, NULL if one is missing.
+ * NULL also if va is not canonical, if a large page covers va above the
+ * wanted level, or if a table cannot be allocated. Without create it
+ * changes nothing. */
 pte_t *pt_walk(pte_t *pml4, uint64_t va, int level, bool create);
 
-/* Map the 4 KiB page at va to the frame at pa with VM_* flags.
- * 0, or -EEXIST if va is mapped, -ENOMEM if a table cannot be allocated,
- * -EINVAL for a misaligned address or VM_USER in the kernel half. */
-int vmm_map(pte_t *pml4, uint64_t va, uint64_t pa, unsigned flags);
-
-/* Remove the mapping of va and set *pa to the frame it had (pa may be
- * NULL). Tables left empty are freed. 0, or -ENOENT if va was not mapped. */
-int vmm_unmap(pte_t *pml4, uint64_t va, uint64_t *pa);
-
-/* The physical address va maps to (large pages included), and the entry's
- * PTE_* bits in *flags (may be NULL). false if va is not mapped. */
+/* The physical address va maps to, through a 4 KiB, 2 MiB or 1 GiB page
+ * (the offset in the page kept), in *pa, and the leaf entry's bits without
+ * the frame address (PTE_*) in *flags; either may be NULL. false if va is
+ * not mapped (or not canonical); then *pa and *flags are left alone.
+ * Reads only. */
 bool vmm_translate(pte_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags);
 
-/* Change the permissions of the mapped 4 KiB page at va. 0 or -ENOENT. */
+/* Map the 4 KiB page at va to the frame at pa with VM_* flags, making the
+ * tables on the way. 0; -EINVAL for a misaligned or non-canonical address
+ * or VM_USER in the kernel half; -EEXIST if va is mapped (left as it was);
+ * -ENOMEM if va's PT cannot be had (out of frames, or a large page covers
+ * va). */
+int vmm_map(pte_t *pml4, uint64_t va, uint64_t pa, unsigned flags);
+
+/* Remove the 4 KiB mapping of va and set *pa to its frame (pa may be NULL;
+ * the frame itself is the caller's to free). The TLB forgets it. Tables
+ * left empty are freed (a kernel-half PDPT never: address spaces share
+ * them). 0, or -ENOENT if no 4 KiB page maps va (nothing, or a large page,
+ * which stays). */
+int vmm_unmap(pte_t *pml4, uint64_t va, uint64_t *pa);
+
+/* Give the 4 KiB page mapped at va the permissions VM_* flags asks for
+ * (W, NX and U as vmm_map would set them); the frame and every other bit
+ * (accessed, dirty, global, the bits left to software) stay, and the TLB
+ * forgets the old ones. 0; -ENOENT if no 4 KiB page maps va; -EINVAL for
+ * VM_USER in the kernel half. */
 int vmm_protect(pte_t *pml4, uint64_t va, unsigned flags);
+
+/* Challenge 1 (optional, handout §6): map [va, va + len) to [pa, pa + len)
+ * with VM_* flags, with a 2 MiB page (one PD entry) wherever the virtual
+ * and physical addresses are both 2 MiB aligned and 2 MiB or more remain,
+ * 4 KiB pages elsewhere. 0; -EINVAL (misaligned, empty, not canonical or
+ * across the hole, VM_USER in the kernel half), -EEXIST (something in the
+ * range is mapped) or -ENOMEM, and then nothing of the range is mapped.
+ * -ENOSYS while the challenge is not done. */
+int vmm_map_range(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t len, unsigned flags);
+
+/* Challenge 1: remove every 4 KiB and 2 MiB page mapped in [va, va + len)
+ * (frames are the caller's), freeing the tables left empty as vmm_unmap
+ * does. 0; -EINVAL if misaligned or a 2 MiB page is only partly in the
+ * range (then nothing changes). */
+int vmm_unmap_range(pte_t *pml4, uint64_t va, uint64_t len);
 
 /* Print the walk for va level by level (the monitor's `pt`). */
 void vmm_print_walk(pte_t *pml4, uint64_t va);
 
 /* Guard pages: unmapped pages below stacks, registered only at boot (no
- * lock). paging_add_guard unmaps the page-aligned page at va; paging_guard_name says whose guard addr is in, or NULL.
+ * lock). paging_add_guard unmaps the page-aligned page at va;
+ * paging_guard_name says whose guard addr is in, or NULL.
  * Stacks made later (threads, Lab 5) are named by the one namer that
  * paging_add_guard_namer registers: it returns NULL for other addresses. */
 void paging_add_guard_namer(const char *(*namer)(uint64_t addr));

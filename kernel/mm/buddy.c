@@ -1,13 +1,17 @@
 /* buddy.c - the buddy allocator core (see buddy.h).
- * Lab 3: buddy_alloc and buddy_free are exercise 2 (handout §3.2); the
- * free-list helpers and initialisation are given. Compiled for the kernel
- * and for the host unit tests. */
+ * Lab 3: buddy_add_range, buddy_block_of, buddy_alloc and buddy_free are
+ * exercise 2 (handout §3.2); the free lists and the state bytes (the side
+ * arrays) and buddy_init are given. Compiled for the kernel and for the
+ * host unit tests. */
 #include <stddef.h>
 
 #include "buddy.h"
 
 /* ---- free lists (given) --------------------------------------------------- */
 
+/* Put the free block of 2^order frames at pfn on its list, marking its first
+ * frame FRAME_FREE_HEAD | order. The frames after the first must already be
+ * FRAME_INTERIOR. */
 static void list_push(struct buddy *b, uint64_t pfn, unsigned order)
 {
     uint32_t head = b->free_lists[order];
@@ -20,6 +24,8 @@ static void list_push(struct buddy *b, uint64_t pfn, unsigned order)
     b->free_frames += 1ull << order;
 }
 
+/* Take the free block at pfn off the list of its order, marking its first
+ * frame FRAME_INTERIOR: the caller gives it a new state. */
 static void list_remove(struct buddy *b, uint64_t pfn, unsigned order)
 {
     struct buddy_links l = b->links[pfn];
@@ -43,6 +49,7 @@ static uint64_t list_pop(struct buddy *b, unsigned order)
     return pfn;
 }
 
+/* Is pfn the first frame of a free block of exactly this order? */
 static bool is_free_head(const struct buddy *b, uint64_t pfn, unsigned order)
 {
     return pfn < b->nframes && b->state[pfn] == (FRAME_FREE_HEAD | order);
@@ -62,30 +69,42 @@ void buddy_init(struct buddy *b, void *meta, uint64_t nframes)
         b->state[i] = FRAME_RESERVED;
 }
 
-void buddy_add_range(struct buddy *b, uint64_t first, uint64_t count)
+
+/* ---- the allocator (exercise 2) --------------------------------------------- */
+
+void buddy_add_range(struct buddy *b, uint64_t start, uint64_t count)
 {
-    uint64_t end = first + count;
+#if SOL >= 3
+    uint64_t end = start + count;
 
     if (end > b->nframes)
         end = b->nframes;
     /* Cut the range into the largest aligned blocks that fit, then let the
-     * free path merge them with free neighbours added earlier. */
-    while (first < end) {
+     * free path merge each with free neighbours added earlier. */
+    while (start < end) {
         unsigned k = BUDDY_MAX_ORDER;
-        while (k > 0 && ((first & ((1ull << k) - 1)) || first + (1ull << k) > end))
+        while (k > 0 && ((start & ((1ull << k) - 1)) || start + (1ull << k) > end))
             k--;
-        for (uint64_t i = first; i < first + (1ull << k); i++)
+        for (uint64_t i = start; i < start + (1ull << k); i++)
             b->state[i] = FRAME_INTERIOR;
-        b->state[first] = FRAME_USED_HEAD | k;
-        buddy_free(b, first);
-        first += 1ull << k;
+        b->state[start] = FRAME_USED_HEAD | k;
+        buddy_free(b, start);
+        start += 1ull << k;
     }
+#else
+    /* LAB 3, exercise 2: make the reserved frames [start, start + count)
+     * free blocks, merged with their free buddies (handout §3.2) */
+    (void)b, (void)start, (void)count;
+#endif
 }
 
 int buddy_block_of(const struct buddy *b, uint64_t pfn, uint64_t *head)
 {
+#if SOL >= 3
     if (pfn >= b->nframes || b->state[pfn] == FRAME_RESERVED)
         return -1;
+    /* The block holding pfn starts at pfn rounded down to its size: try
+     * each size from the smallest; the first head found is the block's. */
     for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
         uint64_t h = pfn & ~((1ull << k) - 1);
         uint8_t s = b->state[h];
@@ -95,9 +114,13 @@ int buddy_block_of(const struct buddy *b, uint64_t pfn, uint64_t *head)
         }
     }
     return -1;
+#else
+    /* LAB 3, exercise 2: find the free or allocated block that holds pfn:
+     * its order, and the pfn it starts at in *head (handout §3.2) */
+    (void)b, (void)pfn, (void)head;
+    return -1;
+#endif
 }
-
-/* ---- allocation and free (exercise 2) ------------------------------------ */
 
 int64_t buddy_alloc(struct buddy *b, unsigned order)
 {
@@ -118,32 +141,29 @@ int64_t buddy_alloc(struct buddy *b, unsigned order)
     b->state[pfn] = FRAME_USED_HEAD | order;
     return (int64_t)pfn;
 #else
-    /* LAB 3, exercise 2: take a block from the smallest non-empty free list
-     * of order >= order (list_pop), split it down to order putting the upper
-     * halves back (list_push), mark the head FRAME_USED_HEAD | order and
-     * return its pfn; -1 if nothing fits (handout §3.2) */
-    (void)b, (void)order, (void)list_pop;
+    /* LAB 3, exercise 2: hand out an aligned block of 2^order frames cut
+     * from the smallest free block that is large enough (handout §3.2) */
+    (void)b, (void)order, (void)list_pop, (void)list_push, (void)is_free_head;
     return -1;
 #endif
 }
 
 enum buddy_error buddy_free(struct buddy *b, uint64_t pfn)
 {
+#if SOL >= 3
+    uint64_t head;
+
     if (pfn >= b->nframes)
         return BUDDY_OUT_OF_RANGE;
     uint8_t s = b->state[pfn];
-    if (s == FRAME_RESERVED)
+    if (s == FRAME_RESERVED)         /* first: its bits look like a head's */
         return BUDDY_RESERVED;
-    if (s & FRAME_FREE_HEAD)
-        return BUDDY_DOUBLE_FREE;
-    if (!(s & FRAME_USED_HEAD)) {    /* interior: of a free block, or of a used one? */
-        uint64_t head;
-        buddy_block_of(b, pfn, &head);
-        return b->state[head] & FRAME_FREE_HEAD ? BUDDY_DOUBLE_FREE : BUDDY_NOT_BLOCK_START;
+    if (!(s & FRAME_USED_HEAD)) {    /* a free head, or inside some block: whose? */
+        int order = buddy_block_of(b, pfn, &head);
+        return order >= 0 && (b->state[head] & FRAME_FREE_HEAD) ? BUDDY_DOUBLE_FREE
+                                                                 : BUDDY_NOT_BLOCK_START;
     }
-#if SOL >= 3
     unsigned k = FRAME_ORDER(s);
-
     b->state[pfn] = FRAME_INTERIOR;
     while (k < BUDDY_MAX_ORDER) {    /* merge while the buddy is a free block of order k */
         uint64_t buddy = pfn ^ (1ull << k);
@@ -156,10 +176,10 @@ enum buddy_error buddy_free(struct buddy *b, uint64_t pfn)
     list_push(b, pfn, k);
     return BUDDY_OK;
 #else
-    /* LAB 3, exercise 2: while the buddy (pfn ^ (1 << k)) is a free block of
-     * the same order (is_free_head), take it off its list and merge; then
-     * put the merged block on its list with list_push (handout §3.2) */
-    (void)is_free_head, (void)list_push;
+    /* LAB 3, exercise 2: free the allocated block that starts at pfn and
+     * merge it with its buddies while they are free; refuse a bad pfn with
+     * its buddy_error, changing nothing (handout §3.2) */
+    (void)b, (void)pfn;
     return BUDDY_OK;
 #endif
 }

@@ -1,7 +1,9 @@
-/* paging.c - the kernel's page tables: the walk, map/unmap, the direct map,
- * the kernel image with per-section permissions, guard pages.
- * Lab 3: pt_walk is exercise 3, vmm_map and vmm_unmap exercise 4,
- * map_kernel_image exercise 5 (handout §3.3-3.5); the rest is given. */
+/* paging.c - the kernel's page tables: the walk, translate, map/unmap,
+ * protect, the direct map, the kernel image with per-section permissions,
+ * guard pages. Lab 3: pt_walk and vmm_translate are exercise 3; leaf_bits,
+ * vmm_map, vmm_unmap and prune_tables exercise 4; vmm_protect and
+ * map_kernel_image exercise 5 (handout §3.3-3.5); vmm_map_range and
+ * vmm_unmap_range challenge 1 (handout §6). The rest is given. */
 #include <stddef.h>
 
 #include "paging.h"
@@ -39,6 +41,8 @@ static unsigned index_of(uint64_t va, int level)
     return (va >> (12 + 9 * level)) & 511;
 }
 
+/* ---- the walk and translate (exercise 3) ---------------------------------- */
+
 pte_t *pt_walk(pte_t *pml4, uint64_t va, int level, bool create)
 {
     ASSERT(pml4 != NULL);
@@ -46,6 +50,8 @@ pte_t *pt_walk(pte_t *pml4, uint64_t va, int level, bool create)
 #if SOL >= 3
     pte_t *table = pml4;
 
+    if (!is_canonical(va))
+        return NULL;                 /* its indexes would alias a canonical address */
     for (int l = 3; l > level; l--) {
         pte_t *e = &table[index_of(va, l)];
         if (!(*e & PTE_P)) {
@@ -63,19 +69,54 @@ pte_t *pt_walk(pte_t *pml4, uint64_t va, int level, bool create)
     }
     return &table[index_of(va, level)];
 #else
-    /* LAB 3, exercise 3: from pml4 (level 3) down to level + 1, follow each
-     * present entry with table_of; a missing table is allocated with
-     * pmm_alloc_zeroed when create (entry = pa | PTE_P | PTE_W, plus PTE_U
-     * below USER_TOP), else return NULL; NULL too at a PTE_PS entry. Return
-     * the address of va's entry in the level table (handout §3.3) */
+    /* LAB 3, exercise 3: return the address of va's entry in the table at
+     * level under pml4, making missing tables when create (handout §3.3) */
     (void)pml4, (void)va, (void)level, (void)create, (void)table_of, (void)index_of;
     return NULL;
 #endif
 }
 
-/* PTE bits for VM_* flags on a leaf. */
+bool vmm_translate(pte_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags)
+{
+    ASSERT(pml4 != NULL);
+#if SOL >= 3
+    pte_t *table = pml4;
+
+    if (!is_canonical(va))
+        return false;
+    for (int l = 3; l >= 0; l--) {
+        pte_t e = table[index_of(va, l)];
+        if (!(e & PTE_P))
+            return false;
+        if (l == 0 || (e & PTE_PS)) {    /* the leaf: a page of 4 KiB, 2 MiB or 1 GiB */
+            uint64_t size = 1ull << (12 + 9 * l);
+            if (pa)
+                *pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
+            if (flags)
+                *flags = e & ~PTE_ADDR;
+            return true;
+        }
+        table = table_of(e);
+    }
+    return false;
+#else
+    /* LAB 3, exercise 3: the physical address va maps to, through a page
+     * of any size, and its leaf entry's bits; false if unmapped (handout §3.3) */
+    (void)va, (void)pa, (void)flags;
+    return false;
+#endif
+}
+
+/* ---- map and unmap (exercise 4) -------------------------------------------- */
+
+/* The bits of a present leaf entry at va that allows what flags (VM_*)
+ * say, frame address left out: readable always, writable with VM_WRITE,
+ * executable only with VM_EXEC, user-accessible with VM_USER, and global
+ * in the kernel half (the same in every address space, so kept in the TLB
+ * across CR3 loads). Calls nothing. */
 static pte_t leaf_bits(uint64_t va, unsigned flags)
 {
+#if SOL >= 3
     pte_t bits = PTE_P;
 
     if (flags & VM_WRITE)
@@ -87,6 +128,11 @@ static pte_t leaf_bits(uint64_t va, unsigned flags)
     if (va >= USER_TOP)
         bits |= PTE_G;               /* kernel mappings are the same in every space */
     return bits;
+#else
+    /* LAB 3, exercise 4: the PTE_* bits of a leaf at va for flags (handout §3.4) */
+    (void)va, (void)flags;
+    return PTE_P;
+#endif
 }
 
 /* Is the table full of zeroes from entry `around` outwards? Unmapping
@@ -102,9 +148,37 @@ static bool table_empty(const pte_t *t, unsigned around)
     return t[around] == 0;
 }
 
+/* Free the tables on va's path that hold no entry, from the one at level
+ * (0: the PT, 1: the PD) upwards, stopping at the first that is not empty:
+ * each goes back to pmm_free and the entry that pointed to it is cleared.
+ * Kernel-half PDPTs and the PML4 itself always stay (address spaces share
+ * them, Lab 6). Same locking as vmm_unmap; calls pt_walk, table_empty,
+ * pmm_free. */
+static void prune_tables(pte_t *pml4, uint64_t va, int level)
+{
+#if SOL >= 3
+    for (int l = level; l < 3; l++) {
+        if (l == 2 && va >= USER_TOP)
+            break;                   /* kernel PDPTs are shared by every address space */
+        /* The entry pointing to the table at level l, one level up. */
+        pte_t *up = l == 2 ? &pml4[index_of(va, 3)] : pt_walk(pml4, va, l + 1, false);
+        if (up == NULL || !table_empty(table_of(*up), index_of(va, l)))
+            break;
+        pmm_free(*up & PTE_ADDR);
+        *up = 0;
+    }
+#else
+    /* LAB 3, exercise 4: free the tables on va's path, from level up, that
+     * are left empty (handout §3.4) */
+    (void)pml4, (void)va, (void)level, (void)table_empty;
+#endif
+}
+
 int vmm_map(pte_t *pml4, uint64_t va, uint64_t pa, unsigned flags)
 {
-    if (va % PAGE_SIZE || pa % PAGE_SIZE || ((flags & VM_USER) && va >= USER_TOP))
+    ASSERT(pml4 != NULL);
+    if (va % PAGE_SIZE || pa % PAGE_SIZE || !is_canonical(va) ||
+        ((flags & VM_USER) && va >= USER_TOP))
         return -EINVAL;
 #if SOL >= 3
     pte_t *pte = pt_walk(pml4, va, 0, true);
@@ -116,10 +190,9 @@ int vmm_map(pte_t *pml4, uint64_t va, uint64_t pa, unsigned flags)
     *pte = pa | leaf_bits(va, flags);
     return 0;
 #else
-    /* LAB 3, exercise 4: find va's PT entry with pt_walk (creating tables);
-     * -ENOMEM if that fails, -EEXIST if it is present; else write
-     * pa | leaf_bits(va, flags) (handout §3.4) */
-    (void)pml4, (void)leaf_bits;
+    /* LAB 3, exercise 4: make va's leaf entry map pa with flags, making the
+     * tables on the way; -ENOMEM or -EEXIST as paging.h says (handout §3.4) */
+    (void)leaf_bits;
     return -ENOMEM;
 #endif
 }
@@ -128,72 +201,131 @@ int vmm_unmap(pte_t *pml4, uint64_t va, uint64_t *pa)
 {
     ASSERT(pml4 != NULL);
 #if SOL >= 3
-    pte_t *entry[4];                 /* va's entry at each level, PML4 down to PT */
-    pte_t *table = pml4;
+    pte_t *pte = pt_walk(pml4, va, 0, false);
 
-    for (int l = 3; l >= 0; l--) {
-        entry[l] = &table[index_of(va, l)];
-        if (!(*entry[l] & PTE_P) || (l > 0 && (*entry[l] & PTE_PS)))
-            return -ENOENT;
-        if (l > 0)
-            table = table_of(*entry[l]);
-    }
+    if (pte == NULL || !(*pte & PTE_P))
+        return -ENOENT;              /* nothing mapped, or a large page: not ours to split */
     if (pa)
-        *pa = *entry[0] & PTE_ADDR;
-    *entry[0] = 0;
-    invlpg(va);
-    /* Free the PT, then the PD, then the PDPT, while each is left empty. */
-    for (int l = 0; l < 3; l++) {
-        pte_t *t = (pte_t *)((uint64_t)entry[l] & ~(PAGE_SIZE - 1));
-        if (l == 2 && va >= USER_TOP)
-            break;                   /* kernel PDPTs are shared by every address space */
-        if (!table_empty(t, index_of(va, l)))
-            break;
-        pmm_free(*entry[l + 1] & PTE_ADDR);
-        *entry[l + 1] = 0;
-    }
+        *pa = *pte & PTE_ADDR;
+    *pte = 0;
+    invlpg(va);                      /* the TLB may still hold the old translation */
+    prune_tables(pml4, va, 0);
     return 0;
 #else
-    /* LAB 3, exercise 4: walk to va's PT entry without creating (-ENOENT if
-     * absent), return its frame in *pa, clear it and invlpg; then free each
-     * table that became empty (table_empty), from the PT upwards, clearing
-     * the entry that pointed to it (handout §3.4) */
-    (void)pml4, (void)va, (void)pa, (void)table_empty;
+    /* LAB 3, exercise 4: remove va's 4 KiB mapping, report its frame, and
+     * free the tables it leaves empty; -ENOENT if none (handout §3.4) */
+    (void)va, (void)pa, (void)prune_tables;
     return -ENOENT;
 #endif
 }
 
-bool vmm_translate(pte_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags)
-{
-    ASSERT(pml4 != NULL);
-    pte_t *table = pml4;
-
-    for (int l = 3; l >= 0; l--) {
-        pte_t e = table[index_of(va, l)];
-        if (!(e & PTE_P))
-            return false;
-        if (l == 0 || (e & PTE_PS)) {
-            uint64_t size = 1ull << (12 + 9 * l);
-            if (pa)
-                *pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
-            if (flags)
-                *flags = e & ~PTE_ADDR;
-            return true;
-        }
-        table = table_of(e);
-    }
-    return false;
-}
+/* ---- permissions (exercise 5) ---------------------------------------------- */
 
 int vmm_protect(pte_t *pml4, uint64_t va, unsigned flags)
 {
+    ASSERT(pml4 != NULL);
+    if ((flags & VM_USER) && va >= USER_TOP)
+        return -EINVAL;
+#if SOL >= 3
+    const pte_t perms = PTE_W | PTE_NX | PTE_U;
     pte_t *pte = pt_walk(pml4, va, 0, false);
 
     if (pte == NULL || !(*pte & PTE_P))
         return -ENOENT;
-    *pte = (*pte & PTE_ADDR) | leaf_bits(va, flags);
+    *pte = (*pte & ~perms) | (leaf_bits(va, flags) & perms);
     invlpg(va);
     return 0;
+#else
+    /* LAB 3, exercise 5: give the mapped 4 KiB page at va the permissions
+     * flags asks for, keeping its frame and other bits (handout §3.5) */
+    (void)va;
+    return -ENOENT;
+#endif
+}
+
+/* ---- challenge 1: 2 MiB pages ---------------------------------------------- */
+
+#if SOL >= 3
+/* Map the 2 MiB page at va (aligned, as pa is) with one PD entry. */
+static int map_large(pte_t *pml4, uint64_t va, uint64_t pa, unsigned flags)
+{
+    pte_t *pde = pt_walk(pml4, va, 1, true);
+
+    if (pde == NULL)
+        return -ENOMEM;
+    if (*pde & PTE_P)
+        return -EEXIST;              /* a large page, or a PT: empty ones are freed */
+    *pde = pa | leaf_bits(va, flags) | PTE_PS;
+    return 0;
+}
+
+/* Does a 2 MiB page cover va without starting there? */
+static bool inside_large(pte_t *pml4, uint64_t va)
+{
+    pte_t *pde = pt_walk(pml4, va, 1, false);
+
+    return va % LARGE_PAGE && pde && (*pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS);
+}
+#endif
+
+int vmm_map_range(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t len, unsigned flags)
+{
+    ASSERT(pml4 != NULL);
+    if (va % PAGE_SIZE || pa % PAGE_SIZE || len % PAGE_SIZE || len == 0 || va + len < va ||
+        !is_canonical(va) || !is_canonical(va + len - 1) ||
+        (va < USER_TOP) != (va + len <= USER_TOP) || ((flags & VM_USER) && va >= USER_TOP))
+        return -EINVAL;                  /* also: a range across the non-canonical hole */
+#if SOL >= 3
+    for (uint64_t off = 0; off < len;) {
+        uint64_t v = va + off, p = pa + off;
+        bool large = v % LARGE_PAGE == 0 && p % LARGE_PAGE == 0 && len - off >= LARGE_PAGE;
+        int err = large ? map_large(pml4, v, p, flags) : vmm_map(pml4, v, p, flags);
+        if (err) {
+            vmm_unmap_range(pml4, va, off);     /* leave nothing of the range behind */
+            return err;
+        }
+        off += large ? LARGE_PAGE : PAGE_SIZE;
+    }
+    return 0;
+#else
+    /* LAB 3, challenge 1: map [va, va + len) to [pa, pa + len) with flags,
+     * with 2 MiB pages wherever both addresses allow (handout §6) */
+    (void)pa, (void)flags;
+    return -ENOSYS;
+#endif
+}
+
+int vmm_unmap_range(pte_t *pml4, uint64_t va, uint64_t len)
+{
+    ASSERT(pml4 != NULL);
+    if (va % PAGE_SIZE || len % PAGE_SIZE || va + len < va)
+        return -EINVAL;
+#if SOL >= 3
+    if (len == 0)
+        return 0;
+    if (inside_large(pml4, va) || inside_large(pml4, va + len))
+        return -EINVAL;              /* a 2 MiB page only partly in the range */
+    for (uint64_t v = va; v < va + len;) {
+        pte_t *pde = pt_walk(pml4, v, 1, false);
+        uint64_t next_large = (v | (LARGE_PAGE - 1)) + 1;
+        if (pde && (*pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS)) {
+            *pde = 0;
+            invlpg(v);
+            prune_tables(pml4, v, 1);
+            v = next_large;
+        } else if (pde == NULL || !(*pde & PTE_P)) {
+            v = next_large;          /* no PT here: nothing mapped up to the next PD entry */
+        } else {
+            vmm_unmap(pml4, v, NULL);
+            v += PAGE_SIZE;
+        }
+    }
+    return 0;
+#else
+    /* LAB 3, challenge 1: remove every 4 KiB and 2 MiB mapping in
+     * [va, va + len), freeing the tables left empty (handout §6) */
+    return -ENOSYS;
+#endif
 }
 
 void vmm_print_walk(pte_t *pml4, uint64_t va)
@@ -245,6 +377,10 @@ static bool map_kernel_range(pte_t *pml4, const char *start, const char *end, un
     return true;
 }
 
+/* Map the kernel image (.text, .rodata, .data and .bss, at KERNEL_VMA +
+ * physical) into pml4, each section allowing only what it needs: code is
+ * never writable, data never executable (W^X). true, or false if a mapping
+ * failed. Boot only; calls map_kernel_range. Exercise 5. */
 static bool map_kernel_image(pte_t *pml4)
 {
 #if SOL >= 3
@@ -252,10 +388,9 @@ static bool map_kernel_image(pte_t *pml4)
            map_kernel_range(pml4, __rodata_start, __rodata_end, 0) &&
            map_kernel_range(pml4, __data_start, __kernel_end, VM_WRITE);
 #else
-    /* LAB 3, exercise 5: map .text read+execute, .rodata read-only, and
-     * .data through __kernel_end (.bss included) read+write, never
-     * executable, with map_kernel_range (handout §3.5). For now everything
-     * is writable and executable: */
+    /* LAB 3, exercise 5: map each section of the kernel image with the
+     * least it needs: no writable code, no executable data (handout §3.5).
+     * The stub maps everything writable and executable: */
     return map_kernel_range(pml4, __text_start, __kernel_end, VM_WRITE | VM_EXEC);
 #endif
 }
@@ -303,7 +438,7 @@ bool paging_init(void)
         pml4[i] = pdpt | PTE_P | PTE_W;
     }
     if (!map_direct(pml4, top) || !map_kernel_image(pml4)) {
-        kprintf("paging: could not build the kernel's page tables (LAB 3, exercises 3-5): "
+        kprintf("paging: could not build the kernel's page tables (LAB 3, exercises 3 and 4): "
                 "staying on the boot tables\n");
         return false;
     }

@@ -131,7 +131,7 @@ uint64_t pmm_alloc_zeroed(void)
 
 void pmm_free(uint64_t pa)
 {
-    uint64_t head;
+    uint64_t head = 0;                   /* if buddy_block_of finds no block */
 
     if (pa % PAGE_SIZE)
         PANIC("pmm_free(%p): not the start of a frame", (void *)pa);

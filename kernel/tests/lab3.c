@@ -1,9 +1,11 @@
 /* lab3.c - in-kernel tests for Lab 3, started by the graders with test=NAME.
  * Lab 3 (given: students do not need to change this file). What the kernel
  * cannot show the grader directly (every frame of RAM) it checks here and
- * reports as counts; addresses it can show, it prints for the grader. The
- * buddy, walk and map_existing tests set up their own pool or page tables,
- * so that exercises 2, 3 and 4 are graded without the ones before them. */
+ * reports as counts; addresses it can show, it prints for the grader, and
+ * page tables it holds still while the grader reads them (QMP). The buddy,
+ * walk, translate and map_existing tests set up their own pool or page
+ * tables, so that exercises 2, 3 and 4 are graded without the ones before
+ * them. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +19,7 @@
 #include "memmap.h"
 #include "paging.h"
 #include "pmm.h"
+#include "printf.h"
 #include "string.h"
 #include "x86.h"
 
@@ -105,19 +108,24 @@ KTEST(frames_blocks, "seed count")
     kprintf("frames_blocks: free before %lu, after %lu\n", before, pmm_free_frames());
 }
 
-/* Free the same frame twice, a reserved frame, or a frame inside a block. */
-KTEST(bad_free, "what")
+/* Free the same frame twice, a reserved frame, or a frame inside a block
+ * (of the grader's order, at the grader's index). Each says which address
+ * it frees and, inside a block, where the block starts: the panic must
+ * name them. */
+KTEST(bad_free, "what order index")
 {
     const char *what = cmdline_get("what");
 
     need_frames();
     if (what && strcmp(what, "reserved") == 0) {
-        kprintf("bad_free: freeing the kernel's first frame\n");
+        kprintf("bad_free: freeing %p, the kernel's first frame\n",
+                (void *)((uint64_t)__text_start - KERNEL_VMA));
         pmm_free((uint64_t)__text_start - KERNEL_VMA);
     } else if (what && strcmp(what, "inside") == 0) {
-        uint64_t pa = pmm_alloc(2);
-        kprintf("bad_free: freeing the second frame of a 4-frame block\n");
-        pmm_free(pa + PAGE_SIZE);
+        unsigned order = (unsigned)cmdline_get_int("order", 2);
+        uint64_t pa = pmm_alloc(order), at = pa + (uint64_t)cmdline_get_int("index", 1) * PAGE_SIZE;
+        kprintf("bad_free: freeing %p, inside the block at %p\n", (void *)at, (void *)pa);
+        pmm_free(at);
     } else {
         uint64_t pa = pmm_alloc(0);
         pmm_free(pa);
@@ -227,6 +235,10 @@ KTEST(buddy, "frames first1 count1 first2 count2 first3 count3 seed ops")
  * page at a; in a's PD, a 2 MiB page at b and nothing at d; in a's PDPT, a
  * 1 GiB page at c; nothing at e (another PML4 slot). The pages' frames are
  * never touched: physical addresses with no RAM at -m 128M. */
+#define PTE_A   (1ull << 5)          /* accessed: set by the CPU */
+#define PTE_D   (1ull << 6)          /* dirty: set by the CPU on a write */
+#define PTE_AVL (1ull << 9)          /* one of the bits left to software */
+
 enum { T_PML4, T_PDPT, T_PD, T_PT, NTABLES };
 static pte_t tables[NTABLES][512] __attribute__((aligned(4096)));
 static pte_t tables_built[NTABLES][512];
@@ -260,7 +272,7 @@ static pte_t *build_tables(void)
     tables[T_PML4][ix(a, 3)] = table_pa(T_PDPT) | link;
     tables[T_PDPT][ix(a, 2)] = table_pa(T_PD) | link;
     tables[T_PD][ix(a, 1)] = table_pa(T_PT) | link;
-    tables[T_PT][ix(a, 0)] = 0x80200000 | PTE_P | PTE_W;
+    tables[T_PT][ix(a, 0)] = 0x80200000 | PTE_P | PTE_W | PTE_A | PTE_NX;
     tables[T_PD][ix(b, 1)] = 0x80000000 | PTE_P | PTE_W | PTE_PS;
     tables[T_PDPT][ix(c, 2)] = 0x40000000 | PTE_P | PTE_W | PTE_PS;
     memcpy(tables_built, tables, sizeof tables);
@@ -297,6 +309,12 @@ KTEST(walk, "a b c d e x y z")
             kprintf("walk: %c level %d ->", "abcde"[i], level);
             print_entry(pt_walk(pml4, shape[i], level, false));
         }
+    /* a with its sign bits flipped: the same indexes, not canonical. */
+    uint64_t nc = shape[0] ^ 0xFFFF000000000000ull;
+    kprintf("walk: non-canonical a level 0 ->");
+    print_entry(pt_walk(pml4, nc, 0, false));
+    kprintf("walk: non-canonical a level 0 with create ->");
+    print_entry(pt_walk(pml4, nc, 0, true));
     kprintf("walk: the tables %s\n",
             memcmp(tables, tables_built, sizeof tables) ? "CHANGED" : "are as built");
     for (int i = 0; i < 3; i++) {
@@ -308,6 +326,45 @@ KTEST(walk, "a b c d e x y z")
                 kprintf("NULL\n");
             else
                 kprintf("entry at physical %p\n", (void *)((uint64_t)e - DIRECT_MAP_BASE));
+        }
+    }
+    ktest_hold();
+}
+
+static void print_translation(const char *what, pte_t *pml4, uint64_t va)
+{
+    uint64_t pa = 0x5EE, flags = 0x5EE;
+
+    if (vmm_translate(pml4, va, &pa, &flags))
+        kprintf("translate: %s -> %p flags %p\n", what, (void *)pa, (void *)flags);
+    else if (pa != 0x5EE || flags != 0x5EE)
+        kprintf("translate: %s -> not mapped, but *pa or *flags written\n", what);
+    else
+        kprintf("translate: %s -> not mapped\n", what);
+}
+
+/* vmm_translate on the test's tables at a..e as given (any offset in the
+ * page), and at a with its sign bits flipped; then on the live tables at
+ * x, y, z, which the grader translates itself through QMP meanwhile. */
+KTEST(translate, "a b c d e x y z")
+{
+    static const char *const keys[8] = {"a", "b", "c", "d", "e", "x", "y", "z"};
+    pte_t *pml4 = build_tables(), *live = phys_to_virt(read_cr3() & PTE_ADDR);
+    char what[16];
+
+    for (int i = 0; i < 8; i++) {
+        uint64_t va = (uint64_t)cmdline_get_int(keys[i], 0);
+        if (i < 5) {
+            print_translation(keys[i], pml4, va);
+        } else {
+            ksnprintf(what, sizeof what, "live %s", keys[i]);
+            print_translation(what, live, va);
+        }
+        if (i == 4) {
+            print_translation("non-canonical a", pml4,
+                              (uint64_t)cmdline_get_int("a", 0) ^ 0xFFFF000000000000ull);
+            kprintf("translate: the tables %s\n",
+                    memcmp(tables, tables_built, sizeof tables) ? "CHANGED" : "are as built");
         }
     }
     ktest_hold();
@@ -336,12 +393,14 @@ KTEST(map_existing, "a b c d e v pa flags")
     kprintf("map_existing: vmm_unmap(v) again = %d\n", vmm_unmap(pml4, v, NULL));
     for (int k = 1; k < 5; k++)
         kprintf("map_existing: vmm_unmap(%c) = %d\n", "abcde"[k], vmm_unmap(pml4, shape[k], NULL));
+    kprintf("map_existing: vmm_unmap(non-canonical a) = %d\n",
+            vmm_unmap(pml4, shape[0] ^ 0xFFFF000000000000ull, NULL));
     kprintf("map_existing: the tables %s\n",
             memcmp(tables, tables_built, sizeof tables) ? "CHANGED" : "are as built");
 }
 
 /* Map fresh frames at the grader's addresses a, b, c, d (any offset in the
- * page), check them, make them read-only, unmap them. */
+ * page), check them, unmap them. */
 KTEST(map, "a b c d")
 {
     static const char *const keys[] = {"a", "b", "c", "d"};
@@ -363,9 +422,6 @@ KTEST(map, "a b c d")
         kprintf("map: %p -> %p %s%s, frame holds %s\n", (void *)va, (void *)pa,
                 flags & PTE_W ? "writable" : "read-only", flags & PTE_NX ? " no-exec" : " exec",
                 seen == (va ^ 0x5A5A) ? "the value written" : "SOMETHING ELSE");
-        vmm_protect(kernel_pml4, page, 0);
-        vmm_translate(kernel_pml4, va, &pa, &flags);
-        kprintf("map: %p protected: %s\n", (void *)va, flags & PTE_W ? "writable" : "read-only");
         if (vmm_unmap(kernel_pml4, page, &pa) != 0 || pa != frame)
             ktest_fail("map: vmm_unmap(%p) failed or gave the wrong frame", (void *)page);
         pmm_free(pa);
@@ -373,6 +429,120 @@ KTEST(map, "a b c d")
                 vmm_translate(kernel_pml4, va, NULL, NULL) ? "STILL MAPPED" : "not mapped");
     }
     kprintf("map: free frames before %lu, after %lu\n", before, pmm_free_frames());
+}
+
+/* Tables made and freed, seen from outside: u and u2 share a PT in the
+ * (empty) user half of the kernel's tables, k is in the kernel half, where
+ * the PDPT exists already. The test holds after mapping all three, after
+ * unmapping u, and after unmapping the rest: the grader reads the tables
+ * through QMP each time. Free-frame counts say what went back. */
+KTEST(unmap_tables, "u u2 k")
+{
+    static const char *const keys[3] = {"u", "u2", "k"};
+    static const unsigned flags[3] = {VM_WRITE | VM_USER, VM_WRITE, VM_WRITE};
+    uint64_t va[3], frame[3], pa;
+
+    need_paging();
+    for (int i = 0; i < 3; i++) {
+        va[i] = (uint64_t)cmdline_get_int(keys[i], 0);
+        frame[i] = pmm_alloc(0);
+    }
+    kprintf("unmap_tables: free frames %lu\n", pmm_free_frames());
+    for (int i = 0; i < 3; i++) {
+        int err = vmm_map(kernel_pml4, va[i], frame[i], flags[i]);
+        kprintf("unmap_tables: vmm_map(%s) = %d, frame %p, free frames %lu\n", keys[i], err,
+                (void *)frame[i], pmm_free_frames());
+    }
+    ktest_hold();
+    for (int i = 0; i < 3; i++) {
+        int err = vmm_unmap(kernel_pml4, va[i], &pa);
+        kprintf("unmap_tables: vmm_unmap(%s) = %d, frame %p, free frames %lu\n", keys[i], err,
+                (void *)(err ? 0 : pa), pmm_free_frames());
+        if (i == 0)
+            ktest_hold();
+    }
+    ktest_hold();
+    for (int i = 0; i < 3; i++)
+        pmm_free(frame[i]);
+}
+
+/* vmm_protect on a page the test maps at a and writes (so the CPU sets its
+ * accessed and dirty bits), with a software bit set too: the grader reads
+ * the entry through QMP. Then the refusals. Last, b is written, made
+ * read-only, and written again: that must fault, or the TLB kept the old
+ * permissions. */
+KTEST(protect, "a flags b")
+{
+    uint64_t a = (uint64_t)cmdline_get_int("a", 0), b = (uint64_t)cmdline_get_int("b", 0);
+    unsigned flags = (unsigned)cmdline_get_int("flags", 0);
+
+    need_paging();
+    uint64_t fa = pmm_alloc_zeroed(), fb = pmm_alloc_zeroed();
+    pte_t *direct = pt_walk(kernel_pml4, (uint64_t)phys_to_virt(fa), 1, false), before;
+    if (vmm_map(kernel_pml4, a, fa, VM_WRITE | (a < USER_TOP ? VM_USER : 0)) != 0 ||
+        vmm_map(kernel_pml4, b, fb, VM_WRITE) != 0)
+        ktest_fail("protect: vmm_map failed");
+    *(volatile uint64_t *)a = 1;
+    *pt_walk(kernel_pml4, a, 0, false) |= PTE_AVL;
+    kprintf("protect: vmm_protect(a, %u) = %d, frame %p\n", flags,
+            vmm_protect(kernel_pml4, a, flags), (void *)fa);
+    kprintf("protect: vmm_protect(a + 4096) = %d\n", vmm_protect(kernel_pml4, a + PAGE_SIZE, 0));
+    before = direct ? *direct : 0;
+    kprintf("protect: vmm_protect(the direct map) = %d, its entry %s\n",
+            vmm_protect(kernel_pml4, (uint64_t)phys_to_virt(fa), 0),
+            direct && *direct == before ? "unchanged" : "CHANGED");
+    ktest_hold();
+    *(volatile uint64_t *)b = 1;                   /* the TLB now holds b as writable */
+    vmm_protect(kernel_pml4, b, 0);
+    kprintf("protect: writing to %p, read-only now\n", (void *)b);
+    *(volatile uint64_t *)b = 2;
+    ktest_fail("protect: the write to read-only %p did not fault", (void *)b);
+}
+
+/* Challenge 1: vmm_map_range at r1 (2 MiB pages possible) and r2, and at
+ * r3 over a page mapped already (-EEXIST: nothing of r3 may stay);
+ * vmm_unmap_range refuses to cut the 2 MiB page at cut; the test holds for
+ * the grader to read the tables. Then everything is unmapped (r1 in two
+ * parts, at split), and the grader looks again. */
+KTEST(map_range, "va1 pa1 len1 va2 pa2 len2 va3 pa3 len3 cut split")
+{
+    static const char *const keys[3][3] = {
+        {"va1", "pa1", "len1"}, {"va2", "pa2", "len2"}, {"va3", "pa3", "len3"}};
+    uint64_t r[3][3], before, pa, flags;
+
+    need_paging();
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            r[i][j] = (uint64_t)cmdline_get_int(keys[i][j], 0);
+    before = pmm_free_frames();
+    uint64_t last = r[2][0] + r[2][2] - PAGE_SIZE, frame = pmm_alloc(0);
+    for (int i = 0; i < 2; i++) {
+        kprintf("map_range: vmm_map_range(r%d) = %d\n", i + 1,
+                vmm_map_range(kernel_pml4, r[i][0], r[i][1], r[i][2], i == 0 ? VM_WRITE : 0));
+        for (uint64_t off = 0; off < r[i][2]; off += r[i][2] / 4 + 1)
+            if (vmm_translate(kernel_pml4, r[i][0] + off, &pa, &flags))
+                kprintf("map_range: r%d + %lu -> %p\n", i + 1, off, (void *)pa);
+            else
+                kprintf("map_range: r%d + %lu -> not mapped\n", i + 1, off);
+    }
+    if (vmm_map(kernel_pml4, last, frame, VM_WRITE) != 0)
+        ktest_fail("map_range: vmm_map(%p) failed", (void *)last);
+    kprintf("map_range: vmm_map_range(r3) = %d\n",
+            vmm_map_range(kernel_pml4, r[2][0], r[2][1], r[2][2], VM_WRITE));
+    uint64_t cut = (uint64_t)cmdline_get_int("cut", 0);
+    kprintf("map_range: vmm_unmap_range(cut) = %d\n", vmm_unmap_range(kernel_pml4, cut, PAGE_SIZE));
+    ktest_hold();
+    /* r1 in two parts, its end first, so that its 2 MiB pages go last. */
+    uint64_t split = (uint64_t)cmdline_get_int("split", (int64_t)r[0][0]);
+    kprintf("map_range: vmm_unmap_range(r1 from split) = %d\n",
+            vmm_unmap_range(kernel_pml4, split, r[0][0] + r[0][2] - split));
+    kprintf("map_range: vmm_unmap_range(r1 up to split) = %d\n",
+            vmm_unmap_range(kernel_pml4, r[0][0], split - r[0][0]));
+    kprintf("map_range: vmm_unmap_range(r2) = %d\n", vmm_unmap_range(kernel_pml4, r[1][0], r[1][2]));
+    vmm_unmap(kernel_pml4, last, NULL);
+    pmm_free(frame);
+    kprintf("map_range: free frames before %lu, after %lu\n", before, pmm_free_frames());
+    ktest_hold();
 }
 
 const uint64_t ktest_rodata_target = 42;          /* in .rodata (not volatile: that is .data) */
