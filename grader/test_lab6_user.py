@@ -315,7 +315,8 @@ def test_syscall_dispatch(kernel):
     the test with trap frames for a made-up process (random pid, heap end,
     buffer): getpid, write (its random word appears; a random bad fd gives
     -EBADF), brk(0), sched_yield, and unknown numbers (a random one past the
-    table, a hole, -1) give -38: catches a signed bound check, a missing
+    table, the first past it, a hole, -1) give -38: catches a signed or
+    inclusive bound check, a missing
     hole check, the result left out of rax, arguments in the wrong
     registers. Then execve's argv: NULL and an array running into an
     unmapped page give -14, 17 entries or a 128-byte string -7, and a good
@@ -332,8 +333,8 @@ def test_syscall_dispatch(kernel):
         for want in [f"syscall: getpid -> {pid}", line.strip(), f"syscall: write -> {len(line)}",
                      f"syscall: write to fd {fd} -> -9", f"syscall: brk(0) -> 0x{brk:x}",
                      "syscall: sched_yield -> 0", f"syscall: number {nr} -> -38",
-                     "syscall: number 2 -> -38", "syscall: number -1 -> -38",
-                     "syscall: execve with argv NULL -> -14", "syscall: execve with 17 arguments -> -7",
+                     "syscall: number 232 -> -38", "syscall: number 2 -> -38",
+                     "syscall: number -1 -> -38", "syscall: execve with argv NULL -> -14", "syscall: execve with 17 arguments -> -7",
                      "syscall: execve with an argument of 128 bytes -> -7",
                      "syscall: execve with argv running off its page -> -14",
                      f"exec {miss}: no such program in the boot image",
@@ -401,7 +402,7 @@ EXCEPTIONS = {0: ("Divide error", "DE"), 6: ("Invalid opcode", "UD"),
 
 
 def fault_report(name, vector, error, rip, cr2):
-    """The line user_fault must print for this fault (handout §3.5)."""
+    """The line fault_kill must print for this fault (handout §3.5)."""
     exc, mn = EXCEPTIONS[vector]
     line = f"{name}: killed by {exc} (#{mn}) at rip=0x{rip:016x}"
     if vector == 14:
@@ -419,10 +420,13 @@ def fault_report(name, vector, error, rip, cr2):
 @pytest.mark.points(5)
 @pytest.mark.exercise(5)
 def test_user_fault_report(kernel):
-    """user_fault alone: the test hands trap_dispatch trap frames from ring
-    3 for made-up processes (random names, rips, addresses in CR2, error
-    bits): each prints its one line (page faults decoded, the stack guard
-    named, other error codes shown) and ends only its process, exit(-1)."""
+    """fault_kill alone: the test hands trap_dispatch (which calls
+    proc_fault, then fault_kill) trap frames from ring 3 for made-up
+    processes (random names, rips, addresses in CR2, error bits): each
+    prints its one line (page faults decoded, the stack guard named and
+    the pages just outside it not, other error codes shown) and ends only
+    its process, exit(-1). Catches swapped read/write or present bits, a
+    guard check off by a page, an error code printed when 0, a panic."""
     rip = lambda: 0x400000 + rng.randrange(1 << 20)            # noqa: E731
     faults = [(14, 4 | rng.choice([0, 1]) | rng.choice([0, 2]) | rng.choice([0, 16]),
                rip(), rng.choice([rng.randrange(USER_TOP), rng.getrandbits(64)])),
@@ -505,7 +509,9 @@ def test_distinct_pids(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_yield_interleave(kernel):
-    """Two processes that sched_yield after each line take turns."""
+    """Two processes that sched_yield after each line take turns, and each
+    finds its own value in xmm7 after every yield (catches a switch that
+    leaves the x87/SSE registers of one process to the other)."""
     n = rng.randint(4, 10)
     text = run(kernel, f"yield:{n}+yield:{n}")
     seen = re.findall(r"^yield: pid (\d+) step (\d+)$", text, re.M)
@@ -513,6 +519,9 @@ def test_yield_interleave(kernel):
     check(len(pids) == 2 and len(seen) == 2 * n, f"{n} lines from each of two processes", seen)
     switches = sum(1 for a, b in zip(seen, seen[1:]) if a[0] != b[0])
     check(switches >= n, f"the processes taking turns (at least {n} changes)", switches)
+    kept = sorted(re.findall(r"^yield: pid (\d+) kept xmm7 across (\d+) of (\d+) yields$", text, re.M))
+    check(kept == sorted((p, str(n), str(n)) for p in pids),
+          f"each process: yield: pid N kept xmm7 across {n} of {n} yields", lines(text, "yield: pid"))
 
 
 @pytest.mark.points(5)

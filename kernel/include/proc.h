@@ -66,7 +66,8 @@ int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp);
 void proc_fault(const struct trap_frame *tf);
 
 /* Does brk only reserve the heap (the command line's lazybrk=1, challenge 1),
- * pages being mapped on their first touch (proc_fault)? */
+ * pages being mapped on their first touch (proc_fault)? False without
+ * lazybrk=1. Any context, no lock; may call cmdline_get_int. */
 bool proc_heap_is_lazy(void);
 
 /* The page tables to load for thread t (its process's, or the kernel's). */

@@ -24,7 +24,7 @@
  * arguments, tf->rdi, tf->rsi, tf->rdx; its long result, an error as a
  * negative errno, goes to tf->rax as it is. Interrupts on, no lock held:
  * a call may block (read, nanosleep) or not return (exit, a good execve
- * returns into the new program). */
+ * returns into the new program). Calls nothing but the table's entry. */
 void syscall_dispatch(struct trap_frame *tf);
 
 #endif
