@@ -8,6 +8,8 @@ tables the loader made, the registers in ring 3). Then programs from user/
 run with init=PROG:ARG...; words, statuses, sizes and durations are drawn
 at random here. Fault addresses are checked against the user program's own
 symbol table; malformed executables are made here from a good one.
+Challenge 1 (the lazy heap) runs the brk program and counts its heap's
+pages in its page tables.
 """
 
 import re
@@ -215,7 +217,7 @@ def ring3_registers(m, tries=100):
     m.expect(r"^(?!)", timeout=0.5, what="the CPU in ring 3 (CPL=3), spinning at the entry point")
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(2)
 def test_enter_user(kernel):
     """enter_user alone: a page of code (jmp $) at a random entry and a stack
@@ -242,41 +244,119 @@ def test_enter_user(kernel):
     check(not leaked, "every general register but rsp 0 in ring 3", ", ".join(leaked))
 
 
-# ---- exercise 3 alone: the dispatcher on trap frames ------------------------------
+def read_user(m, pml4, va, size, tables):
+    """size bytes at user address va of the address space at physical
+    pml4, read page by page by the grader; None where a page is unmapped."""
+    out = bytearray()
+    while size > 0:
+        n = min(size, PAGE - (va & (PAGE - 1)))
+        pte = leaf_entry(m, pml4, va, tables)
+        if pte is None:
+            return None
+        out += m.read_phys((pte & PTE_ADDR) + (va & (PAGE - 1)), n)
+        va, size = va + n, size - n
+    return bytes(out)
+
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(3)
+@pytest.mark.exercise(2)
+def test_user_stack(kernel):
+    """stack_layout alone (through proc_setup_stack), on random words: the
+    grader reads the new stack through QMP. rsp 16-byte aligned in the top
+    page; argc; argv pointing at the words, in order, each ended by its NUL
+    and inside the stack above the words; argv[argc] 0, an empty envp; auxv
+    AT_PAGESZ 4096 then AT_NULL. Catches strings copied without their NUL,
+    pointers to kernel addresses (the page's direct-map view), argv in reverse,
+    a missing envp or auxv, an rsp off by 8, strings overlapping the vector."""
+    words = [word(rng.randint(1, 40)) for _ in range(rng.randint(1, 8))]
+    with kernel.boot(f"test=user_stack args={','.join(words)}", dead_ends=PANICS) as m:
+        r = m.expect(r"^user_stack: (\d+) words, rsp 0x([0-9a-f]+), pml4 at 0x([0-9a-f]+)$")
+        m.expect_line("ktest: hold")
+        rsp, pml4, tables = int(r.group(2), 16), int(r.group(3), 16), {}
+        check(int(r.group(1)) == len(words), f"{len(words)} words", r.group(1))
+        check(USER_STACK_TOP - PAGE <= rsp < USER_STACK_TOP and rsp % 16 == 0,
+              f"rsp 16-byte aligned, in the top page of the stack (0x{USER_STACK_TOP - PAGE:x}.."
+              f"0x{USER_STACK_TOP:x})", f"0x{rsp:x}")
+        page = read_user(m, pml4, USER_STACK_TOP - PAGE, PAGE, tables)
+        check(page is not None, "the top page of the stack mapped", "not mapped")
+        at = lambda va: struct.unpack_from("<Q", page, va - (USER_STACK_TOP - PAGE))[0]  # noqa: E731
+        n = len(words)
+        check(at(rsp) == n, f"argc = {n} at rsp", at(rsp))
+        vector_end = rsp + 8 * (n + 7)
+        check(vector_end <= USER_STACK_TOP, "the words inside the stack", hex(vector_end))
+        spans = []
+        for i, w in enumerate(words):
+            ptr = at(rsp + 8 + 8 * i)
+            check(vector_end <= ptr and ptr + len(w) + 1 <= USER_STACK_TOP,
+                  f"argv[{i}] pointing into the stack above the words (0x{vector_end:x}.."
+                  f"0x{USER_STACK_TOP:x})", f"0x{ptr:x}")
+            off = ptr - (USER_STACK_TOP - PAGE)
+            got = page[off:off + len(w) + 1]
+            check(got == w.encode() + b"\0", f"argv[{i}] = {w!r} and its NUL", got)
+            spans.append((ptr, ptr + len(w) + 1))
+        spans.sort()
+        check(all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "the strings not overlapping",
+              [f"0x{a:x}-0x{b:x}" for a, b in spans])
+        rest = [at(rsp + 8 * (n + 1 + k)) for k in range(6)]
+        check(rest == [0, 0, 6, PAGE, 0, 0],
+              "argv[argc] 0, envp[0] 0, then auxv (6 AT_PAGESZ, 4096), (0 AT_NULL, 0)",
+              ", ".join(hex(v) for v in rest))
+        m.send("\r")
+        m.expect_line("ktest user_stack: ok")
+        m.expect_exit(SUCCESS)
+
+
+# ---- exercises 3 and 4: the dispatcher on trap frames ------------------------------
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(3, 4)
 def test_syscall_dispatch(kernel):
-    """syscall_dispatch alone, called by the test with trap frames for a
-    made-up process (random pid, heap end, buffer): getpid, write (its
-    random word appears; a random bad fd gives -EBADF), brk(0), sched_yield,
-    and unknown numbers (a random one past the table, a hole, -1) give -38."""
+    """syscall_dispatch and copy_argv (with exercise 3's copies), called by
+    the test with trap frames for a made-up process (random pid, heap end,
+    buffer): getpid, write (its random word appears; a random bad fd gives
+    -EBADF), brk(0), sched_yield, and unknown numbers (a random one past the
+    table, the first past it, a hole, -1) give -38: catches a signed or
+    inclusive bound check, a missing
+    hole check, the result left out of rax, arguments in the wrong
+    registers. Then execve's argv: NULL and an array running into an
+    unmapped page give -14, 17 entries or a 128-byte string -7, and a good
+    one (a random count, the last string 127 bytes) gets as far as the
+    missing program (-2): catches an off-by-one in either limit."""
     pid, w, fd = rng.randint(2, 30000), word(rng.randint(4, 24)), rng.randint(3, 1000)
     buf = 0x400000 + rng.randrange(1, 1 << 16) * PAGE + rng.randrange(PAGE - 64)
     brk = 0x600000 + rng.randrange(1 << 24)
     nr = rng.choice([rng.randint(232, 10**6), rng.getrandbits(63)])
+    miss, nargs = word(rng.randint(4, 20)), rng.randint(1, 16)
     line = f"syscall: wrote {w}\n"
-    with kernel.boot(f"test=syscall pid={pid} word={w} buf=0x{buf:x} brk=0x{brk:x} fd={fd} nr={nr}",
-                     dead_ends=PANICS) as m:
+    with kernel.boot(f"test=syscall pid={pid} word={w} buf=0x{buf:x} brk=0x{brk:x} fd={fd} nr={nr}"
+                     f" miss={miss} nargs={nargs}", dead_ends=PANICS) as m:
         for want in [f"syscall: getpid -> {pid}", line.strip(), f"syscall: write -> {len(line)}",
                      f"syscall: write to fd {fd} -> -9", f"syscall: brk(0) -> 0x{brk:x}",
                      "syscall: sched_yield -> 0", f"syscall: number {nr} -> -38",
-                     "syscall: number 2 -> -38", "syscall: number -1 -> -38", "ktest syscall: ok"]:
+                     "syscall: number 232 -> -38", "syscall: number 2 -> -38",
+                     "syscall: number -1 -> -38", "syscall: execve with argv NULL -> -14", "syscall: execve with 17 arguments -> -7",
+                     "syscall: execve with an argument of 128 bytes -> -7",
+                     "syscall: execve with argv running off its page -> -14",
+                     f"exec {miss}: no such program in the boot image",
+                     f"syscall: execve /bin/{miss} with {nargs} arguments -> -2", "ktest syscall: ok"]:
             m.expect_line(want)
         m.expect_exit(SUCCESS)
 
 
-# ---- exercise 4 alone: user pointers ----------------------------------------------
+# ---- exercise 3 alone: user pointers ----------------------------------------------
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(4)
+@pytest.mark.exercise(3)
 def test_user_range(kernel):
-    """user_range_ok alone, on an address space the test maps at random
-    places (two user pages in a row, a read-only one, one not the user's,
-    the last user page): NULL, kernel, unmapped, one byte too far, wrapping,
-    past USER_TOP, read-only for a write are refused; a range across two
-    pages is fine. The checked copies refuse a bad pointer untouched and
-    copy across two pages."""
+    """user_range_ok and the copies alone, on an address space the test maps
+    at random places (two user pages in a row, a read-only one, one not the
+    user's, the last user page): NULL, kernel, unmapped, one byte too far,
+    wrapping, past USER_TOP, read-only for a write are refused; a range
+    across two pages is fine. The copies refuse a bad pointer with nothing
+    copied (catches a copy that checks page by page as it goes), copy across
+    two pages (catches a copy through one translation); strncpy_from_user
+    stops at an unmapped page (-14) and without a NUL within max gives -22
+    (catches reading one byte too many)."""
     a, ro, k = (0x10000000 + slot * 16 * PAGE for slot in rng.sample(range(1, 1 << 16), 3))
     off, ln, w = rng.randint(1, PAGE - 1), rng.randint(1, PAGE), word(rng.randint(2, 32))
     mapped = {a: True, a + PAGE: True, ro: False, USER_TOP - PAGE: True}   # user page: writable?
@@ -307,6 +387,8 @@ def test_user_range(kernel):
                      f"uaccess: read back across two pages: {w}",
                      f"uaccess: strncpy_from_user across two pages -> {len(w)}",
                      "uaccess: strncpy_from_user into the unmapped page -> -14",
+                     f"uaccess: strncpy_from_user with max {len(w)} -> -22",
+                     "uaccess: copy_from_user into the unmapped page -> -14, buffer untouched",
                      "ktest uaccess: ok"]:
             m.expect_line(want)
         m.expect_exit(SUCCESS)
@@ -320,7 +402,7 @@ EXCEPTIONS = {0: ("Divide error", "DE"), 6: ("Invalid opcode", "UD"),
 
 
 def fault_report(name, vector, error, rip, cr2):
-    """The line user_fault must print for this fault (handout §3.5)."""
+    """The line fault_kill must print for this fault (handout §3.5)."""
     exc, mn = EXCEPTIONS[vector]
     line = f"{name}: killed by {exc} (#{mn}) at rip=0x{rip:016x}"
     if vector == 14:
@@ -338,10 +420,13 @@ def fault_report(name, vector, error, rip, cr2):
 @pytest.mark.points(5)
 @pytest.mark.exercise(5)
 def test_user_fault_report(kernel):
-    """user_fault alone: the test hands trap_dispatch trap frames from ring
-    3 for made-up processes (random names, rips, addresses in CR2, error
-    bits): each prints its one line (page faults decoded, the stack guard
-    named, other error codes shown) and ends only its process, exit(-1)."""
+    """fault_kill alone: the test hands trap_dispatch (which calls
+    proc_fault, then fault_kill) trap frames from ring 3 for made-up
+    processes (random names, rips, addresses in CR2, error bits): each
+    prints its one line (page faults decoded, the stack guard named and
+    the pages just outside it not, other error codes shown) and ends only
+    its process, exit(-1). Catches swapped read/write or present bits, a
+    guard check off by a page, an error code printed when 0, a panic."""
     rip = lambda: 0x400000 + rng.randrange(1 << 20)            # noqa: E731
     faults = [(14, 4 | rng.choice([0, 1]) | rng.choice([0, 2]) | rng.choice([0, 16]),
                rip(), rng.choice([rng.randrange(USER_TOP), rng.getrandbits(64)])),
@@ -381,7 +466,7 @@ def lines(text, prefix):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_hello(kernel):
     """A program in ring 3 prints through write() and exits."""
     text = run(kernel, "hello")
@@ -391,7 +476,7 @@ def test_hello(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_argv(kernel):
     """argc and argv as the System V ABI lays them out, random words."""
     words = [word(rng.randint(1, 12)) for _ in range(rng.randint(1, 6))]
@@ -403,7 +488,7 @@ def test_argv(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_exit_status(kernel):
     """A program's random exit status is reported as NAME: exit(STATUS)."""
     status = rng.randint(-1000, 1000)
@@ -413,7 +498,7 @@ def test_exit_status(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_distinct_pids(kernel):
     """Three processes one after another get three different pids."""
     text = run(kernel, "echo:a,echo:b,hello")
@@ -422,9 +507,11 @@ def test_distinct_pids(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_yield_interleave(kernel):
-    """Two processes that sched_yield after each line take turns."""
+    """Two processes that sched_yield after each line take turns, and each
+    finds its own value in xmm7 after every yield (catches a switch that
+    leaves the x87/SSE registers of one process to the other)."""
     n = rng.randint(4, 10)
     text = run(kernel, f"yield:{n}+yield:{n}")
     seen = re.findall(r"^yield: pid (\d+) step (\d+)$", text, re.M)
@@ -432,10 +519,13 @@ def test_yield_interleave(kernel):
     check(len(pids) == 2 and len(seen) == 2 * n, f"{n} lines from each of two processes", seen)
     switches = sum(1 for a, b in zip(seen, seen[1:]) if a[0] != b[0])
     check(switches >= n, f"the processes taking turns (at least {n} changes)", switches)
+    kept = sorted(re.findall(r"^yield: pid (\d+) kept xmm7 across (\d+) of (\d+) yields$", text, re.M))
+    check(kept == sorted((p, str(n), str(n)) for p in pids),
+          f"each process: yield: pid N kept xmm7 across {n} of {n} yields", lines(text, "yield: pid"))
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_nanosleep(kernel):
     """nanosleep of a random duration takes about that long in wall time; a bad
     timespec gives -EINVAL."""
@@ -450,7 +540,7 @@ def test_nanosleep(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_brk(kernel):
     """brk grows the heap with zeroed, usable pages; too far fails; it shrinks back."""
     pages = rng.randint(1, 64)
@@ -466,7 +556,7 @@ def test_brk(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_execve(kernel):
     """execve replaces the program, same pid, new argv; a missing program gives -ENOENT."""
     words = [word(6) for _ in range(rng.randint(1, 4))]
@@ -481,7 +571,7 @@ def test_execve(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_unknown_syscall(kernel):
     """Unknown system-call numbers (1000 and -1) from ring 3 give -38 (-ENOSYS)."""
     text = run(kernel, "badsys")
@@ -521,7 +611,7 @@ FAULTS = {  # kind: (exception, how to check the address)
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3, 5)
+@pytest.mark.exercise(1, 2, 3, 4, 5)
 def test_user_faults(kernel):
     """Each fault kills only its process, with its reason; the next program still runs."""
     kinds = list(FAULTS)
@@ -581,7 +671,7 @@ def bad_elves(good, tmp):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_malformed_elf(kernel, tmp_path):
     """Eight broken executables refused with -ENOEXEC and a reason; no crash."""
     bad = bad_elves(kernel.elf.parent / "user" / "hello.elf", tmp_path)
@@ -594,7 +684,7 @@ def test_malformed_elf(kernel, tmp_path):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_many_processes(kernel):
     """200 processes one after another: the free-frame count comes back."""
     with kernel.boot("init=tiny repeat=200", dead_ends=STUBS) as m:
@@ -602,3 +692,68 @@ def test_many_processes(kernel):
         m.expect_exit(SUCCESS)
     check(m.text.count("tiny: exit(0)") == 200, "200 times 'tiny: exit(0)'", m.text.count("tiny: exit(0)"))
     check(r.group(1) == r.group(2), "as many free frames after as before", r.group(0))
+
+
+# ---- challenge 1: the lazy heap --------------------------------------------------------
+
+USER_BRK_MAX = 64 << 20
+
+
+@pytest.mark.points(10)
+@pytest.mark.challenge(1)
+def test_lazy_brk(kernel):
+    """With lazybrk=1, brk only reserves: the brk program grows its heap by
+    a random 8..64 MiB and touches a few random bytes (the first and last
+    among them), reading 0 first, then writing a random value. The grader
+    walks the program's page tables while it waits: exactly the touched
+    pages are mapped in the heap (user, writable, not executable), each
+    holding the values written and zeros elsewhere. Then the heap shrinks
+    back, and a write to its old start kills the program, and every frame
+    comes back. Catches an eager brk, a page mapped read-only or not for the
+    user, a frame not zeroed, a fault outside the reserved heap mapped
+    instead of killed, a reserved range off by a page."""
+    size = rng.randint(8 << 20, USER_BRK_MAX)
+    offsets = {0, size - 1} | {rng.randrange(size) for _ in range(rng.randint(1, 4))}
+    touches = [(off, rng.randint(1, 255)) for off in sorted(offsets)]
+    rng.shuffle(touches)
+    spec = ",".join(f"{o}:{v}" for o, v in touches)
+    with kernel.boot(f"lazybrk=1 test=lazy_brk size={size} touch={spec}", dead_ends=PANICS) as m:
+        r = m.expect(r"^brk: lazy: (.*)$", timeout=60)
+        want = (f"heap at 0x([0-9a-f]+) grown by {size}, {len(touches)} bytes touched, "
+                "read zero yes, read back yes")
+        g = re.fullmatch(want, r.group(1))
+        check(g, f"brk: lazy: {want}", r.group(0))
+        start = int(g.group(1), 16)
+        p = re.search(r"^lazy_brk: brk is pid \d+, pml4 at 0x([0-9a-f]+)$", m.text, re.M)
+        check(p, "lazy_brk: brk is pid N, pml4 at 0x...", lines(m.text, "lazy_brk"))
+        pml4, tables = int(p.group(1), 16), {}
+        pages = {}
+        for off, val in touches:
+            pages.setdefault(page_down(start + off), bytearray(PAGE))[(start + off) % PAGE] = val
+        mapped = [pg for pg in range(page_down(start), page_up(start + size) + PAGE, PAGE)
+                  if leaf_entry(m, pml4, pg, tables) is not None]
+        check(sorted(mapped) == sorted(pages),
+              f"{len(pages)} heap pages mapped, the touched ones: "
+              + ", ".join(f"0x{pg:x}" for pg in sorted(pages)),
+              f"{len(mapped)} pages: " + ", ".join(f"0x{pg:x}" for pg in mapped[:8])
+              + (", ..." if len(mapped) > 8 else ""))
+        for pg, content in sorted(pages.items()):
+            pte = leaf_entry(m, pml4, pg, tables)
+            check(pte & PTE_U and pte & PTE_W and pte & PTE_NX,
+                  f"0x{pg:x} mapped for the user, rw-", f"pte 0x{pte:x}")
+            got = m.read_phys(pte & PTE_ADDR, PAGE)
+            diff = next((i for i in range(PAGE) if got[i] != content[i]), None)
+            check(diff is None, f"0x{pg:x}: the bytes written, zeros elsewhere",
+                  diff is not None and f"at 0x{pg + diff:x}: 0x{got[diff]:02x}, not 0x{content[diff]:02x}")
+        m.send("\r")
+        m.expect_line("brk: lazy: shrunk back to the start")
+        k = m.expect(r"^brk: (killed by .*|lazy: the old start is still writable)$")
+        check(re.fullmatch(rf"killed by Page fault \(#PF\) at rip=0x[0-9a-f]{{16}}, address "
+                           rf"0x{start:016x} \(page not present, write\)", k.group(1)),
+              f"brk: killed by Page fault (#PF) at rip=..., address 0x{start:016x} "
+              "(page not present, write)", k.group(0))
+        m.expect_line("brk: exit(-1)")
+        f = m.expect(r"^lazy_brk: brk ended with (-?\d+); free frames before (\d+), after (\d+)$")
+        check(f.group(1) == "-1" and f.group(2) == f.group(3),
+              "brk ended with -1, as many free frames after as before", f.group(0))
+        m.expect_exit(SUCCESS)

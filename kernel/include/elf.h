@@ -51,10 +51,18 @@ struct elf64_phdr {
 
 /* Check the executable in data[0..size) and map its PT_LOAD segments into
  * the address space pml4 (user pages, permissions from the segment flags,
- * bss zeroed). Sets *entry and *end (the first page after the highest
- * segment: where brk starts). Returns 0, or -ENOEXEC with *why set to a
- * short reason, or -ENOMEM. On failure some pages may already be mapped:
- * the caller destroys the address space. */
+ * bss zeroed). Refused with -ENOEXEC and *why set to a short reason: a
+ * file shorter than its header; a bad magic, class (not 64-bit), byte
+ * order (not little-endian), type (not ET_EXEC), machine or version;
+ * program headers not of their size, none, or not inside the file; a
+ * PT_LOAD segment with filesz > memsz, memsz > ELF_MAX_SEGMENT, file bytes
+ * past the end, addresses outside [USER_MIN_ADDR, USER_TOP), both W and X,
+ * or overlapping another; an entry point in no executable segment. Other
+ * program headers are skipped. On success sets *entry and *end (the first
+ * page after the highest segment: where brk starts) and returns 0; out of
+ * frames, -ENOMEM. On failure some pages may already be mapped: the caller
+ * destroys the address space. Thread context, no lock held (it allocates
+ * frames); never reads outside data[0..size), whatever the file says. */
 int elf_load(pte_t *pml4, const uint8_t *data, size_t size, uint64_t *entry, uint64_t *end,
              const char **why);
 

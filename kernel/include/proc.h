@@ -24,7 +24,8 @@ struct proc {
     int pid;
     char name[THREAD_NAME_MAX];
     pte_t *pml4;                         /* the address space, through the direct map */
-    uint64_t brk_start, brk;             /* the heap: [brk_start, brk) is mapped */
+    uint64_t brk_start, brk;             /* the heap: [brk_start, brk), mapped (or reserved:
+                                          * proc_heap_is_lazy) */
     struct thread *thread;
 };
 
@@ -50,6 +51,24 @@ void proc_exit(int status) __attribute__((noreturn));
  * one program, a word of PROC_ARG_MAX characters or more) or has an empty
  * program name runs nothing: a line says why, and the power-off is a failure. */
 void proc_run_init(const char *spec) __attribute__((noreturn));
+
+/* Map the user stack of pml4 (USER_STACK_PAGES pages below
+ * USER_STACK_TOP, the guard page below them left unmapped) and lay out
+ * argc and argv on it for the program's entry (handout §1.3). Sets *rsp to
+ * the user address of argc. 0, or -ENOMEM (pages mapped so far stay: the
+ * caller destroys the address space). Thread context. */
+int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp);
+
+/* An exception tf from ring 3 in the running process (called by
+ * trap_dispatch, interrupts off). Returns only if the fault was resolved
+ * (challenge 1: a first touch of the lazy heap); otherwise prints one line
+ * saying why and ends the process with exit(-1) (handout §3.5). */
+void proc_fault(const struct trap_frame *tf);
+
+/* Does brk only reserve the heap (the command line's lazybrk=1, challenge 1),
+ * pages being mapped on their first touch (proc_fault)? False without
+ * lazybrk=1. Any context, no lock; may call cmdline_get_int. */
+bool proc_heap_is_lazy(void);
 
 /* The page tables to load for thread t (its process's, or the kernel's). */
 uint64_t proc_cr3_of(const struct thread *t);

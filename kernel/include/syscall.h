@@ -17,8 +17,14 @@
 #define SYS_exit_group  231
 #define NSYSCALLS       232
 
-/* Run the system call in tf (from ring 3, interrupts on) and put its
- * result in tf->rax. */
+/* Run the system call in tf (from ring 3, or a test's made-up frame) and
+ * put its result in tf->rax. The number is tf->rax, unsigned: one that is
+ * NSYSCALLS or more, or names a hole of the table, gives -ENOSYS (-38) and
+ * calls nothing. The call gets tf (execve rewrites it) and the first three
+ * arguments, tf->rdi, tf->rsi, tf->rdx; its long result, an error as a
+ * negative errno, goes to tf->rax as it is. Interrupts on, no lock held:
+ * a call may block (read, nanosleep) or not return (exit, a good execve
+ * returns into the new program). Calls nothing but the table's entry. */
 void syscall_dispatch(struct trap_frame *tf);
 
 #endif

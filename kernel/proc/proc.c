@@ -1,6 +1,9 @@
 /* proc.c - user processes: address spaces, starting programs, exec, exit,
- * and the init=... runner. Lab 6 (given; the exercises are in elf.c,
- * usermode.asm, syscall.c, uaccess.c and trap.c). */
+ * faults, and the init=... runner. Lab 6: stack_layout (the program's first
+ * stack) and proc_switch_in (what a thread's ring 3 needs loaded) are part
+ * of exercise 2 (handout §3.2), fault_kill is exercise 5 (handout §3.5),
+ * proc_heap_is_lazy and heap_fault challenge 1 (handout §6); the rest is
+ * given. */
 #include <stddef.h>
 
 #include "proc.h"
@@ -20,6 +23,9 @@
 #include "uaccess.h"
 #include "x86.h"
 #include "kinit.h"
+
+#define AT_NULL   0                  /* the auxiliary vector's last entry */
+#define AT_PAGESZ 6                  /* its value: the page size */
 
 static int next_pid = 1;
 
@@ -81,11 +87,59 @@ static void as_destroy(pte_t *pml4)
 
 /* ---- loading a program -------------------------------------------------------- */
 
-/* Map the user stack and lay out argc, argv, envp and auxv on it as the
- * System V ABI says (handout §2.3). Sets *rsp to where argc is. */
-static int setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
+/* Lay out the program's first stack (System V ABI, handout §1.3) in page,
+ * the kernel's view (through the direct map) of the zeroed user page
+ * [USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP): the argc strings of argv,
+ * each with its NUL, anywhere in the page above the words; the words at
+ * the returned address, going up: argc, the user addresses of argv[0..argc-1],
+ * 0 (the end of argv), 0 (an empty envp), then the auxiliary vector as
+ * pairs (AT_PAGESZ, PAGE_SIZE), (AT_NULL, 0). Returns that address, the
+ * program's rsp at entry: 16-byte aligned. argc is 0..PROC_MAX_ARGS, each
+ * string shorter than PROC_ARG_MAX, so all fits in the page. No lock, no
+ * allocation; may call strlen and memcpy. */
+static uint64_t stack_layout(uint8_t *page, int argc, char *const argv[])
 {
-    uint64_t strings[PROC_MAX_ARGS], top = USER_STACK_TOP;
+    ASSERT(page != NULL && argc >= 0 && argc <= PROC_MAX_ARGS);
+#if SOL >= 6
+    uint64_t base = USER_STACK_TOP - PAGE_SIZE, top = USER_STACK_TOP;
+    uint64_t strings[PROC_MAX_ARGS];
+
+    for (int i = argc - 1; i >= 0; i--) {        /* the strings, at the very top */
+        size_t n = strlen(argv[i]) + 1;
+        top -= n;
+        strings[i] = top;
+        memcpy(page + (top - base), argv[i], n);
+    }
+    uint64_t words[PROC_MAX_ARGS + 7];
+    int n = 0;
+    words[n++] = (uint64_t)argc;
+    for (int i = 0; i < argc; i++)
+        words[n++] = strings[i];
+    words[n++] = 0;                              /* the end of argv */
+    words[n++] = 0;                              /* envp: empty */
+    words[n++] = AT_PAGESZ, words[n++] = PAGE_SIZE;
+    words[n++] = AT_NULL, words[n++] = 0;
+    uint64_t rsp = (top - n * 8) & ~15ull;       /* rsp at entry: 16-byte aligned */
+    memcpy(page + (rsp - base), words, n * 8);
+    return rsp;
+#else
+    /* LAB 6, exercise 2: put argv's strings and, 16-byte aligned below
+     * them, argc, argv, an empty envp and the auxiliary vector in page, the
+     * top page of the user stack; return the user address of argc (handout §3.2) */
+    (void)argv;
+    return USER_STACK_TOP - 16;
+#endif
+}
+
+_Static_assert(PROC_MAX_ARGS * PROC_ARG_MAX + (PROC_MAX_ARGS + 7) * 8 + 16 <= PAGE_SIZE,
+               "argv and the first stack's words fit in the top page of the user stack");
+
+/* Map the user stack (USER_STACK_PAGES pages below USER_STACK_TOP; the
+ * page below them stays unmapped: the guard) and lay out argv on it. Sets
+ * *rsp to where argc is. 0 or -ENOMEM. */
+int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
+{
+    uint8_t *top_page = NULL;
 
     for (int i = 0; i < USER_STACK_PAGES; i++) {
         uint64_t pa = pmm_alloc_zeroed();
@@ -95,25 +149,11 @@ static int setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
                 pmm_free(pa);
             return -ENOMEM;
         }
+        if (i == 0)
+            top_page = phys_to_virt(pa);
     }
-    for (int i = argc - 1; i >= 0; i--) {        /* the strings, at the very top */
-        size_t n = strlen(argv[i]) + 1;
-        top -= n;
-        strings[i] = top;
-        copy_to_user(pml4, top, argv[i], n);
-    }
-    /* argc, argv[0..argc-1], NULL, envp: NULL, auxv: AT_PAGESZ 4096, AT_NULL */
-    uint64_t words[PROC_MAX_ARGS + 7];
-    int n = 0;
-    words[n++] = (uint64_t)argc;
-    for (int i = 0; i < argc; i++)
-        words[n++] = strings[i];
-    words[n++] = 0;
-    words[n++] = 0;
-    words[n++] = 6, words[n++] = PAGE_SIZE;      /* AT_PAGESZ */
-    words[n++] = 0, words[n++] = 0;              /* AT_NULL */
-    *rsp = (top - n * 8) & ~15ull;               /* rsp at entry: 16-byte aligned */
-    return copy_to_user(pml4, *rsp, words, n * 8);
+    *rsp = stack_layout(top_page, argc, argv);
+    return 0;
 }
 
 /* Load module name into pml4 with argv. 0 or a negative errno; says why. */
@@ -129,7 +169,7 @@ static int load_program(pte_t *pml4, const char *name, int argc, char *const arg
     }
     int err = elf_load(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, entry, brk, &why);
     if (err == 0)
-        err = setup_stack(pml4, argc, argv, rsp);
+        err = proc_setup_stack(pml4, argc, argv, rsp);
     if (err)
         kprintf("exec %s: refused: %s (%s)\n", name, err == -ENOEXEC ? why : "out of memory",
                 err == -ENOEXEC ? "-ENOEXEC" : "-ENOMEM");
@@ -225,6 +265,96 @@ void proc_exit(int status)
     as_destroy(p->pml4);
     p->pml4 = NULL;
     thread_exit(status);                     /* the runner joins and frees p */
+}
+
+/* ---- faults in ring 3 ------------------------------------------------------------ */
+
+/* Kill the calling process p for the exception in tf (from ring 3; cr2 is
+ * CR2 at the fault). Prints one line, then proc_exit(-1):
+ *   NAME: killed by <exception_name> (#<exception_mnemonic>) at rip=<rip>
+ * then, for a page fault, ", address <cr2> (" and "page not present" or
+ * "protection violation", ", read" or ", write", ", instruction fetch" if
+ * an instruction fetch, ")", and ": stack overflow" if cr2 is in the guard
+ * page below the user stack; for another exception, ", error code 0x<error>"
+ * if its error code is not 0. Addresses print as %p. Never returns.
+ * Interrupts off (called from trap_dispatch); may call kprintf,
+ * exception_name, exception_mnemonic and proc_exit. */
+static void fault_kill(struct proc *p, const struct trap_frame *tf, uint64_t cr2)
+{
+#if SOL >= 6
+    kprintf("%s: killed by %s (#%s) at rip=%p", p->name, exception_name(tf->vector),
+            exception_mnemonic(tf->vector), (void *)tf->rip);
+    if (tf->vector == EXC_PF) {
+        kprintf(", address %p (%s, %s%s)", (void *)cr2,
+                tf->error & PF_PRESENT ? "protection violation" : "page not present",
+                tf->error & PF_WRITE ? "write" : "read",
+                tf->error & PF_FETCH ? ", instruction fetch" : "");
+        if (cr2 >= USER_STACK_GUARD && cr2 < USER_STACK_GUARD + PAGE_SIZE)
+            kprintf(": stack overflow");
+    } else if (tf->error) {
+        kprintf(", error code 0x%lx", tf->error);
+    }
+    kprintf("\n");
+    proc_exit(-1);
+#else
+    /* LAB 6, exercise 5: end only this process, with the one line of
+     * handout §3.5 saying which exception, where, and for a page fault
+     * which address and why (handout §3.5) */
+    (void)p, (void)cr2;
+    PANIC("exception %lu in user mode at rip %p (LAB 6, exercise 5)", tf->vector,
+          (void *)tf->rip);
+#endif
+}
+
+/* Contract in proc.h. */
+bool proc_heap_is_lazy(void)
+{
+#if SOL >= 6
+    return cmdline_get_int("lazybrk", 0) == 1;
+#else
+    /* LAB 6, challenge 1: true when the command line says lazybrk=1 (handout §6) */
+    return false;
+#endif
+}
+
+/* A page fault at addr (error: its error code) in p, from ring 3: if it is
+ * a not-present fault on a page of p's reserved heap [brk_start, brk
+ * rounded up to a page) and the heap is lazy, map a zeroed frame there
+ * (user, writable, not executable) and return true: the instruction runs
+ * again. Otherwise, or out of frames, false (the process is killed).
+ * Interrupts off; may call pmm_alloc_zeroed, pmm_free and vmm_map. */
+static bool heap_fault(struct proc *p, uint64_t addr, uint64_t error)
+{
+#if SOL >= 6
+    uint64_t top = (p->brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+
+    if (!proc_heap_is_lazy() || (error & PF_PRESENT) || addr < p->brk_start || addr >= top)
+        return false;
+    uint64_t pa = pmm_alloc_zeroed();
+    if (pa == 0)
+        return false;
+    if (vmm_map(p->pml4, addr & ~(PAGE_SIZE - 1), pa, VM_USER | VM_WRITE) != 0) {
+        pmm_free(pa);
+        return false;
+    }
+    return true;
+#else
+    /* LAB 6, challenge 1: with lazybrk=1, give a not-present fault inside
+     * the reserved heap a zeroed, writable page and resume (handout §6) */
+    (void)p, (void)addr, (void)error;
+    return false;
+#endif
+}
+
+void proc_fault(const struct trap_frame *tf)
+{
+    struct proc *p = proc_current();
+    uint64_t cr2 = read_cr2();
+
+    ASSERT(!cpu_interrupts_enabled() && (tf->cs & 3) == 3 && p != NULL);
+    if (tf->vector == EXC_PF && heap_fault(p, cr2, tf->error))
+        return;
+    fault_kill(p, tf, cr2);
 }
 
 /* ---- init=a:x:y,b+c repeat=N ------------------------------------------------------ */
@@ -365,6 +495,7 @@ void proc_run_init(const char *spec)
 
 CMDLINE_KEY(init, "PROG[:ARG...][,PROG|+PROG...]");
 CMDLINE_KEY(repeat, "N");
+CMDLINE_KEY(lazybrk, "1");
 
 /* Boot step: init=... runs those programs, then powers off. */
 static void init_start(void)
@@ -376,17 +507,30 @@ static void init_start(void)
 }
 KINIT(91, init_start);
 
-/* The scheduler's hook (sched_on_switch_in), interrupts off: give next its
- * x87/SSE registers, the stack ring 3 enters the kernel on, and the page
- * tables of its process. */
+/* The scheduler's hook (sched_on_switch_in), called just before it
+ * switches to next, interrupts off: the CPU must then hold what next's
+ * ring 3 needs. next's x87/SSE registers (thread_fpu_load, which knows
+ * kernel threads need none); TSS.rsp0 at the top of next's kernel stack
+ * (kstack + KSTACK_SIZE), where the CPU switches to on an interrupt from
+ * ring 3, when next has a kernel stack of its own (the boot thread has
+ * none); CR3 = proc_cr3_of(next), written only when it changes (a write
+ * flushes the TLB). May call thread_fpu_load, tss_set_rsp0, read_cr3 and
+ * write_cr3; nothing that takes a lock or blocks. */
 static void proc_switch_in(struct thread *next)
 {
     ASSERT(!cpu_interrupts_enabled());
+#if SOL >= 6
     thread_fpu_load(next);
     if (next->kstack)
         tss_set_rsp0(next->kstack + KSTACK_SIZE);
     if (proc_cr3_of(next) != read_cr3())
         write_cr3(proc_cr3_of(next));
+#else
+    /* LAB 6, exercise 2: give the CPU what the incoming thread's ring 3
+     * needs: its x87/SSE state, its kernel stack in TSS.rsp0, its
+     * process's page tables (handout §3.2) */
+    (void)next;
+#endif
 }
 
 static void proc_start(void)

@@ -1,6 +1,7 @@
 /* syscall.c - the system calls and their dispatcher.
- * Lab 6: syscall_dispatch is exercise 3 (handout §3.3); the calls are
- * given. Every user pointer goes through uaccess.h. */
+ * Lab 6: syscall_dispatch and copy_argv (execve's arguments) are
+ * exercise 4 (handout §3.4); the other calls are given. Every user pointer
+ * goes through uaccess.h. */
 #include <stddef.h>
 
 #include "syscall.h"
@@ -105,17 +106,20 @@ static long sys_nanosleep(struct trap_frame *tf, uint64_t req, uint64_t rem, uin
 }
 
 /* brk(addr): move the end of the heap; returns the new end, or the old one
- * if addr is 0, out of range, or memory ran out (Linux's convention). */
+ * if addr is 0, out of range, or memory ran out (Linux's convention). A
+ * lazy heap (lazybrk=1, challenge 1) is only reserved here: proc_fault
+ * maps its pages when they are first touched. */
 static long sys_brk(struct trap_frame *tf, uint64_t addr, uint64_t a1, uint64_t a2)
 {
     struct proc *p = proc_current();
     uint64_t old_top = (p->brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     uint64_t new_top = (addr + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    bool lazy = proc_heap_is_lazy();
 
     (void)tf, (void)a1, (void)a2;
     if (addr < p->brk_start || addr > p->brk_start + USER_BRK_MAX)
         return (long)p->brk;
-    for (uint64_t va = old_top; va < new_top; va += PAGE_SIZE) {      /* grow: zeroed pages */
+    for (uint64_t va = old_top; va < new_top && !lazy; va += PAGE_SIZE) { /* grow: zeroed pages */
         uint64_t pa = pmm_alloc_zeroed();
         if (pa == 0 || vmm_map(p->pml4, va, pa, VM_USER | VM_WRITE) != 0) {
             if (pa)
@@ -128,7 +132,7 @@ static long sys_brk(struct trap_frame *tf, uint64_t addr, uint64_t a1, uint64_t 
             return (long)p->brk;
         }
     }
-    for (uint64_t va = new_top; va < old_top; va += PAGE_SIZE) {      /* shrink */
+    for (uint64_t va = new_top; va < old_top; va += PAGE_SIZE) {      /* shrink (lazy: mapped ones) */
         uint64_t pa;
         if (vmm_unmap(p->pml4, va, &pa) == 0)
             pmm_free(pa);
@@ -137,10 +141,17 @@ static long sys_brk(struct trap_frame *tf, uint64_t addr, uint64_t a1, uint64_t 
     return (long)addr;
 }
 
-/* Copy execve's argv (a NULL-terminated array of user strings) into args.
- * Returns argc or a negative errno. */
+/* Copy execve's argv, the user address of a NULL-terminated array of
+ * user string pointers (8 bytes each), into the kernel: string k into
+ * args[k], argp[k] = args[k]. Returns argc (0 for an empty array); -EFAULT
+ * if an entry of the array or a byte of a string is not readable user
+ * memory; -E2BIG for more than PROC_MAX_ARGS strings, or a string of
+ * PROC_ARG_MAX bytes or more (no NUL within PROC_ARG_MAX). Reads no entry
+ * past the NULL one. Thread context, interrupts on; may call
+ * copy_from_user and strncpy_from_user. */
 static long copy_argv(uint64_t argv, char (*args)[PROC_ARG_MAX], char **argp)
 {
+#if SOL >= 6
     for (int argc = 0;; argc++) {
         uint64_t ptr;
         if (copy_from_user(user_space(), &ptr, argv + argc * 8, 8))
@@ -154,6 +165,12 @@ static long copy_argv(uint64_t argv, char (*args)[PROC_ARG_MAX], char **argp)
             return len == -EFAULT ? -EFAULT : -E2BIG;
         argp[argc] = args[argc];
     }
+#else
+    /* LAB 6, exercise 4: copy the user's NULL-terminated argv array and
+     * its strings into args and argp; argc, -EFAULT or -E2BIG (handout §3.4) */
+    (void)argv, (void)args, (void)argp;
+    return -EFAULT;
+#endif
 }
 
 /* execve(path, argv, envp): the program's name is the part of path after
@@ -190,6 +207,7 @@ static const syscall_fn syscalls[NSYSCALLS] = {
     [SYS_exit_group] = sys_exit,
 };
 
+/* Contract in syscall.h. */
 void syscall_dispatch(struct trap_frame *tf)
 {
 #if SOL >= 6
@@ -200,9 +218,9 @@ void syscall_dispatch(struct trap_frame *tf)
     else
         tf->rax = (uint64_t)-ENOSYS;
 #else
-    /* LAB 6, exercise 3: look the number in tf->rax up in syscalls[]; call
-     * it with tf and the arguments from rdi, rsi, rdx; put the result in
-     * tf->rax; an unknown number gives -ENOSYS (handout §3.3) */
+    /* LAB 6, exercise 4: run the system call tf->rax names in syscalls[]
+     * with its arguments, its result in tf->rax; any number that names none
+     * gives -ENOSYS (handout §3.4) */
     (void)syscalls;
     tf->rax = (uint64_t)-ENOSYS;
 #endif

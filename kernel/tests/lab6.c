@@ -2,8 +2,9 @@
  * Lab 6 graders start the user programs of user/ with init=...; the tests
  * here call one exercise's code directly, so that it earns points before
  * the others are written: the ELF loader on files the grader made, ring 3
- * entry, the dispatcher, the user-pointer checks and the fault report, each
- * with a made-up process around it. Inputs come from the command line. */
+ * entry and the first stack, the user-memory copies, the dispatcher, and
+ * the fault report, each with a made-up process around it; and challenge
+ * 1's lazy heap, with the brk program. Inputs come from the command line. */
 #include <stddef.h>
 
 #include "bench.h"
@@ -17,6 +18,7 @@
 #include "memlayout.h"
 #include "multiboot2.h"
 #include "pmm.h"
+#include "printf.h"
 #include "proc.h"
 #include "string.h"
 #include "syscall.h"
@@ -218,7 +220,32 @@ KTEST(enter_user, "entry rsp junk")
     run_thread(spin_in_user, new_proc("spin", 1), "spin");
 }
 
-/* ---- exercise 3: syscall_dispatch on trap frames made here ------------------ */
+/* args=WORD,WORD,...: lay them out on a fresh user stack (proc_setup_stack,
+ * whose layout is stack_layout's); the grader reads the page through QMP. */
+KTEST(user_stack, "args")
+{
+    static char words[CMDLINE_MAX_LEN];
+    char *argv[PROC_MAX_ARGS];
+    const char *list = cmdline_get("args");
+    int argc = 0;
+    size_t used = 0;
+    uint64_t rsp = 0;
+    char item[PROC_ARG_MAX];
+
+    while (next_item(&list, item, sizeof item)) {
+        if (argc == PROC_MAX_ARGS)
+            ktest_fail("user_stack: at most %d words", PROC_MAX_ARGS);
+        argv[argc++] = words + used;
+        used += strlcpy(words + used, item, sizeof words - used) + 1;
+    }
+    pte_t *pml4 = new_space();
+    if (proc_setup_stack(pml4, argc, argv, &rsp) != 0)
+        ktest_fail("user_stack: out of memory");
+    kprintf("user_stack: %d words, rsp 0x%lx, pml4 at 0x%lx\n", argc, rsp, phys_of(pml4));
+    ktest_hold();                    /* the grader reads the stack meanwhile */
+}
+
+/* ---- exercise 4: syscall_dispatch on trap frames made here ------------------ */
 
 static long call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
@@ -227,6 +254,53 @@ static long call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 
     syscall_dispatch(&tf);
     return (long)tf.rax;
+}
+
+/* Write the user string str at user address u of page pg (mapped at base). */
+static uint64_t put_string(uint8_t *pg, uint64_t base, uint64_t u, const char *str)
+{
+    memcpy(pg + (u - base), str, strlen(str) + 1);
+    return u;
+}
+
+/* execve's arguments (copy_argv), on a page of arrays and strings made here,
+ * two pages above buf's, the page after it unmapped. Each call fails
+ * before anything is loaded, so the made-up process goes on. */
+static void execve_calls(struct proc *p, uint64_t buf)
+{
+    uint64_t q = (buf & ~0xFFFull) + 0x2000, *arr;
+    uint8_t *pg = map_page(p->pml4, q, VM_USER | VM_WRITE);
+    const char *miss = cmdline_get("miss");
+    uint64_t nargs = need_int("nargs");
+    char text[PROC_ARG_MAX + 8];
+
+    if (miss == NULL || strlen(miss) > 32 || nargs < 1 || nargs > PROC_MAX_ARGS)
+        ktest_fail("syscall: miss=NAME (32 characters at most), nargs=1..%d", PROC_MAX_ARGS);
+    strlcpy(text, "/bin/", sizeof text);
+    strlcpy(text + 5, miss, sizeof text - 5);
+    uint64_t path = put_string(pg, q, q + 0x800, text), x = put_string(pg, q, q + 0x7F0, "x");
+    memset(text, 'y', PROC_ARG_MAX);
+    text[PROC_ARG_MAX] = '\0';
+    uint64_t y128 = put_string(pg, q, q + 0x900, text);      /* PROC_ARG_MAX bytes: too long */
+    uint64_t y127 = put_string(pg, q, q + 0xA00, text + 1);  /* the longest that fits */
+    arr = (uint64_t *)pg;                                    /* q: PROC_MAX_ARGS + 1 of "x" */
+    for (int i = 0; i <= PROC_MAX_ARGS; i++)
+        arr[i] = x;
+    arr = (uint64_t *)(pg + 0x100);                          /* q + 0x100: nargs, good */
+    for (uint64_t i = 0; i < nargs; i++)
+        arr[i] = i + 1 == nargs ? y127 : x;
+    ((uint64_t *)(pg + 0x200))[0] = y128;                    /* q + 0x200: one too long */
+    ((uint64_t *)(pg + 0xFF8))[0] = x;                       /* q + 0xFF8: runs off the page */
+
+    kprintf("syscall: execve with argv NULL -> %ld\n", call(SYS_execve, path, 0, 0));
+    kprintf("syscall: execve with %d arguments -> %ld\n", PROC_MAX_ARGS + 1,
+            call(SYS_execve, path, q, 0));
+    kprintf("syscall: execve with an argument of %d bytes -> %ld\n", PROC_ARG_MAX,
+            call(SYS_execve, path, q + 0x200, 0));
+    kprintf("syscall: execve with argv running off its page -> %ld\n",
+            call(SYS_execve, path, q + 0xFF8, 0));
+    kprintf("syscall: execve /bin/%s with %lu arguments -> %ld\n", miss, nargs,
+            call(SYS_execve, path, q + 0x100, 0));
 }
 
 static int dispatch_calls(void *arg)
@@ -255,18 +329,20 @@ static int dispatch_calls(void *arg)
     kprintf("syscall: brk(0) -> 0x%lx\n", (uint64_t)call(SYS_brk, 0, 0, 0));
     kprintf("syscall: sched_yield -> %ld\n", call(SYS_sched_yield, 0, 0, 0));
     kprintf("syscall: number %lu -> %ld\n", nr, call(nr, 0, 0, 0));
+    kprintf("syscall: number %d -> %ld\n", NSYSCALLS, call(NSYSCALLS, 0, 0, 0));
     kprintf("syscall: number 2 -> %ld\n", call(2, 0, 0, 0));      /* a hole in the table */
     kprintf("syscall: number -1 -> %ld\n", call((uint64_t)-1, 0, 0, 0));
+    execve_calls(p, buf);
     leave();
     return 0;
 }
 
-KTEST(syscall, "pid word buf brk fd nr")
+KTEST(syscall, "pid word buf brk fd nr miss nargs")
 {
     run_thread(dispatch_calls, new_proc("calls", (int)need_int("pid")), "calls");
 }
 
-/* ---- exercise 4: user_range_ok and the copies, with bad pointers ------------ */
+/* ---- exercise 3: user_range_ok and the copies, with bad pointers ------------ */
 
 static void range(pte_t *pml4, const char *what, uint64_t addr, uint64_t len, bool write)
 {
@@ -324,6 +400,13 @@ KTEST(uaccess, "a ro k off len word")
     memcpy(pb + 4096 - n, word, n);  /* no NUL: the next byte is not mapped */
     kprintf("uaccess: strncpy_from_user into the unmapped page -> %ld\n",
             strncpy_from_user(pml4, buf, a + 8192 - n, sizeof buf));
+    memcpy(pb, word, n + 1);          /* a NUL after n characters: too many for max n */
+    kprintf("uaccess: strncpy_from_user with max %zu -> %ld\n", n,
+            strncpy_from_user(pml4, buf, a + 4096, n));
+    memset(buf, 'x', sizeof buf);
+    kprintf("uaccess: copy_from_user into the unmapped page -> %d, buffer %s\n",
+            copy_from_user(pml4, buf, a + 8192 - off % 32 - 1, 32),
+            buf[0] == 'x' ? "untouched" : "written");
 }
 
 /* ---- exercise 5: user_fault on trap frames made here ------------------------ */
@@ -377,6 +460,41 @@ KTEST(user_fault, "faults")
         }
         kprintf("user_fault: %s ended with %d\n", f.name, run_thread(take_fault, &f, f.name));
     }
+}
+
+/* ---- challenge 1: the lazy heap, with the brk program ------------------------- */
+
+/* size=BYTES touch=OFF:VAL,...: run brk lazy SIZE OFF VAL ... (with
+ * lazybrk=1 on the command line), saying where its page tables are: the
+ * grader counts the heap's pages while the program waits for a key. */
+KTEST(lazy_brk, "size touch")
+{
+    static char words[CMDLINE_MAX_LEN];
+    char *argv[PROC_MAX_ARGS] = {"brk", "lazy", words};
+    const char *list = cmdline_get("touch");
+    size_t used = ksnprintf(words, sizeof words, "%lu", need_int("size")) + 1;
+    char item[48];
+    int argc = 3;
+
+    while (next_item(&list, item, sizeof item)) {
+        char *colon = strchr(item, ':');
+        if (colon == NULL || argc + 2 > PROC_MAX_ARGS)
+            ktest_fail("lazy_brk: touch=OFF:VAL,... (at most %d)", (PROC_MAX_ARGS - 3) / 2);
+        *colon = '\0';
+        argv[argc++] = words + used;
+        used += strlcpy(words + used, item, sizeof words - used) + 1;
+        argv[argc++] = words + used;
+        used += strlcpy(words + used, colon + 1, sizeof words - used) + 1;
+    }
+    uint64_t before = pmm_free_frames();
+    struct proc *p = proc_spawn("brk", argc, argv);
+    if (p == NULL)
+        ktest_fail("lazy_brk: could not start brk");
+    kprintf("lazy_brk: brk is pid %d, pml4 at 0x%lx\n", p->pid, phys_of(p->pml4));
+    int status = thread_join(p->thread);
+    kfree(p);
+    kprintf("lazy_brk: brk ended with %d; free frames before %lu, after %lu\n", status, before,
+            pmm_free_frames());
 }
 
 /* ---- benchmarks ---------------------------------------------------------------- */

@@ -1,6 +1,12 @@
 ; usermode.asm - the first entry into ring 3. Lab 6: exercise 2 (handout §3.2).
 ; C side (proc.c):
 ;     void enter_user(uint64_t entry, uint64_t user_rsp);   /* returns only if unwritten */
+; Contract: called by a process's thread with its CR3 and TSS.rsp0 already
+; loaded, interrupts on or off. Never returns: the CPU continues in ring 3
+; (cs USER_CODE, ss USER_DATA) at rip = entry with rsp = user_rsp, rflags
+; = RFLAGS_IF (interrupts on, IOPL 0), and every other general register 0,
+; so that no kernel value reaches the program. Touches no memory but the
+; kernel stack it runs on.
 ; There is no instruction "go to ring 3": we build the frame an interrupt
 ; from ring 3 would have left on the stack, and return from it with iretq.
 
@@ -34,9 +40,9 @@ enter_user:
     xor r15d, r15d
     iretq
 %else
-    ; LAB 6, exercise 2: push ss (USER_DATA), rsp (rsi), rflags (RFLAGS_IF),
-    ; cs (USER_CODE) and rip (rdi), clear the general registers, and iretq
-    ; (handout §3.2)
+    ; LAB 6, exercise 2: continue in ring 3 at entry (rdi) on the stack
+    ; user_rsp (rsi), interrupts on, with no kernel value left in any other
+    ; general register (handout §3.2)
     ret
 %endif
 
