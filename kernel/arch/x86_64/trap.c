@@ -205,15 +205,6 @@ static void report_stack_overflow(const struct trap_frame *tf)
 }
 #endif
 
-#if LAB >= 6
-/* An exception in ring 3: the process dies, the kernel goes on. One line
- * says why (the graders read it), then proc_exit prints NAME: exit(-1). */
-static void user_fault(const struct trap_frame *tf)
-{
-    proc_fault(tf);              /* Lab 6: proc.c (exercise 5, challenge 1) */
-}
-#endif
-
 void trap_dispatch(struct trap_frame *tf)
 {
     ASSERT(!cpu_interrupts_enabled());   /* every gate is an interrupt gate (idt.c) */
@@ -225,7 +216,7 @@ void trap_dispatch(struct trap_frame *tf)
         return;
     }
     if (tf->vector < 32 && (tf->cs & 3) == 3) {
-        user_fault(tf);
+        proc_fault(tf);          /* ring 3's exception: proc.c resolves it or kills the process */
         return;
     }
 #endif
