@@ -243,7 +243,7 @@ static unsigned next_nonempty(const struct heap *h, unsigned i)
     }
     return HEAP_NBINS;
 #else
-    /* LAB 4, exercise 2: the first bin at or above i whose bit is set in
+    /* LAB 4, exercise 2: the lowest bin at or above i whose bit is set in
      * the nonempty bitmap, found a word at a time (handout §3.2) */
     (void)h, (void)i;
     return HEAP_NBINS;
@@ -269,8 +269,9 @@ static struct block *take_fit(struct heap *h, uint64_t size)
             }
     return NULL;
 #else
-    /* LAB 4, exercise 2: take out of its bin the first block of size bytes
-     * or more in the lowest bin that has one; NULL if none (handout §3.2) */
+    /* LAB 4, exercise 2: take out of its bin the earliest block of size
+     * bytes or more in the lowest bin that has one; NULL if none (handout
+     * §3.2) */
     (void)h, (void)size, (void)next_nonempty;
     return NULL;
 #endif
@@ -445,8 +446,9 @@ static void release_block(struct heap *h, struct block *b)
     set_block(b, size_of(b), false);
     bin_insert(h, trim_top(h, coalesce(h, b)));
 #else
-    /* LAB 4, exercise 4: uncount b, poison it, mark it free, merge it,
-     * trim the top of the heap and bin what is left (handout §3.4) */
+    /* LAB 4, exercise 4: free the checked block b: uncounted, poisoned,
+     * merged with free neighbours, the heap's top trimmed, the rest binned
+     * (handout §3.4) */
     (void)h, (void)b, (void)coalesce, (void)trim_top, (void)bin_insert;
 #endif
 }
