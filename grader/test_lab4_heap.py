@@ -62,12 +62,14 @@ def expect_layouts(kernel, cmdline, wants):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1)
+@pytest.mark.exercise(1, 2)
 def test_split(kernel):
     """split_block on blocks the test lays out (no kmalloc needed), sizes
     drawn at random: the block cut to the size asked for and the rest a free
     block in its bin, or the block left whole when the rest is under 64
-    bytes; used or free kept; footers right."""
+    bytes; used or free kept; footers right. Catches splitting off a rest
+    too small to be a block (or keeping one big enough), the rest not
+    binned, a used block made free, a footer not rewritten."""
     cases = []
     for i in range(CORE_CASES):
         need = block_size(MIN_BLOCK, 2048)
@@ -93,12 +95,15 @@ MERGE_CASES = [("free", "free"), ("free", "used"), ("used", "free"), ("used", "u
 
 
 @pytest.mark.points(8)
-@pytest.mark.exercise(1)
+@pytest.mark.exercise(1, 2)
 def test_merge(kernel):
     """coalesce on a free block between free or used neighbours, or at the
     heap's start or end, sizes drawn at random: the block returned where
     the merged one starts, one free block in no bin covering the free
-    neighbours, taken out of their bins; used blocks untouched."""
+    neighbours, taken out of their bins; used blocks untouched. Catches a
+    merge on one side only, merging with a used block, the wrong block
+    returned after a merge backwards, a neighbour left in its bin (or
+    removed after its size changed), reading past the heap's start or end."""
     sizes = [[block_size(MIN_BLOCK, 4096) for _ in range(3)] for _ in MERGE_CASES]
     wants = []
     for i, ((before, after), (prev, size, nxt)) in enumerate(zip(MERGE_CASES, sizes)):
@@ -121,10 +126,14 @@ def test_merge(kernel):
 
 
 @pytest.mark.points(10)
-@pytest.mark.exercise(2)
+@pytest.mark.exercise(1)
 def test_fit(kernel):
-    """take_fit on free blocks of random sizes laid out by the test, six
-    requests in turn: catches a search that does not start at the request's
+    """heap_bin_of on sizes at the bins' edges; then bin_insert (the test
+    lays out free blocks of random sizes in their bins with it) and take_fit
+    for six requests in turn. Catches a bin index off by one at an edge
+    (1024, 1040, a power of two) or not clamped to the last bin, a list
+    not pushed at its front, a bit of the nonempty bitmap not set or not
+    cleared when a bin empties; a search that does not start at the request's
     own bin (an exact-size block passed over for a bigger one), that takes a
     bin's first block without checking it fits (a power-of-two bin holds
     smaller blocks too), that scans bins above its own in a different order
@@ -156,12 +165,17 @@ def test_fit(kernel):
         free = sum(size for i, size in enumerate(sizes) if i not in taken)
         took = "-" if got is None else offsets[got]
         wants.append((f"fit {j}:", f"took {took}, " + layout(blocks, free)))
-    expect_layouts(kernel, f"test=heap_fit sizes={','.join(map(str, sizes))} "
-                   f"needs={','.join(map(str, needs))}", wants)
+    probes = [64, rng.choice([1008, 1024]), 1040, rng.choice([2032, 2048]),
+              (1 << rng.randint(12, 40)) - 16, 1 << rng.randint(12, 50),
+              rng.randrange(1 << 51, 1 << 60), block_size(MIN_BLOCK, SMALL_MAX)]
+    rng.shuffle(probes)
+    wants.insert(0, ("fit bins:", " ".join(str(bin_of(p)) for p in probes)))
+    expect_layouts(kernel, f"test=heap_fit probes={','.join(map(str, probes))} "
+                   f"sizes={','.join(map(str, sizes))} needs={','.join(map(str, needs))}", wants)
 
 
 @pytest.mark.points(8)
-@pytest.mark.exercise(1, 3)
+@pytest.mark.exercise(1, 2, 3)
 def test_grow(kernel):
     """grow_heap at the end of laid-out heaps, random sizes: an empty heap,
     a used last block, a free last block (reused: only the missing bytes
@@ -225,12 +239,14 @@ def test_trim(kernel):
 
 
 @pytest.mark.points(7)
-@pytest.mark.exercise(3, 4)
+@pytest.mark.exercise(1, 3, 4)
 def test_release(kernel):
     """The free path (release_block through heap_free) on blocks the test
     lays out, of random sizes, with used neighbours (no merging needed):
     the block free, its payload poisoned, in its bin; at the end of the heap
-    a big one gives its pages beyond 64 KiB back, a small one none."""
+    a big one gives its pages beyond 64 KiB back, a small one none. Catches
+    a block not marked free or not binned, poison missing or written over
+    the footer, the used counts not updated, trim_top not on the path."""
     sizes = [block_size(MIN_BLOCK, 8192), block_size(TRIM_KEEP + 64, 1 << 18),
              block_size(MIN_BLOCK, 16384)]
     requested = [rng.randint(1, s - HEADER - REDZONE - FOOTER) for s in sizes]
@@ -307,7 +323,7 @@ def resize_case(i):
 
 
 @pytest.mark.points(8)
-@pytest.mark.exercise(1, 3, 5)
+@pytest.mark.exercise(1, 2, 3, 5)
 def test_resize(kernel):
     """resize_in_place on laid-out blocks of random sizes: shrinking (the
     rest split off and merged with a free block after it, trimmed at the
@@ -324,18 +340,23 @@ def test_resize(kernel):
 
 
 @pytest.mark.points(7)
-@pytest.mark.exercise(3, 4)
+@pytest.mark.exercise(1, 3, 4)
 def test_basic(kernel):
-    """Allocate, write, read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc."""
+    """Allocate, write, read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc.
+    Catches blocks too small for the request (block_size_for), kmalloc(0)
+    returning NULL or a shared pointer, a free path that breaks the heap for
+    the next request."""
     with kernel.boot("test=heap_basic", dead_ends=STUBS) as m:
         m.expect_line("heap_basic: all checks passed")
         m.expect_exit(SUCCESS)
 
 
 @pytest.mark.points(4)
-@pytest.mark.exercise(3, 4)
+@pytest.mark.exercise(1, 3, 4)
 def test_alignment(kernel):
-    """Every pointer 16-byte aligned; no two blocks overlap."""
+    """Every pointer 16-byte aligned; no two blocks overlap. Catches block
+    sizes not rounded to 16, a split that cuts a block shorter than its
+    request, the same block handed out twice."""
     count = rng.randint(50, 200)
     with kernel.boot(f"test=heap_align seed={rng.randrange(1, 1 << 60)} count={count}",
                      dead_ends=STUBS) as m:
@@ -354,7 +375,10 @@ def test_alignment(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_stress(kernel):
-    """100,000 random allocs, frees and reallocs of 1 B to 64 KiB, contents checked."""
+    """100,000 random allocs, frees and reallocs of 1 B to 64 KiB, contents
+    checked. Catches any corner the laid-out tests miss: a bin list broken
+    after many operations, a merge or split that overlaps a live block, a
+    krealloc that loses bytes, frames not given back."""
     ops = 100000
     with kernel.boot(f"test=heap_stress seed={rng.randrange(1, 1 << 60)} ops={ops}",
                      dead_ends=STUBS) as m:
@@ -371,7 +395,9 @@ def test_stress(kernel):
 @pytest.mark.points(6)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_coalesce(kernel):
-    """Fragment the heap, free it all: a big block fits where the small ones were."""
+    """Fragment the heap, free it all: a big block fits where the small ones
+    were. Catches frees that do not merge with both neighbours, and a fit
+    that grows the heap although a merged block would do."""
     count, size = rng.randint(100, 600), rng.randint(32, 512)
     with kernel.boot(f"test=heap_coalesce count={count} size={size}", dead_ends=STUBS) as m:
         r = m.expect(r"^heap_coalesce: heap pages (\d+) before, (\d+) after the big allocation; "
@@ -384,7 +410,9 @@ def test_coalesce(kernel):
 @pytest.mark.points(4)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_out_of_memory(kernel):
-    """With a capped heap, kmalloc returns NULL; after frees it works again."""
+    """With a capped heap, kmalloc returns NULL; after frees it works again.
+    Catches growth past heapmax, a panic or hang on exhaustion, a failed
+    growth that leaves the heap broken, memory not reusable after frees."""
     cap, size = rng.randint(64, 512) * 4096, rng.randint(500, 4000)
     with kernel.boot(f"test=heap_oom size={size} heapmax={cap}", dead_ends=STUBS) as m:
         r = m.expect(r"^heap_oom: NULL after (\d+) blocks of (\d+) bytes \(heap pages (\d+)\)$")
@@ -410,23 +438,30 @@ def expect_heap_panic(kernel, test, what):
 
 
 @pytest.mark.points(6)
-@pytest.mark.exercise(3, 4)
+@pytest.mark.exercise(1, 3, 4)
 def test_double_free(kernel):
-    """A second kfree panics naming the block and its kmalloc site."""
+    """A second kfree panics naming the block and its kmalloc site. Catches
+    check_block not seeing a free block, *bad not set (no site named), and
+    a free path that loses the block's header."""
     expect_heap_panic(kernel, "heap_double_free", "double free")
 
 
 @pytest.mark.points(6)
-@pytest.mark.exercise(3, 4)
+@pytest.mark.exercise(1, 3, 4)
 def test_overflow(kernel):
-    """One byte written past the end: kfree panics naming the kmalloc site."""
+    """One byte written past the end: kfree panics naming the kmalloc site.
+    Catches a red zone not checked up to the footer, or checked from the
+    wrong place (the block's size instead of the bytes requested)."""
     expect_heap_panic(kernel, "heap_overflow", "heap overflow")
 
 
 @pytest.mark.points(6)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_frames_back(kernel):
-    """Several MiB allocated and freed: the heap gives every frame back."""
+    """Several MiB allocated and freed: the heap gives every frame back.
+    Catches heap_grow or heap_shrink that leak frames, trim_top not called
+    on the free path, a top block that is never merged and so never
+    trimmed."""
     with kernel.boot(f"test=heap_frames seed={rng.randrange(1, 1 << 60)} count={rng.randint(200, 1000)}",
                      dead_ends=STUBS) as m:
         r = m.expect(r"^heap_frames: free frames before (\d+), while allocated (\d+), after (\d+); "

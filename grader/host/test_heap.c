@@ -3,9 +3,10 @@
  * The heap lives in an array here; after every few operations the test
  * walks all blocks and checks the invariants: blocks tile the heap, no two
  * free blocks touch, every free block is in the bin of its size, the free
- * byte count adds up; and every live block keeps its contents. policies()
- * checks the choices through the interface alone: the fit, growth over a
- * free last block, trimming, resizing in place. */
+ * byte count adds up, the nonempty bitmap matches the bins; and every live
+ * block keeps its contents. policies() checks the choices through the
+ * interface alone: the fit, growth over a free last block, trimming,
+ * resizing in place. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,9 @@ static void walk_invariants(const struct heap *h)
         a += size;
     }
     CHECK(a == h->brk, "blocks do not end at brk");
+    for (unsigned i = 0; i < HEAP_NBINS; i++)
+        CHECK(!!(h->nonempty[i / 64] & (1ull << (i % 64))) == (h->bins[i] != NULL),
+              "bin %u: its nonempty bit says %s", i, h->bins[i] ? "empty" : "not empty");
     CHECK(free_bytes == h->free_bytes, "free bytes %llu, counted %llu",
           (unsigned long long)h->free_bytes, (unsigned long long)free_bytes);
 }

@@ -1,9 +1,9 @@
 /* heap.c - the heap core (see heap.h): boundary-tag blocks in size bins.
- * Lab 4: the allocator is yours (handout §3): the boundary tags, split and
- * coalesce (exercise 1), the fit over the bins (2), growing and trimming
- * the heap (3), the alloc and free paths (4), resizing in place (5). Given:
- * the block layout and its checks, the bin lists. Compiled for the kernel
- * and for the host unit tests. Nothing here takes a lock: the caller
+ * Lab 4: the allocator is yours (handout §3): the bins and the fit
+ * (exercise 1), the boundary tags, split and coalesce (2), growing and
+ * trimming the heap (3), the alloc and free paths (4), resizing in place
+ * (5). Given: the block layout, the red-zone arming. Compiled for the
+ * kernel and for the host unit tests. Nothing here takes a lock: the caller
  * serializes every call on one heap (heap.h). */
 #include "heap.h"
 
@@ -89,21 +89,34 @@ static void arm_block(struct block *b, size_t size, const char *file, int line)
     fill(end, HEAP_POISON_RED, (uintptr_t)footer_of(b) - (uintptr_t)end);
 }
 
-/* ---- bins (given) ------------------------------------------------------------ */
+/* ---- the bins and the fit (exercise 1) --------------------------------------- */
 
+/* The bin of a free block of size bytes (a block size): bins 0 ..
+ * HEAP_SMALL_BINS - 1 hold one exact size each, HEAP_MIN_BLOCK, + 16, ...
+ * up to HEAP_SMALL_MAX; bin HEAP_SMALL_BINS + k holds the sizes from
+ * 2^(10 + k) to 2^(11 + k) - 1 (sizes beyond the last bin go in the last). */
 unsigned heap_bin_of(uint64_t size)
 {
+#if SOL >= 4
     if (size <= HEAP_SMALL_MAX)
         return (unsigned)((size - HEAP_MIN_BLOCK) / HEAP_ALIGN);
     unsigned log = 63 - (unsigned)__builtin_clzll(size);      /* 2^log <= size */
     unsigned i = HEAP_SMALL_BINS + (log - 10);
     return i < HEAP_NBINS ? i : HEAP_NBINS - 1;
+#else
+    /* LAB 4, exercise 1: the bin of a block size: exact bins up to
+     * HEAP_SMALL_MAX, one per power of two above (handout §3.1) */
+    (void)size;
+    return 0;
+#endif
 }
 
-/* Push the free block b on the front of its bin's list and count its bytes
- * as free. */
+/* Push the free block b (not in a bin) on the front of its bin's list, set
+ * the bin's bit in the nonempty bitmap and count b's bytes in free_bytes.
+ * O(1). May call heap_bin_of, size_of. */
 static void bin_insert(struct heap *h, struct block *b)
 {
+#if SOL >= 4
     unsigned i = heap_bin_of(size_of(b));
 
     h->nonempty[i / 64] |= 1ull << (i % 64);
@@ -113,21 +126,35 @@ static void bin_insert(struct heap *h, struct block *b)
         b->next->prev = b;
     h->bins[i] = b;
     h->free_bytes += size_of(b);
+#else
+    /* LAB 4, exercise 1: put the free block b at the front of its bin,
+     * marked non-empty, its bytes counted free (handout §3.1) */
+    (void)h, (void)b;
+#endif
 }
 
-/* Unlink the free block b from its bin (clearing the bin's bit if it is left
- * empty) and stop counting its bytes as free. */
+/* Unlink the free block b from the list of its bin (the bin of its size
+ * now: change the size only after), clearing the bin's bit if the bin is
+ * left empty, and stop counting its bytes in free_bytes. O(1). May call
+ * heap_bin_of, size_of. */
 static void bin_remove(struct heap *h, struct block *b)
 {
+#if SOL >= 4
     unsigned i = heap_bin_of(size_of(b));
 
     if (b->prev)
         b->prev->next = b->next;
     else if ((h->bins[i] = b->next) == NULL)
-        h->nonempty[i / 64] &= ~(1ull << (i % 64));
+        h->nonempty[i / 64] &= ~(1ull << (i % 64));   /* it was the only one */
     if (b->next)
         b->next->prev = b->prev;
     h->free_bytes -= size_of(b);
+#else
+    /* LAB 4, exercise 1: unlink the free block b from its bin, its bit
+     * cleared if the bin is left empty, its bytes no longer free (handout
+     * §3.1) */
+    (void)h, (void)b;
+#endif
 }
 
 unsigned heap_bin_count(const struct heap *h, unsigned bin)
@@ -139,7 +166,56 @@ unsigned heap_bin_count(const struct heap *h, unsigned bin)
     return n;
 }
 
-/* ---- boundary tags: neighbours, split and coalesce (exercise 1) -------------- */
+/* The lowest-numbered non-empty bin among bins i .. HEAP_NBINS - 1 (i may
+ * be HEAP_NBINS), or HEAP_NBINS if all are empty. Reads only the nonempty
+ * bitmap (bit j set: bins[j] has a block), a word at a time: no loop over
+ * the bins. */
+static unsigned next_nonempty(const struct heap *h, unsigned i)
+{
+#if SOL >= 4
+    for (unsigned w = i / 64; w < HEAP_BIN_WORDS; w++) {
+        /* in i's own word, only the bits of bins i and up */
+        uint64_t bits = h->nonempty[w] & (w == i / 64 ? ~0ull << (i % 64) : ~0ull);
+        if (bits)
+            return w * 64 + (unsigned)__builtin_ctzll(bits);
+    }
+    return HEAP_NBINS;
+#else
+    /* LAB 4, exercise 1: the lowest bin at or above i whose bit is set in
+     * the nonempty bitmap, found a word at a time (handout §3.1) */
+    (void)h, (void)i;
+    return HEAP_NBINS;
+#endif
+}
+
+/* A free block of at least size bytes (a block size), taken out of its bin,
+ * or NULL (nothing changed) if no free block is that big. The choice: the
+ * lowest-numbered bin that holds a block of size bytes or more, and in it
+ * the first such block on the list. A small bin holds one exact size, and a
+ * power-of-two bin above size's own holds only bigger blocks, so only
+ * size's own bin may need a scan. May call next_nonempty, heap_bin_of,
+ * bin_remove. */
+static struct block *take_fit(struct heap *h, uint64_t size)
+{
+#if SOL >= 4
+    for (unsigned i = next_nonempty(h, heap_bin_of(size)); i < HEAP_NBINS;
+         i = next_nonempty(h, i + 1))
+        for (struct block *b = h->bins[i]; b; b = b->next)
+            if (size_of(b) >= size) {
+                bin_remove(h, b);
+                return b;
+            }
+    return NULL;
+#else
+    /* LAB 4, exercise 1: take out of its bin the earliest block of size
+     * bytes or more in the lowest bin that has one; NULL if none (handout
+     * §3.1) */
+    (void)h, (void)size, (void)next_nonempty;
+    return NULL;
+#endif
+}
+
+/* ---- boundary tags: neighbours, split and coalesce (exercise 2) -------------- */
 
 /* The block that starts where b ends (b's header has its size), or NULL
  * if b ends the heap (at brk). */
@@ -149,8 +225,8 @@ static struct block *next_block(const struct heap *h, const struct block *b)
     uintptr_t n = (uintptr_t)b + size_of(b);
     return n < h->brk ? (struct block *)n : NULL;
 #else
-    /* LAB 4, exercise 1: the block right after b from b's header, or NULL
-     * at the end of the heap (handout §3.1) */
+    /* LAB 4, exercise 2: the block right after b from b's header, or NULL
+     * at the end of the heap (handout §3.2) */
     (void)h, (void)b;
     return NULL;
 #endif
@@ -167,8 +243,8 @@ static struct block *prev_block(const struct heap *h, const struct block *b)
     const struct footer *f = (const struct footer *)((uintptr_t)b - HEAP_FOOTER);
     return (struct block *)((uintptr_t)b - f->size);
 #else
-    /* LAB 4, exercise 1: the block right before b from the footer below b,
-     * or NULL at the start of the heap (handout §3.1) */
+    /* LAB 4, exercise 2: the block right before b from the footer below b,
+     * or NULL at the start of the heap (handout §3.2) */
     (void)h, (void)b;
     return NULL;
 #endif
@@ -192,8 +268,8 @@ static void split_block(struct heap *h, struct block *b, uint64_t size)
     set_block(tail, rest, false);
     bin_insert(h, tail);
 #else
-    /* LAB 4, exercise 1: cut b to size bytes and bin the rest as a free
-     * block, unless the rest is too small to be a block (handout §3.1) */
+    /* LAB 4, exercise 2: cut b to size bytes and bin the rest as a free
+     * block, unless the rest is too small to be a block (handout §3.2) */
     (void)h, (void)b, (void)size, (void)set_block, (void)bin_insert;
 #endif
 }
@@ -219,61 +295,10 @@ static struct block *coalesce(struct heap *h, struct block *b)
     }
     return b;
 #else
-    /* LAB 4, exercise 1: merge the free block b with free neighbours on
-     * both sides, out of their bins; return the merged block (handout §3.1) */
+    /* LAB 4, exercise 2: merge the free block b with free neighbours on
+     * both sides, out of their bins; return the merged block (handout §3.2) */
     (void)h, (void)next_block, (void)prev_block, (void)bin_remove;
     return b;
-#endif
-}
-
-/* ---- the fit (exercise 2) ------------------------------------------------------ */
-
-/* The lowest-numbered non-empty bin among bins i .. HEAP_NBINS - 1 (i may
- * be HEAP_NBINS), or HEAP_NBINS if all are empty. Reads only the nonempty
- * bitmap (bit j set: bins[j] has a block), a word at a time: no loop over
- * the bins. */
-static unsigned next_nonempty(const struct heap *h, unsigned i)
-{
-#if SOL >= 4
-    for (unsigned w = i / 64; w < HEAP_BIN_WORDS; w++) {
-        /* in i's own word, only the bits of bins i and up */
-        uint64_t bits = h->nonempty[w] & (w == i / 64 ? ~0ull << (i % 64) : ~0ull);
-        if (bits)
-            return w * 64 + (unsigned)__builtin_ctzll(bits);
-    }
-    return HEAP_NBINS;
-#else
-    /* LAB 4, exercise 2: the lowest bin at or above i whose bit is set in
-     * the nonempty bitmap, found a word at a time (handout §3.2) */
-    (void)h, (void)i;
-    return HEAP_NBINS;
-#endif
-}
-
-/* A free block of at least size bytes (a block size), taken out of its bin,
- * or NULL (nothing changed) if no free block is that big. The choice: the
- * lowest-numbered bin that holds a block of size bytes or more, and in it
- * the first such block on the list. A small bin holds one exact size, and a
- * power-of-two bin above size's own holds only bigger blocks, so only
- * size's own bin may need a scan. May call next_nonempty, heap_bin_of,
- * bin_remove. */
-static struct block *take_fit(struct heap *h, uint64_t size)
-{
-#if SOL >= 4
-    for (unsigned i = next_nonempty(h, heap_bin_of(size)); i < HEAP_NBINS;
-         i = next_nonempty(h, i + 1))
-        for (struct block *b = h->bins[i]; b; b = b->next)
-            if (size_of(b) >= size) {
-                bin_remove(h, b);
-                return b;
-            }
-    return NULL;
-#else
-    /* LAB 4, exercise 2: take out of its bin the earliest block of size
-     * bytes or more in the lowest bin that has one; NULL if none (handout
-     * §3.2) */
-    (void)h, (void)size, (void)next_nonempty;
-    return NULL;
 #endif
 }
 

@@ -3,7 +3,7 @@
  * and seeds come from the grader's command line. The heap_split,
  * heap_merge, heap_fit, heap_grow, heap_trim, heap_resize and heap_release
  * tests call the heap core directly, on blocks they lay out themselves, so
- * that each exercise is graded without the others; slab_small grades
+ * that each exercise is graded without the later ones; slab_small grades
  * challenge 1 (booted with slab=1). */
 #include <stddef.h>
 #include <stdint.h>
@@ -379,8 +379,9 @@ static bool in_its_bin(const struct block *b)
 
 /* Every block from the arena's start to brk as SIZE/used or SIZE/free,
  * "/bin" if it is in its bin, "/BAD-FOOTER" if its footer does not repeat
- * its size and canary; then the free byte count. Stops at a size that
- * cannot be a block. */
+ * its size and canary; then the free byte count, and a complaint if the
+ * nonempty bitmap disagrees with the bins. Stops at a size that cannot be
+ * a block. */
 static void print_layout(void)
 {
     for (uintptr_t a = core.base; a < core.brk;) {
@@ -397,7 +398,10 @@ static void print_layout(void)
                 footer_ok ? "" : "/BAD-FOOTER");
         a += size;
     }
-    kprintf("; free %lu\n", core.free_bytes);
+    bool bits_ok = true;             /* the nonempty bitmap says which bins have blocks */
+    for (unsigned i = 0; i < HEAP_NBINS; i++)
+        bits_ok &= !!(core.nonempty[i / 64] & (1ull << (i % 64))) == (core.bins[i] != NULL);
+    kprintf("; free %lu%s\n", core.free_bytes, bits_ok ? "" : " (NONEMPTY BITMAP WRONG)");
 }
 
 /* split_block on a block of sizes[i] bytes (used or free as used[i] says,
@@ -507,17 +511,23 @@ static void print_offset(const char *what, uintptr_t a)
 #define FIT_BLOCKS 8
 #define FIT_TAKES 6
 
-/* take_fit: free blocks of sizes[i] bytes, each followed by a used 64-byte
- * block, binned in order (so a later block is ahead of an earlier one in a
- * shared bin); then take_fit for each of needs[] in turn. */
-KTEST(heap_fit, "sizes needs")
+/* heap_bin_of for each of probes[]; then take_fit: free blocks of sizes[i]
+ * bytes, each followed by a used 64-byte block, binned in order (so a
+ * later block is ahead of an earlier one in a shared bin); then take_fit
+ * for each of needs[] in turn. */
+KTEST(heap_fit, "probes sizes needs")
 {
-    int64_t sizes[2 * FIT_BLOCKS], needs[FIT_TAKES];
+    int64_t probes[FIT_BLOCKS], sizes[2 * FIT_BLOCKS], needs[FIT_TAKES];
     bool used[2 * FIT_BLOCKS];
     struct block *b[2 * FIT_BLOCKS];
 
+    cmdline_list("probes", probes, FIT_BLOCKS);
     cmdline_list("sizes", sizes, FIT_BLOCKS);
     cmdline_list("needs", needs, FIT_TAKES);
+    kprintf("fit bins:");
+    for (int i = 0; i < FIT_BLOCKS; i++)
+        kprintf(" %u", probes[i] >= HEAP_MIN_BLOCK ? core_heap_bin_of((uint64_t)probes[i]) : 0);
+    kprintf("\n");
     for (int i = FIT_BLOCKS - 1; i >= 0; i--) {
         sizes[2 * i] = sizes[i], used[2 * i] = false;
         sizes[2 * i + 1] = HEAP_MIN_BLOCK, used[2 * i + 1] = true;
