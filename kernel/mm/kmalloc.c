@@ -119,6 +119,7 @@ static struct {
 #if SOL >= 4
 #define SLAB_HEADER 128              /* a slab page starts with its header */
 #define SLAB_MAGIC  0x736c6162636c6173ull
+#define class_size(c) (16ull << (c))     /* the object size of class c */
 
 struct slab {                        /* the first bytes of a slab page */
     uint64_t magic;                  /* SLAB_MAGIC ^ its address: is this a slab? */
@@ -131,11 +132,6 @@ _Static_assert(sizeof(struct slab) <= SLAB_HEADER, "slab header");
 _Static_assert((PAGE_SIZE - SLAB_HEADER) / 16 <= 256, "slab bitmap");
 
 static struct slab *partial[SLAB_CLASSES];   /* per class: slabs with a free object */
-
-static uint64_t class_size(unsigned c)
-{
-    return 16ull << c;
-}
 
 static unsigned slab_index(const struct slab *s, const void *obj)
 {
