@@ -3,8 +3,10 @@
  * (exercise 1), the boundary tags, split and coalesce (2), growing and
  * trimming the heap (3), the alloc and free paths (4), resizing in place
  * (5). Given: the block layout, the red-zone arming. Compiled for the
- * kernel and for the host unit tests. Nothing here takes a lock: the caller
- * serializes every call on one heap (heap.h). */
+ * kernel and for the host unit tests. The contracts below hold for every
+ * function here: nothing takes a lock or sleeps; the caller serializes
+ * every call on one heap (heap.h: kmalloc.c holds its spinlock, interrupts
+ * off, from Lab 5), and that state is the same on return. */
 #include "heap.h"
 
 #define HEAP_CANARY 0x6B6D616C6C6F6321ull   /* "!collamk" */
