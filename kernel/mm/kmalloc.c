@@ -161,7 +161,10 @@ static void slab_unlink(struct slab *s)
  * no frame is left. */
 static struct slab *slab_new(unsigned c)
 {
-    uint64_t pa = pmm_alloc(0);
+    /* zeroed, so every byte is written once: under QEMU's TCG a frame that
+     * the boot loader ran code from stays slow to write (each write checked
+     * against that code) until it has all been overwritten */
+    uint64_t pa = pmm_alloc_zeroed();
     if (pa == 0)
         return NULL;
     struct slab *s = phys_to_virt(pa);
