@@ -161,9 +161,8 @@ static void slab_unlink(struct slab *s)
  * no frame is left. */
 static struct slab *slab_new(unsigned c)
 {
-    /* zeroed, so every byte is written once: under QEMU's TCG a frame that
-     * the boot loader ran code from stays slow to write (each write checked
-     * against that code) until it has all been overwritten */
+    /* zeroed (all written once): under QEMU's TCG, writes to a frame the
+     * boot loader ran code from stay slow until all of it is overwritten */
     uint64_t pa = pmm_alloc_zeroed();
     if (pa == 0)
         return NULL;
@@ -197,7 +196,7 @@ static struct slab *slab_of(const void *p)
 /* An object of at least size bytes (size <= SLAB_MAX) from the slab of its
  * size class, the smallest class that holds size; NULL if no frame is left
  * for a new slab (kmalloc then uses the heap). Counted in slab_count.
- * Heap lock held. May call pmm_alloc and the slab's own helpers. */
+ * Heap lock held. May call pmm_alloc_zeroed and the slab's own helpers. */
 static void *slab_alloc(size_t size)
 {
 #if SOL >= 4
