@@ -1,11 +1,12 @@
-"""Lab 4 graders: the kernel heap (handouts/lab4-heap.md, §5).
+"""Lab 4 graders: the kernel heap (handouts/lab4-heap.md, §6).
 
 Sizes, counts, seeds and the heap cap are drawn at random here; pointers the
 kernel prints are checked here for alignment and overlap; panics must name
-the kmalloc call site that the grader finds in the source itself. Exercises
-1 and 3 are also graded without exercise 2: the split, merge and release
-tests run the heap core on blocks laid out by the test, and the grader
-computes the layout they must leave.
+the kmalloc call site that the grader finds in the source itself. Each
+exercise is also graded without the later ones: the split, merge, fit,
+grow, trim, release and resize tests run the heap core on blocks laid out
+by the test, and the grader computes the layout they must leave. The
+challenge's test (slab) recomputes the kernel's random sizes from the seed.
 """
 
 import re
@@ -18,7 +19,9 @@ from gradelib import FAILURE, ROOT, SUCCESS
 STUBS = [(r"\(LAB [34], exercises? [\d-]+", "the kernel printed: {line}")]
 SOURCE = ROOT / "kernel" / "tests" / "lab4.c"
 MIN_BLOCK, HEADER, REDZONE, FOOTER, TRIM_KEEP, PAGE = 64, 32, 8, 16, 16 * 4096, 4096
+SMALL_MAX, SMALL_BINS, NBINS = 1024, 61, 101          # tunables.h, heap.h
 CORE_CASES = 8
+DIRECT_MAP_BASE, HEAP_BASE, KSTACK_REGION = 0xFFFF800000000000, 0xFFFFA00000000000, 0xFFFFB00000000000
 
 
 def kmalloc_line(function):
@@ -31,6 +34,17 @@ def kmalloc_line(function):
 def block_size(lo, hi):
     """A block size (a multiple of 16) in [lo, hi]."""
     return rng.randrange(lo, hi + 1, 16)
+
+
+def page_up(n):
+    return -(-n // PAGE) * PAGE
+
+
+def bin_of(size):
+    """heap_bin_of: one bin per size up to 1024 bytes, then one per power of two."""
+    if size <= SMALL_MAX:
+        return (size - MIN_BLOCK) // 16
+    return min(SMALL_BINS + size.bit_length() - 1 - 10, NBINS - 1)
 
 
 def layout(blocks, free_bytes):
@@ -48,12 +62,14 @@ def expect_layouts(kernel, cmdline, wants):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1)
+@pytest.mark.exercise(1, 2)
 def test_split(kernel):
     """split_block on blocks the test lays out (no kmalloc needed), sizes
     drawn at random: the block cut to the size asked for and the rest a free
     block in its bin, or the block left whole when the rest is under 64
-    bytes; used or free kept; footers right."""
+    bytes; used or free kept; footers right. Catches splitting off a rest
+    too small to be a block (or keeping one big enough), the rest not
+    binned, a used block made free, a footer not rewritten."""
     cases = []
     for i in range(CORE_CASES):
         need = block_size(MIN_BLOCK, 2048)
@@ -78,13 +94,16 @@ MERGE_CASES = [("free", "free"), ("free", "used"), ("used", "free"), ("used", "u
                (None, "free"), ("free", None), (None, None), ("used", None)]
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(1)
+@pytest.mark.points(8)
+@pytest.mark.exercise(1, 2)
 def test_merge(kernel):
     """coalesce on a free block between free or used neighbours, or at the
     heap's start or end, sizes drawn at random: the block returned where
     the merged one starts, one free block in no bin covering the free
-    neighbours, taken out of their bins; used blocks untouched."""
+    neighbours, taken out of their bins; used blocks untouched. Catches a
+    merge on one side only, merging with a used block, the wrong block
+    returned after a merge backwards, a neighbour left in its bin (or
+    removed after its size changed), reading past the heap's start or end."""
     sizes = [[block_size(MIN_BLOCK, 4096) for _ in range(3)] for _ in MERGE_CASES]
     wants = []
     for i, ((before, after), (prev, size, nxt)) in enumerate(zip(MERGE_CASES, sizes)):
@@ -107,12 +126,127 @@ def test_merge(kernel):
 
 
 @pytest.mark.points(10)
+@pytest.mark.exercise(1)
+def test_fit(kernel):
+    """heap_bin_of on sizes at the bins' edges; then bin_insert (the test
+    lays out free blocks of random sizes in their bins with it) and take_fit
+    for six requests in turn. Catches a bin index off by one at an edge
+    (1024, 1040, a power of two) or not clamped to the last bin, a list
+    not pushed at its front, a bit of the nonempty bitmap not set or not
+    cleared when a bin empties; a search that does not start at the request's
+    own bin (an exact-size block passed over for a bigger one), that takes a
+    bin's first block without checking it fits (a power-of-two bin holds
+    smaller blocks too), that scans bins above its own in a different order
+    or takes a best or last fit in a bin, and a block left in its bin (or its
+    bytes still counted free) once taken."""
+    small = rng.sample(range(MIN_BLOCK, SMALL_MAX + 1, 16), 4)
+    lo, hi = block_size(2048, 3008), block_size(3024, 4080)       # one bin: 2^11 .. 2^12
+    others = [block_size(1040, 2032), block_size(4096, 16384)]
+    sizes = small + others
+    rng.shuffle(sizes)
+    k = rng.randrange(len(sizes) + 1)
+    sizes[k:k] = [hi, lo]            # hi binned first: lo is ahead of it in their bin
+    needs = [rng.choice(small), min(max(small) + 16, SMALL_MAX), block_size(lo + 16, hi), lo,
+             block_size(MIN_BLOCK, 8192), block_size(max(sizes) + 16, max(sizes) + 4096)]
+    bins = {}
+    for i, size in enumerate(sizes):
+        bins.setdefault(bin_of(size), []).insert(0, i)
+    offsets = [i * MIN_BLOCK + sum(sizes[:i]) for i in range(len(sizes))]
+    taken, wants = set(), []
+    for j, need in enumerate(needs):
+        got = next((i for b in sorted(bins) if b >= bin_of(need) for i in bins[b]
+                    if sizes[i] >= need), None)
+        if got is not None:
+            bins[bin_of(sizes[got])].remove(got)
+            taken.add(got)
+        blocks = []
+        for i, size in enumerate(sizes):
+            blocks += [f"{size}/free" + ("" if i in taken else "/bin"), "64/used"]
+        free = sum(size for i, size in enumerate(sizes) if i not in taken)
+        took = "-" if got is None else offsets[got]
+        wants.append((f"fit {j}:", f"took {took}, " + layout(blocks, free)))
+    probes = [64, rng.choice([1008, 1024]), 1040, rng.choice([2032, 2048]),
+              (1 << rng.randint(12, 40)) - 16, 1 << rng.randint(12, 50),
+              rng.randrange(1 << 51, 1 << 60), block_size(MIN_BLOCK, SMALL_MAX)]
+    rng.shuffle(probes)
+    wants.insert(0, ("fit bins:", " ".join(str(bin_of(p)) for p in probes)))
+    expect_layouts(kernel, f"test=heap_fit probes={','.join(map(str, probes))} "
+                   f"sizes={','.join(map(str, sizes))} needs={','.join(map(str, needs))}", wants)
+
+
+@pytest.mark.points(8)
+@pytest.mark.exercise(1, 2, 3)
+def test_grow(kernel):
+    """grow_heap at the end of laid-out heaps, random sizes: an empty heap,
+    a used last block, a free last block (reused: only the missing bytes
+    mapped), the limit in the way, h->grow failing. Catches brk not moved
+    to a page boundary, or moved from the wrong place, a free last block
+    not reused, or not taken out of its bin, h->grow asked to pass the
+    limit, and a failed growth that changed the heap (the free last block
+    gone from its bin)."""
+    firsts, lasts, needs, wants = [], [], [], []
+    for i in range(5):
+        pages = rng.randint(1, 4)
+        first = block_size(MIN_BLOCK, pages * PAGE - MIN_BLOCK)
+        last = pages * PAGE - first
+        need = block_size(MIN_BLOCK, 20000) if i < 2 else block_size(last + 16, last + 20000)
+        if i == 3:
+            need = block_size(last + PAGE + 16, last + 4 * PAGE)   # past the limit, brk + 1 page
+        firsts.append(first), lasts.append(last), needs.append(need)
+        brk = 0 if i == 0 else pages * PAGE
+        start = first if i >= 2 else brk
+        want = page_up(start + need)
+        before = [f"{first}/used", f"{last}/" + ("used" if i == 1 else "free/bin")] if i else []
+        if i < 3:
+            after = layout(before[:1 if i == 2 else 2] + [f"{want - start}/free"], 0)
+            wants.append((f"grow case {i}:", f"returned {start}, grow asked for {want}, "
+                           f"brk at {want}; {after}"))
+        else:
+            asked = "-" if i == 3 else want
+            wants.append((f"grow case {i}:", f"returned -, grow asked for {asked}, brk at {brk}; "
+                           + layout(before, last)))
+    expect_layouts(kernel, f"test=heap_grow first={','.join(map(str, firsts))} "
+                   f"last={','.join(map(str, lasts))} need={','.join(map(str, needs))}", wants)
+
+
+@pytest.mark.points(5)
 @pytest.mark.exercise(3)
+def test_trim(kernel):
+    """trim_top on a free block after a used one, random sizes: at the top
+    of the heap with many pages to give back, with exactly one, with none
+    (the block ends at the first page boundary past HEAP_TRIM_KEEP), and a
+    block that does not end the heap. Catches keeping too much or too
+    little (the boundary counted from the heap's base or the block's end,
+    not rounded up to a page), shrink asked for the wrong range, brk not
+    moved, and trimming a block that is not at the top."""
+    firsts, sizes, wants = [], [], []
+    for i in range(4):
+        first = block_size(MIN_BLOCK, 8000)
+        keep = page_up(first + TRIM_KEEP)
+        brk = [keep + rng.randint(2, 40) * PAGE, keep, None, keep + PAGE][i]
+        size = brk - first if brk else block_size(TRIM_KEEP, 1 << 18)
+        firsts.append(first), sizes.append(size)
+        if i in (0, 3):
+            wants.append((f"trim case {i}:", f"returned {first}, shrink to {keep}, brk at {keep}; "
+                           + layout([f"{first}/used", f"{keep - first}/free"], 0)))
+        else:
+            end = ["64/used"] if i == 2 else []
+            wants.append((f"trim case {i}:", f"returned {first}, shrink to -, brk at "
+                          f"{first + size + 64 * len(end)}; "
+                          + layout([f"{first}/used", f"{size}/free"] + end, 0)))
+    expect_layouts(kernel, f"test=heap_trim first={','.join(map(str, firsts))} "
+                   f"size={','.join(map(str, sizes))}", wants)
+
+
+@pytest.mark.points(7)
+@pytest.mark.exercise(1, 3, 4)
 def test_release(kernel):
     """The free path (release_block through heap_free) on blocks the test
     lays out, of random sizes, with used neighbours (no merging needed):
     the block free, its payload poisoned, in its bin; at the end of the heap
-    a big one gives its pages beyond 64 KiB back, a small one none."""
+    a big one gives its pages beyond 64 KiB back, a small one none. Catches
+    a block not marked free or not binned, poison missing or written over
+    the footer, the used counts not updated, trim_top not on the path."""
     sizes = [block_size(MIN_BLOCK, 8192), block_size(TRIM_KEEP + 64, 1 << 18),
              block_size(MIN_BLOCK, 16384)]
     requested = [rng.randint(1, s - HEADER - REDZONE - FOOTER) for s in sizes]
@@ -129,19 +263,100 @@ def test_release(kernel):
                    f"requested={','.join(map(str, requested))}", wants)
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(2)
+# heap_resize's cases (lab4.c): what follows the block, and what is asked.
+RESIZE_CASES = ["shrink, used next", "shrink, free next", "shrink by under 64", "grow into free next",
+                "grow into all of free next", "free next too small", "used next", "grow at the top",
+                "free next at the top too small", "shrink at the top"]
+
+
+def resize_case(i):
+    """(size, next, need, expected line) of heap_resize's case i, random."""
+    size, nxt = block_size(256, 4096), block_size(MIN_BLOCK, 2048)
+    if i in (7, 8, 9):               # the heap ends on a page boundary after the block
+        pages = rng.randint(18, 40) if i == 9 else rng.randint(1, 6)
+        size = pages * PAGE - 64 - (nxt if i == 8 else 0)
+    need = {0: block_size(MIN_BLOCK, size - 64), 1: block_size(MIN_BLOCK, size - 64),
+            2: max(MIN_BLOCK, size - rng.randrange(0, 64, 16)),
+            3: block_size(size + 16, max(size + 16, size + nxt - 64)),
+            4: block_size(max(size + 16, size + nxt - 48), size + nxt),
+            5: block_size(size + nxt + 16, size + nxt + 4096), 6: block_size(size + 16, size + 4096),
+            7: block_size(size + 16, size + 20000), 8: block_size(size + nxt + 16, size + nxt + 20000),
+            9: block_size(MIN_BLOCK, 8192)}[i]
+    if i == 3 and size + nxt - need < MIN_BLOCK:
+        nxt += MIN_BLOCK             # room for a rest of a block of its own
+    tail = {0: [f"{nxt}/used", "64/used"], 1: [f"{nxt}/free/bin", "64/used"],
+            2: [f"{nxt}/used", "64/used"], 3: [f"{nxt}/free/bin", "64/used"],
+            4: [f"{nxt}/free/bin", "64/used"], 5: [f"{nxt}/free/bin", "64/used"],
+            6: [f"{nxt}/used", "64/used"], 7: [], 8: [f"{nxt}/free/bin"], 9: []}[i]
+    brk = 64 + size + sum(int(t.split("/")[0]) for t in tail)
+    state, blocks, free = "in place", None, 0
+    if need <= size:                 # shrink
+        rest = size - need
+        if rest < MIN_BLOCK:
+            blocks = ["64/used", f"{size}/used"] + tail
+            free = sum(int(t.split("/")[0]) for t in tail if "/bin" in t)
+        elif i == 9:
+            keep = page_up(64 + need + TRIM_KEEP)
+            brk = min(brk, keep)
+            blocks, free = ["64/used", f"{need}/used", f"{brk - 64 - need}/free/bin"], brk - 64 - need
+        else:
+            merged = rest + (nxt if i == 1 else 0)
+            blocks = ["64/used", f"{need}/used", f"{merged}/free/bin"] + tail[1 if i == 1 else 0:]
+            free = merged
+    elif i in (3, 4):                # into the free block after it
+        got = size + nxt
+        blocks = ["64/used"] + ([f"{need}/used", f"{got - need}/free/bin"] if got - need >= MIN_BLOCK
+                                else [f"{got}/used"]) + ["64/used"]
+        free = got - need if got - need >= MIN_BLOCK else 0
+    elif i in (7, 8):                # the heap grows under it
+        brk = page_up(64 + need)
+        got = brk - 64
+        blocks = ["64/used"] + ([f"{need}/used", f"{got - need}/free/bin"] if got - need >= MIN_BLOCK
+                                else [f"{got}/used"])
+        free = got - need if got - need >= MIN_BLOCK else 0
+    else:
+        state = "cannot"
+        blocks = ["64/used", f"{size}/used"] + tail
+        free = sum(int(t.split("/")[0]) for t in tail if "/bin" in t)
+    return size, nxt, need, (f"resize case {i}:", f"{state}, payload kept, brk at {brk}; "
+                             + layout(blocks, free))
+
+
+@pytest.mark.points(8)
+@pytest.mark.exercise(1, 2, 3, 5)
+def test_resize(kernel):
+    """resize_in_place on laid-out blocks of random sizes: shrinking (the
+    rest split off and merged with a free block after it, trimmed at the
+    top, or kept when under 64 bytes), growing over a free block after it
+    (cut to size, or all of it), growing the heap at the top, and refusing
+    when the block after is used or too small. Catches a rest put in its bin
+    without merging (two free blocks side by side), a free neighbour used
+    without taking it out of its bin, growing over a used block, a grown
+    block not cut, pages not given back, payload bytes lost."""
+    cases = [resize_case(i) for i in range(len(RESIZE_CASES))]
+    lists = {k: ",".join(str(c[j]) for c in cases) for j, k in enumerate(("size", "next", "need"))}
+    expect_layouts(kernel, "test=heap_resize " + " ".join(f"{k}={v}" for k, v in lists.items()),
+                   [c[3] for c in cases])
+
+
+@pytest.mark.points(7)
+@pytest.mark.exercise(1, 3, 4)
 def test_basic(kernel):
-    """Allocate, write, read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc."""
+    """Allocate, write, read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc.
+    Catches blocks too small for the request (block_size_for), kmalloc(0)
+    returning NULL or a shared pointer, a free path that breaks the heap for
+    the next request."""
     with kernel.boot("test=heap_basic", dead_ends=STUBS) as m:
         m.expect_line("heap_basic: all checks passed")
         m.expect_exit(SUCCESS)
 
 
-@pytest.mark.points(5)
-@pytest.mark.exercise(2)
+@pytest.mark.points(4)
+@pytest.mark.exercise(1, 3, 4)
 def test_alignment(kernel):
-    """Every pointer 16-byte aligned; no two blocks overlap."""
+    """Every pointer 16-byte aligned; no two blocks overlap. Catches block
+    sizes not rounded to 16, a split that cuts a block shorter than its
+    request, the same block handed out twice."""
     count = rng.randint(50, 200)
     with kernel.boot(f"test=heap_align seed={rng.randrange(1, 1 << 60)} count={count}",
                      dead_ends=STUBS) as m:
@@ -157,10 +372,13 @@ def test_alignment(kernel):
         check(a1 + n1 <= a2, "disjoint blocks", f"0x{a1:x}+{n1} overlaps 0x{a2:x}")
 
 
-@pytest.mark.points(15)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.points(10)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_stress(kernel):
-    """100,000 random allocs, frees and reallocs of 1 B to 64 KiB, contents checked."""
+    """100,000 random allocs, frees and reallocs of 1 B to 64 KiB, contents
+    checked. Catches any corner the laid-out tests miss: a bin list broken
+    after many operations, a merge or split that overlaps a live block, a
+    krealloc that loses bytes, frames not given back."""
     ops = 100000
     with kernel.boot(f"test=heap_stress seed={rng.randrange(1, 1 << 60)} ops={ops}",
                      dead_ends=STUBS) as m:
@@ -174,10 +392,12 @@ def test_stress(kernel):
           "(the heap may keep 16 pages and their tables)", after)
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.points(6)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_coalesce(kernel):
-    """Fragment the heap, free it all: a big block fits where the small ones were."""
+    """Fragment the heap, free it all: a big block fits where the small ones
+    were. Catches frees that do not merge with both neighbours, and a fit
+    that grows the heap although a merged block would do."""
     count, size = rng.randint(100, 600), rng.randint(32, 512)
     with kernel.boot(f"test=heap_coalesce count={count} size={size}", dead_ends=STUBS) as m:
         r = m.expect(r"^heap_coalesce: heap pages (\d+) before, (\d+) after the big allocation; "
@@ -187,10 +407,12 @@ def test_coalesce(kernel):
     check(r.group(3) == r.group(4), "the big block where the first small one was", r.group(0))
 
 
-@pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.points(4)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_out_of_memory(kernel):
-    """With a capped heap, kmalloc returns NULL; after frees it works again."""
+    """With a capped heap, kmalloc returns NULL; after frees it works again.
+    Catches growth past heapmax, a panic or hang on exhaustion, a failed
+    growth that leaves the heap broken, memory not reusable after frees."""
     cap, size = rng.randint(64, 512) * 4096, rng.randint(500, 4000)
     with kernel.boot(f"test=heap_oom size={size} heapmax={cap}", dead_ends=STUBS) as m:
         r = m.expect(r"^heap_oom: NULL after (\d+) blocks of (\d+) bytes \(heap pages (\d+)\)$")
@@ -215,24 +437,31 @@ def expect_heap_panic(kernel, test, what):
         m.expect_exit(FAILURE)
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(2, 3)
+@pytest.mark.points(6)
+@pytest.mark.exercise(1, 3, 4)
 def test_double_free(kernel):
-    """A second kfree panics naming the block and its kmalloc site."""
+    """A second kfree panics naming the block and its kmalloc site. Catches
+    check_block not seeing a free block, *bad not set (no site named), and
+    a free path that loses the block's header."""
     expect_heap_panic(kernel, "heap_double_free", "double free")
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(2)
+@pytest.mark.points(6)
+@pytest.mark.exercise(1, 3, 4)
 def test_overflow(kernel):
-    """One byte written past the end: kfree panics naming the kmalloc site."""
+    """One byte written past the end: kfree panics naming the kmalloc site.
+    Catches a red zone not checked up to the footer, or checked from the
+    wrong place (the block's size instead of the bytes requested)."""
     expect_heap_panic(kernel, "heap_overflow", "heap overflow")
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.points(6)
+@pytest.mark.exercise(1, 2, 3, 4)
 def test_frames_back(kernel):
-    """Several MiB allocated and freed: the heap gives every frame back."""
+    """Several MiB allocated and freed: the heap gives every frame back.
+    Catches heap_grow or heap_shrink that leak frames, trim_top not called
+    on the free path, a top block that is never merged and so never
+    trimmed."""
     with kernel.boot(f"test=heap_frames seed={rng.randrange(1, 1 << 60)} count={rng.randint(200, 1000)}",
                      dead_ends=STUBS) as m:
         r = m.expect(r"^heap_frames: free frames before (\d+), while allocated (\d+), after (\d+); "
@@ -243,3 +472,79 @@ def test_frames_back(kernel):
     check(abs(after - before) <= 24, f"{before} free frames again (within the 16 pages the heap "
           "keeps, and their tables)", after)
     check(pages_after <= 17, "an empty heap keeps at most 16 pages (+1)", pages_after)
+
+
+# ---- challenge 1: a slab cache for small blocks --------------------------------
+
+def xorshift(seed):
+    """The sizes' source in lab4.c: rnd() from seed_from_cmdline()."""
+    x, mask = seed | 1, (1 << 64) - 1
+    while True:
+        x ^= (x << 13) & mask
+        x ^= x >> 7
+        x ^= (x << 17) & mask
+        yield x
+
+
+def slab_class(size):
+    """The object size that serves size bytes: 16, 32, 64 or 128."""
+    return max(16, 1 << (size - 1).bit_length())
+
+
+@pytest.mark.points(10)
+@pytest.mark.challenge(1)
+def test_slab(kernel):
+    """With slab=1, random sizes of 1-256 bytes (the grader recomputes them
+    from the seed): every block of at most 128 bytes comes from the slab
+    cache (a direct-map address, no heap block), in pages of its own size
+    class, packed at least half full; bigger ones from the heap; heapinfo's
+    slab lines count the objects and pages of each class; contents survive
+    frees, new allocations and krealloc; all objects and all but one page
+    per class come back. Catches a cache that is not used, classes mixed in
+    a page, one page per object, counts not kept, a free list that hands out
+    an object twice (overlaps, lost contents), pages never given back."""
+    seed, count = rng.randrange(1, 1 << 60), rng.randint(150, 400)
+    gen = xorshift(seed)
+    sizes = [1 + next(gen) % 256 for _ in range(count)]
+    with kernel.boot(f"test=slab_small seed={seed} count={count} slab=1", dead_ends=STUBS) as m:
+        r = m.expect(r"^slab_small: heap blocks in use (\d+) before, (\d+) after$")
+        end = m.expect(r"^slab_small: errors (\d+); slab objects (\d+), pages (\d+) at the end; "
+                       r"free frames before (\d+), after (\d+)$")
+        m.expect_exit(SUCCESS)
+    got = [(int(n), int(a, 16)) for n, a in
+           re.findall(r"^slab: (\d+) bytes at 0x([0-9a-f]{16})$", m.text, re.MULTILINE)]
+    check([n for n, _ in got] == sizes, f"{count} lines 'slab: N bytes at 0x...' with the sizes "
+          f"of seed {seed}", [n for n, _ in got][:20])
+    pages = {}
+    for size, addr in got:
+        small = size <= 128
+        where = (DIRECT_MAP_BASE <= addr < HEAP_BASE) if small else (HEAP_BASE <= addr < KSTACK_REGION)
+        check(where, f"kmalloc({size}) from the {'slab cache (direct map)' if small else 'heap'}",
+              hex(addr))
+        check(addr % 16 == 0, "16-byte aligned pointers", f"0x{addr:x} for {size} bytes")
+        if small:
+            pages.setdefault(addr // PAGE, set()).add(slab_class(size))
+    mixed = [hex(p * PAGE) for p, classes in pages.items() if len(classes) > 1]
+    check(not mixed, "each slab page holding objects of one size class", f"mixed pages {mixed}")
+    spans = sorted((a, a + n) for n, a in got)
+    for (a1, e1), (a2, _) in zip(spans, spans[1:]):
+        check(e1 <= a2, "disjoint blocks", f"0x{a1:x}..0x{e1:x} overlaps 0x{a2:x}")
+    big = sum(1 for n in sizes if n > 128)
+    before, after = int(r.group(1)), int(r.group(2))
+    check(after - before == big, f"{big} more heap blocks in use (the blocks over 128 bytes)",
+          after - before)
+    for c in (16, 32, 64, 128):
+        n = sum(1 for s in sizes if s <= 128 and slab_class(s) == c)
+        held = sum(1 for classes in pages.values() if c in classes)
+        line = re.search(rf"^slab: {c}-byte objects: (\d+) in use, (\d+) pages$", m.text, re.M)
+        check(line, f"heapinfo's line 'slab: {c}-byte objects: N in use, P pages'", None)
+        check(int(line.group(1)) == n, f"{n} {c}-byte objects in use", line.group(0))
+        check(int(line.group(2)) == held, f"{held} pages of {c}-byte objects (as the addresses say)",
+              line.group(0))
+        check(held <= -(-n // (PAGE // 2 // c)), f"{c}-byte objects packed at least half a page "
+              f"each: at most {-(-n // (PAGE // 2 // c))} pages for {n}", held)
+    errors, objects, slab_pages, f0, f1 = map(int, end.groups())
+    check(errors == 0, "no block ever loses its contents", f"{errors} corrupted blocks")
+    check(objects == 0 and slab_pages <= 4, "no slab object in use at the end, at most one "
+          "page kept per class", end.group(0))
+    check(abs(f0 - f1) <= 24, f"about {f0} free frames after freeing everything", f1)

@@ -1,5 +1,6 @@
 /* heap.h - the heap allocator core behind kmalloc. Lab 4 (exercises in
- * heap.c; handout §2 draws a block and the bins).
+ * heap.c, and the grow/shrink callbacks in kmalloc.c; handout §2 draws a
+ * block and the bins).
  *
  * Pure logic, no hardware: the heap is the address range [base, brk), which
  * grows towards limit through the grow callback and shrinks through shrink
@@ -51,8 +52,9 @@ struct block {                       /* the header of every block */
  * kernel's heap (kmalloc.c) is guarded by heap_lock from Lab 5 on (a
  * spinlock: interrupts off); before, only boot code and tests use it. */
 struct heap {
-    uintptr_t base, brk, limit;      /* [base, brk) is mapped; brk <= limit */
-    bool (*grow)(struct heap *h, uintptr_t new_brk);     /* map [brk, new_brk) */
+    uintptr_t base, brk, limit;      /* [base, brk) is mapped; brk <= limit; page-aligned */
+    /* map [brk, new_brk): true, or false having mapped nothing */
+    bool (*grow)(struct heap *h, uintptr_t new_brk);
     void (*shrink)(struct heap *h, uintptr_t new_brk);   /* unmap [new_brk, brk) */
     struct block *bins[HEAP_NBINS];
     uint64_t nonempty[HEAP_BIN_WORDS];  /* bit i: bins[i] has a block */
@@ -85,7 +87,8 @@ enum heap_error heap_free(struct heap *h, void *ptr, const struct block **bad);
 void *heap_realloc(struct heap *h, void *ptr, size_t size, const char *file, int line,
                    enum heap_error *err, const struct block **bad);
 
-/* The bin of a block size, and the number of free blocks in bin i. */
+/* The bin of a block size (exercise 1: exact bins up to HEAP_SMALL_MAX,
+ * one per power of two above), and the number of free blocks in bin i. */
 unsigned heap_bin_of(uint64_t block_size);
 unsigned heap_bin_count(const struct heap *h, unsigned bin);
 

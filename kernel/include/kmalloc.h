@@ -5,10 +5,13 @@
  * The heap lives at HEAP_BASE (memlayout.h) and grows by mapping frames
  * there, up to heapmax=BYTES on the command line (default: HEAP_DEFAULT_MAX,
  * 1 GiB, tunables.h). Each call takes the heap's lock itself (a spinlock,
- * from Lab 5): any thread may call, an interrupt handler may not. */
+ * from Lab 5): any thread may call, an interrupt handler may not. With
+ * slab=1 (challenge 1), blocks of up to 128 bytes come from a slab cache
+ * instead (kernel/mm/kmalloc.c). */
 #ifndef KMALLOC_H
 #define KMALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,11 +39,19 @@ void *krealloc_at(void *ptr, size_t size, const char *file, int line);
  * block's end, or a pointer that kmalloc did not return. */
 void kfree(void *ptr);
 
-/* For heapinfo and tests. */
+/* For heapinfo and tests: the heap's figures, and the slab cache's
+ * (challenge 1: objects handed out, pages held; 0 without it). */
 struct kheap_stats {
     uint64_t used_blocks, used_bytes, free_bytes, pages;
+    uint64_t slab_objects, slab_pages;
 };
 void kheap_stats(struct kheap_stats *s);
 void kheap_print(void);
+
+/* Challenge 1: serve kmalloc of up to 128 bytes from the slab cache (on),
+ * or from the heap only (off, the default; slab=1 on the command line turns
+ * it on at boot). Returns the previous setting. Objects already handed out
+ * are freed correctly either way. */
+bool kslab_enable(bool on);
 
 #endif

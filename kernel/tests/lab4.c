@@ -1,8 +1,10 @@
 /* lab4.c - in-kernel tests for Lab 4, started by the graders with test=NAME.
  * Lab 4 (given: students do not need to change this file). Sizes, counts
- * and seeds come from the grader's command line. The heap_split, heap_merge
- * and heap_release tests call the heap core directly, on blocks they lay out
- * themselves, so that exercises 1 and 3 are graded without exercise 2. */
+ * and seeds come from the grader's command line. The heap_split,
+ * heap_merge, heap_fit, heap_grow, heap_trim, heap_resize and heap_release
+ * tests call the heap core directly, on blocks they lay out themselves, so
+ * that each exercise is graded without the later ones; slab_small grades
+ * challenge 1 (booted with slab=1). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -306,12 +308,14 @@ KTEST(heap_frames, "seed count")
 
 static uint8_t arena[1 << 20] __attribute__((aligned(HEAP_PAGE)));
 static struct heap core;
-static uintptr_t shrunk_to;
+static uintptr_t shrunk_to, grown_to;
+static bool grow_fails;              /* the next arena_grow fails (no frames left) */
 
 static bool arena_grow(struct heap *h, uintptr_t new_brk)
 {
     (void)h;
-    return new_brk <= (uintptr_t)arena + sizeof arena;
+    grown_to = new_brk;
+    return !grow_fails && new_brk <= (uintptr_t)arena + sizeof arena;
 }
 
 static void arena_shrink(struct heap *h, uintptr_t new_brk)
@@ -375,8 +379,9 @@ static bool in_its_bin(const struct block *b)
 
 /* Every block from the arena's start to brk as SIZE/used or SIZE/free,
  * "/bin" if it is in its bin, "/BAD-FOOTER" if its footer does not repeat
- * its size and canary; then the free byte count. Stops at a size that
- * cannot be a block. */
+ * its size and canary; then the free byte count, and a complaint if the
+ * nonempty bitmap disagrees with the bins. Stops at a size that cannot be
+ * a block. */
 static void print_layout(void)
 {
     for (uintptr_t a = core.base; a < core.brk;) {
@@ -393,7 +398,10 @@ static void print_layout(void)
                 footer_ok ? "" : "/BAD-FOOTER");
         a += size;
     }
-    kprintf("; free %lu\n", core.free_bytes);
+    bool bits_ok = true;             /* the nonempty bitmap says which bins have blocks */
+    for (unsigned i = 0; i < HEAP_NBINS; i++)
+        bits_ok &= !!(core.nonempty[i / 64] & (1ull << (i % 64))) == (core.bins[i] != NULL);
+    kprintf("; free %lu%s\n", core.free_bytes, bits_ok ? "" : " (NONEMPTY BITMAP WRONG)");
 }
 
 /* split_block on a block of sizes[i] bytes (used or free as used[i] says,
@@ -491,6 +499,145 @@ KTEST(heap_release, "sizes requested")
     }
 }
 
+/* An offset in the arena, or "-" (printed as such) for NULL / not called. */
+static void print_offset(const char *what, uintptr_t a)
+{
+    if (a)
+        kprintf(" %s %lu,", what, a - core.base);
+    else
+        kprintf(" %s -,", what);
+}
+
+#define FIT_BLOCKS 8
+#define FIT_TAKES 6
+
+/* heap_bin_of for each of probes[]; then take_fit: free blocks of sizes[i]
+ * bytes, each followed by a used 64-byte block, binned in order (so a
+ * later block is ahead of an earlier one in a shared bin); then take_fit
+ * for each of needs[] in turn. */
+KTEST(heap_fit, "probes sizes needs")
+{
+    int64_t probes[FIT_BLOCKS], sizes[2 * FIT_BLOCKS], needs[FIT_TAKES];
+    bool used[2 * FIT_BLOCKS];
+    struct block *b[2 * FIT_BLOCKS];
+
+    cmdline_list("probes", probes, FIT_BLOCKS);
+    cmdline_list("sizes", sizes, FIT_BLOCKS);
+    cmdline_list("needs", needs, FIT_TAKES);
+    kprintf("fit bins:");
+    for (int i = 0; i < FIT_BLOCKS; i++)
+        kprintf(" %u", probes[i] >= HEAP_MIN_BLOCK ? core_heap_bin_of((uint64_t)probes[i]) : 0);
+    kprintf("\n");
+    for (int i = FIT_BLOCKS - 1; i >= 0; i--) {
+        sizes[2 * i] = sizes[i], used[2 * i] = false;
+        sizes[2 * i + 1] = HEAP_MIN_BLOCK, used[2 * i + 1] = true;
+    }
+    lay_blocks(2 * FIT_BLOCKS, sizes, used, -1, b);
+    for (int j = 0; j < FIT_TAKES; j++) {
+        if (needs[j] < HEAP_MIN_BLOCK || needs[j] % HEAP_ALIGN)
+            ktest_fail("heap_fit: need %ld is not a block size", needs[j]);
+        struct block *got = take_fit(&core, (uint64_t)needs[j]);
+        kprintf("fit %d:", j);
+        print_offset("took", (uintptr_t)got);
+        print_layout();
+    }
+}
+
+#define GROW_CASES 5
+
+/* grow_heap at the end of a heap of two blocks, first[i] then last[i]
+ * bytes, for need[i] bytes. Case 0: an empty heap; 1: both used; 2: the
+ * last one free (in its bin); 3: as 2, with the limit one page above brk;
+ * 4: as 2, with h->grow failing. */
+KTEST(heap_grow, "first last need")
+{
+    int64_t first[GROW_CASES], last[GROW_CASES], need[GROW_CASES];
+
+    cmdline_list("first", first, GROW_CASES);
+    cmdline_list("last", last, GROW_CASES);
+    cmdline_list("need", need, GROW_CASES);
+    for (int i = 0; i < GROW_CASES; i++) {
+        int64_t sizes[2] = {first[i], last[i]};
+        bool used[2] = {true, i == 1};
+        struct block *b[2];
+        if (need[i] < HEAP_MIN_BLOCK || need[i] % HEAP_ALIGN || need[i] > (1 << 18))
+            ktest_fail("heap_grow: need %ld is not a block size up to 2^18", need[i]);
+        lay_blocks(i == 0 ? 0 : 2, sizes, used, -1, b);
+        if (core.brk % HEAP_PAGE)
+            ktest_fail("heap_grow: the blocks must end on a page boundary");
+        if (i == 3)
+            core.limit = core.brk + HEAP_PAGE;
+        grow_fails = i == 4;
+        grown_to = 0;
+        struct block *got = grow_heap(&core, (uint64_t)need[i]);
+        grow_fails = false;
+        kprintf("grow case %d:", i);
+        print_offset("returned", (uintptr_t)got);
+        print_offset("grow asked for", grown_to);
+        kprintf(" brk at %lu;", core.brk - core.base);
+        print_layout();
+    }
+}
+
+#define TRIM_CASES 4
+
+/* trim_top on a free block of size[i] bytes (in no bin) after a used block
+ * of first[i] bytes; in case 2 a used 64-byte block follows it. */
+KTEST(heap_trim, "first size")
+{
+    int64_t first[TRIM_CASES], size[TRIM_CASES];
+
+    cmdline_list("first", first, TRIM_CASES);
+    cmdline_list("size", size, TRIM_CASES);
+    for (int i = 0; i < TRIM_CASES; i++) {
+        int64_t sizes[3] = {first[i], size[i], HEAP_MIN_BLOCK};
+        bool used[3] = {true, false, true};
+        struct block *b[3];
+        lay_blocks(i == 2 ? 3 : 2, sizes, used, 1, b);
+        shrunk_to = 0;
+        struct block *got = trim_top(&core, b[1]);
+        kprintf("trim case %d:", i);
+        print_offset("returned", (uintptr_t)got);
+        print_offset("shrink to", shrunk_to);
+        kprintf(" brk at %lu;", core.brk - core.base);
+        print_layout();
+    }
+}
+
+#define RESIZE_CASES 10
+
+/* resize_in_place on a used block of size[i] bytes after a used 64-byte
+ * block, its payload filled with a pattern, to need[i] bytes. What follows
+ * it (after[] below): a used block of next[i] bytes, a free one (in its
+ * bin), or nothing (the block ends the heap); a used 64-byte block ends
+ * the heap after a next block, except in case 8. */
+KTEST(heap_resize, "size next need")
+{
+    /* 0 used next, 1 free next, -1 none; the cases as the grader knows them */
+    static const int after[RESIZE_CASES] = {0, 1, 0, 1, 1, 1, 0, -1, 1, -1};
+    int64_t size[RESIZE_CASES], next[RESIZE_CASES], need[RESIZE_CASES];
+
+    cmdline_list("size", size, RESIZE_CASES);
+    cmdline_list("next", next, RESIZE_CASES);
+    cmdline_list("need", need, RESIZE_CASES);
+    for (int i = 0; i < RESIZE_CASES; i++) {
+        int64_t sizes[4] = {HEAP_MIN_BLOCK, size[i], next[i], HEAP_MIN_BLOCK};
+        bool used[4] = {true, true, after[i] == 0, true};
+        struct block *b[4];
+        int n = after[i] < 0 ? 2 : i == 8 ? 3 : 4;
+        if (need[i] < HEAP_MIN_BLOCK || need[i] % HEAP_ALIGN || need[i] > (1 << 18))
+            ktest_fail("heap_resize: need %ld is not a block size up to 2^18", need[i]);
+        lay_blocks(n, sizes, used, -1, b);
+        uint64_t keep = (uint64_t)(size[i] < need[i] ? size[i] : need[i]) - HEAP_HEADER - HEAP_FOOTER;
+        core_fill(payload_of(b[1]), 0x5A, (uint64_t)size[i] - HEAP_HEADER - HEAP_FOOTER);
+        shrunk_to = grown_to = 0;
+        bool ok = resize_in_place(&core, b[1], (uint64_t)need[i]);
+        kprintf("resize case %d: %s, payload %s, brk at %lu;", i, ok ? "in place" : "cannot",
+                all_are(payload_of(b[1]), 0x5A, keep) ? "kept" : "LOST", core.brk - core.base);
+        print_layout();
+    }
+}
+
 /* ---- benchmarks: kmalloc against a naive first-fit allocator ---------------- */
 
 /* The baseline: one arena, blocks with an 16-byte header (size | used) laid
@@ -546,6 +693,7 @@ struct workload {
     struct naive *naive;             /* NULL: kmalloc */
     void **live;
     unsigned ops;
+    unsigned span;                   /* sample_mixed's sizes: 16 .. 15 + span bytes */
 };
 
 static void *wl_alloc(struct workload *w, uint64_t size)
@@ -580,7 +728,7 @@ static uint64_t sample_mixed(void *arg)
     for (unsigned i = 0; i < w->ops; i++) {
         unsigned k = (unsigned)(rnd() % BENCH_LIVE);
         wl_free(w, w->live[k]);
-        w->live[k] = wl_alloc(w, 16 + rnd() % 241);
+        w->live[k] = wl_alloc(w, 16 + rnd() % w->span);
     }
     return (rdtsc() - t) / w->ops;
 }
@@ -594,7 +742,7 @@ KBENCH(heap)
     if (kernel_pml4 == NULL || arena == 0)
         return;
     naive_init(&naive, phys_to_virt(arena), PAGE_SIZE << 10);
-    struct workload k = {NULL, live_k, 200}, n = {&naive, live_n, 200};
+    struct workload k = {NULL, live_k, 200, 241}, n = {&naive, live_n, 200, 241};
     bench_row("kmalloc + kfree, 64 bytes", bench_median(sample_small, &k, 31),
               "first-fit alloc + free, 64 bytes", bench_median(sample_small, &n, 31));
     for (int i = 0; i < BENCH_LIVE; i++) {
@@ -607,4 +755,91 @@ KBENCH(heap)
     for (int i = 0; i < BENCH_LIVE; i++)
         kfree(live_k[i]);
     pmm_free(arena);
+}
+
+/* Challenge 1: the same pairs with the slab cache on and off, in one boot;
+ * the mixed row keeps 10,000 live blocks of 16-128 bytes. */
+KBENCH(slab)
+{
+    static void *live[BENCH_LIVE];
+    struct workload w = {NULL, live, 200, 113};
+    uint64_t on[2], off[2];
+
+    if (kernel_pml4 == NULL)
+        return;
+    bool was = kslab_enable(true);
+    for (int pass = 0; pass < 2; pass++) {
+        kslab_enable(pass == 0);
+        uint64_t *cycles = pass == 0 ? on : off;
+        cycles[0] = bench_median(sample_small, &w, 31);
+        for (int i = 0; i < BENCH_LIVE; i++)
+            live[i] = kmalloc(16 + rnd() % 113);
+        cycles[1] = bench_median(sample_mixed, &w, 31);
+        for (int i = 0; i < BENCH_LIVE; i++)
+            kfree(live[i]);
+    }
+    kslab_enable(was);
+    bench_row("kmalloc + kfree, 64 B, slab=1", on[0], "kmalloc + kfree, 64 B, heap", off[0]);
+    bench_row("slab=1, 10k live, 16-128 B", on[1], "heap, 10k live, 16-128 B", off[1]);
+}
+
+/* ---- challenge 1: the slab cache (boot with slab=1) --------------------------- */
+
+#define SLAB_TEST_MAX 400
+
+/* count blocks of 1 + rnd() % 256 bytes (the grader knows the sizes from
+ * the seed), each filled with its pattern; then the heap's and the slab's
+ * figures; then every other one freed and allocated again, the first few
+ * small ones moved by krealloc, all checked, all freed. */
+KTEST(slab_small, "seed count")
+{
+    static struct {
+        uint8_t *p;
+        size_t size;
+    } obj[SLAB_TEST_MAX];
+    int64_t count = cmdline_get_int("count", 200);
+    struct kheap_stats s0, s1, s2;
+    uint64_t errors = 0, frames = pmm_free_frames();
+
+    need_heap();
+    seed_from_cmdline();
+    if (count < 1 || count > SLAB_TEST_MAX)
+        ktest_fail("slab_small: count must be 1..%d", SLAB_TEST_MAX);
+    kheap_stats(&s0);
+    for (int i = 0; i < count; i++) {
+        obj[i].size = 1 + rnd() % 256;
+        if ((obj[i].p = kmalloc(obj[i].size)) == NULL)
+            ktest_fail("slab_small: out of memory");
+        fill(obj[i].p, obj[i].size, (uint64_t)i);
+        kprintf("slab: %zu bytes at %p\n", obj[i].size, obj[i].p);
+    }
+    kheap_stats(&s1);
+    kprintf("slab_small: heap blocks in use %lu before, %lu after\n", s0.used_blocks,
+            s1.used_blocks);
+    kheap_print();
+    for (int i = 0; i < count; i += 2) {
+        errors += !intact(obj[i].p, obj[i].size, (uint64_t)i);
+        kfree(obj[i].p);
+    }
+    for (int i = 0; i < count; i += 2) {
+        if ((obj[i].p = kmalloc(obj[i].size)) == NULL)
+            ktest_fail("slab_small: out of memory");
+        fill(obj[i].p, obj[i].size, (uint64_t)i + 1000);
+    }
+    for (int i = 0, moved = 0; i < count && moved < 8; i++)
+        if (obj[i].size <= 64) {             /* a small one to 64 bytes more, perhaps the heap */
+            if ((obj[i].p = krealloc(obj[i].p, obj[i].size + 64)) == NULL)
+                ktest_fail("slab_small: out of memory");
+            errors += !intact(obj[i].p, obj[i].size, (uint64_t)i + (i % 2 ? 0 : 1000));
+            fill(obj[i].p, obj[i].size += 64, (uint64_t)i + (i % 2 ? 0 : 1000));
+            moved++;
+        }
+    for (int i = 0; i < count; i++) {
+        errors += !intact(obj[i].p, obj[i].size, (uint64_t)i + (i % 2 ? 0 : 1000));
+        kfree(obj[i].p);
+    }
+    kheap_stats(&s2);
+    kprintf("slab_small: errors %lu; slab objects %lu, pages %lu at the end; free frames "
+            "before %lu, after %lu\n", errors, s2.slab_objects, s2.slab_pages, frames,
+            pmm_free_frames());
 }
