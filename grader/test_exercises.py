@@ -101,3 +101,13 @@ def test_handout_grading_table_matches_marks(lab):
     assert table == want, (f"handouts/lab{lab}-{slug}.md challenge rows "
                            f"(test | points | ... | challenge k) differ from the graders:\n"
                            f"  handout: {sorted(table.items())}\n  graders: {sorted(want.items())}")
+
+
+def test_each_lab_is_a_week_of_design():
+    """Labs 2 and up: 150-300 lines of exercise solutions (labs/solution_lines.py
+    counts them; the challenges apart). Catches a lab that shrinks back
+    into a recipe, or grows past what a student does in a week or two."""
+    import solution_lines
+    table = solution_lines.count(solution_lines.sources())
+    sizes = {lab: table[lab][0] for lab in LABS if lab >= 2}
+    assert all(solution_lines.LOW <= n <= solution_lines.HIGH for n in sizes.values()), sizes
