@@ -1,10 +1,12 @@
-"""Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §5).
+"""Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §6).
 
-switch_to and a new thread's first frame (exercises 1 and 2) are graded
-alone, before any thread can run: the one between two bare contexts, the
-other read from memory through QEMU. Counts, durations, names, register
-values and seeds are drawn at random here, and the expected results (exit
-values, sums, counts) computed here.
+switch_to and a new thread's start (exercises 1 and 2) are graded before
+the scheduler can run a thread: switch_to between two bare contexts, the
+first frame read from memory through QEMU, the first run by a switch_to
+with no run queue. The tests of exercises 3 to 5 wait for their threads
+without thread_join (exercise 6). Counts, durations, names, register
+values, seeds and priorities are drawn at random here, and the expected
+results (exit values, sums, counts, run orders) computed here.
 """
 
 import re
@@ -14,7 +16,7 @@ import pytest
 from checks import check, rng
 from gradelib import FAILURE, ROOT, SUCCESS, kernel_symbols, symbolize
 
-STUBS = [(r"\(LAB [345], exercises? [\d-]+", "the kernel printed: {line}")]
+STUBS = [(r"\(LAB [345], (exercises?|challenge) [\d-]+", "the kernel printed: {line}")]
 REGS = ["rbp", "rbx", "r12", "r13", "r14", "r15"]      # the order switch_to pushes them
 HEX = r"0x([0-9a-f]+)"
 
@@ -103,6 +105,46 @@ def test_first_frame(kernel):
         check(w == v, f"at rsp + {8 * i}: {name}", seen)
 
 
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2)
+def test_first_run(kernel):
+    """A thread made by thread_prepare_stack, switched to with no scheduler
+    around it, runs its fn with the grader's random argument, interrupts on
+    and no push_cli held, called from thread_start, called from
+    thread_trampoline with rbp = 0 (the end of a backtrace). Catches a
+    trampoline that passes the wrong register, a thread_start that leaves
+    interrupts off or keeps the switching thread's cli depth, and a frame
+    that leaves the stack misaligned."""
+    arg = rng.getrandbits(63)
+    with kernel.boot(f"test=first_run arg=0x{arg:x}", dead_ends=STUBS) as m:
+        got = m.expect(rf"^first_run: fn got arg {HEX} with interrupts (on|off) and cli depth "
+                       r"(-?\d+)$", what=f"first_run: fn got arg 0x{arg:x} with interrupts on "
+                       "and cli depth 0")
+        frame = m.expect(rf"^first_run: fn's frame at rbp {HEX} returns to {HEX}$")
+        up = m.expect(rf"^first_run: its caller's frame (holds rbp {HEX} and returns to {HEX}|"
+                      r"is not on the thread's stack)$")
+        m.expect_line("ktest first_run: ok")
+        m.expect_exit(SUCCESS)
+    check(int(got[1], 16) == arg, f"fn(arg) with arg = 0x{arg:x} (t->arg)", f"0x{got[1]}")
+    check(got[2] == "on", "interrupts on as fn begins (a new thread holds no lock)",
+          f"interrupts {got[2]}")
+    check(int(got[3]) == 0, "cli depth 0 as fn begins (the new thread's own, not the "
+          "switching thread's)", got[3])
+    syms = kernel_symbols(kernel.elf)
+    rbp, ret = int(frame[1], 16), int(frame[2], 16)
+    check(rbp % 16 == 0, "fn's rbp 16-byte aligned (rsp = 8 mod 16 at each call, as the ABI "
+          "wants)", f"0x{rbp:x}")
+    name, _ = symbolize(syms, ret)
+    check(name == "thread_start", "fn called by thread_start", name or f"0x{ret:x}")
+    check(up[2] is not None, "thread_start's frame on the thread's stack", up[0])
+    up_rbp, up_ret = int(up[2], 16), int(up[3], 16)
+    name, _ = symbolize(syms, up_ret)
+    check(name == "thread_trampoline", "thread_start called by thread_trampoline",
+          name or f"0x{up_ret:x}")
+    check(up_rbp == 0, "rbp = 0 in the trampoline: every backtrace of the thread ends there",
+          f"0x{up_rbp:x}")
+
+
 # ---- from exercise 3 on, threads run ----------------------------------------------
 
 
@@ -137,7 +179,7 @@ def test_preemption(kernel):
           "created first, and only the timer can take the CPU from it)", steps[:1])
 
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_sleep_order(kernel):
     """Sleepers wake in deadline order and never early."""
@@ -162,7 +204,7 @@ def test_sleep_order(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_join(kernel):
     """thread_join returns each thread's exit value, whatever the order."""
     seed, count = rng.randint(1, 10**6), rng.randint(3, 40)
@@ -178,7 +220,7 @@ def test_join(kernel):
 
 
 @pytest.mark.points(10)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_thousand(kernel):
     """1000 threads created and joined; every frame and heap byte comes back."""
     with kernel.boot("test=thousand count=1000", dead_ends=STUBS) as m:
@@ -241,3 +283,43 @@ def test_spinlock_timeout(kernel):
                  what=f"PANIC at ...: spinlock test held far too long by thread holder "
                       f"(taken at kernel/tests/lab5.c:{line})", timeout=20)
         m.expect_exit(FAILURE)
+
+
+# ---- challenges (optional, not counted) ---------------------------------------------
+
+def prio_max():
+    """PRIO_MAX as thread.h defines it."""
+    text = (ROOT / "kernel" / "include" / "thread.h").read_text()
+    return int(re.search(r"^#define PRIO_MAX\s+(\d+)", text, re.M)[1])
+
+
+@pytest.mark.points(10)
+@pytest.mark.challenge(1)
+def test_priority(kernel):
+    """Challenge 1: threads given random priorities (some shared) by a main
+    thread at PRIO_MAX, which then drops to PRIO_MIN: they run highest
+    priority first, round-robin in creation order within a priority (each
+    yields between rounds, with interrupts off otherwise), and main runs
+    again only after all of them. Catches a run queue that ignores
+    priorities, one that is LIFO or reorders within a level, a priority
+    change that leaves a RUNNABLE thread on its old level, and a thread
+    lowering its own priority without giving way."""
+    top, n, rounds = prio_max(), rng.randint(5, 10), rng.randint(2, 3)
+    while True:
+        prios = [rng.randint(1, top) for _ in range(n)]
+        if 2 <= len(set(prios)) < n:            # several levels, and one shared
+            break
+    want = [(i, level, r) for level in sorted(set(prios), reverse=True)
+            for r in range(rounds) for i in range(n) if prios[i] == level]
+    digits = "".join(map(str, prios))
+    with kernel.boot(f"test=priority prios={digits} rounds={rounds}", dead_ends=STUBS) as m:
+        m.expect_line("priority: start")
+        m.expect_line("priority: main runs again", timeout=20)
+        m.expect_line("ktest priority: ok")
+        m.expect_exit(SUCCESS)
+    body = m.text[m.text.index("priority: start"):m.text.index("priority: main runs again")]
+    seen = [tuple(map(int, x)) for x in
+            re.findall(r"^priority: thread (\d+) \(priority (\d+)\) round (\d+)$", body, re.M)]
+    lines = lambda got: [f"thread {i} (priority {p}) round {r}" for i, p, r in got]
+    check(seen == want, f"priorities {digits}: highest first, round-robin within one, all "
+          "before main runs again:" + "".join("\n      | " + x for x in lines(want)), lines(seen))
