@@ -204,6 +204,43 @@ def test_sleep_order(kernel):
 
 
 @pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 4)
+def test_sleep_many(kernel):
+    """20 to 40 threads asleep at once, random durations whose deadlines are
+    3 ticks apart or more, not whole ticks: each wakes once, in deadline
+    order, never before its time (rounded up to a tick) and within 10 ticks
+    of it. Catches a sleep heap that sifts the wrong way or to the wrong
+    child, a pop that loses or repeats a sleeper, waking only the top once
+    per tick when several are due, and rounding the duration down."""
+    n = rng.randint(20, 40)
+    ticks = rng.sample(range(3, 180, 3), n)                  # at 100 Hz
+    durations = [10 * k - rng.randint(0, 9) for k in ticks]
+    with kernel.boot("test=sleep_many ms=" + ",".join(map(str, durations)),
+                     dead_ends=STUBS) as m:
+        hz = int(m.expect(rf"^sleep_many: {n} sleepers at (\d+) Hz$")[1])
+        m.expect_line("ktest sleep_many: ok", timeout=30)
+        m.expect_exit(SUCCESS)
+    woke = [tuple(map(int, x)) for x in re.findall(
+        r"^sleep_many: thread (\d+) asked (\d+) ms at tick (\d+), woke at tick (\d+)$",
+        m.text, re.M)]
+    order = [i for i, _, _, _ in woke]
+    check(sorted(order) == list(range(n)), f"each of the {n} sleepers wakes once", order)
+    deadline = {}
+    for i, ms, asked, at in woke:
+        check(ms == durations[i], f"thread {i} slept {durations[i]} ms", ms)
+        need = -(-ms * hz // 1000)
+        deadline[i] = asked + need
+        check(at - asked >= need, f"thread {i}: asleep {need} ticks at least ({ms} ms at "
+              f"{hz} Hz, rounded up)", f"{at - asked} ticks")
+        check(at - asked <= need + 10, f"thread {i}: awake within 10 ticks of its deadline "
+              f"({need} ticks)", f"{at - asked} ticks")
+    late = [(a, b) for a, b in zip(order, order[1:]) if deadline[a] > deadline[b] + 1]
+    check(not late, "wake order by deadline (tick asked + duration)",
+          ", ".join(f"thread {a} (deadline tick {deadline[a]}) woke before thread {b} "
+                    f"(deadline tick {deadline[b]})" for a, b in late[:5]))
+
+
+@pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_join(kernel):
     """thread_join returns each thread's exit value, whatever the order."""
@@ -219,7 +256,7 @@ def test_join(kernel):
     check(got == want, f"{count} exit values", ", ".join(wrong))
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_thousand(kernel):
     """1000 threads created and joined; every frame and heap byte comes back."""

@@ -162,7 +162,7 @@ void thread_prepare_stack(struct thread *t);
  * §3.2). */
 void thread_start(struct thread *self) __attribute__((noreturn));
 
-/* Challenge 1 (handout §5): set t's priority (PRIO_MIN..PRIO_MAX) and
+/* Challenge 1 (handout §5.1): set t's priority (PRIO_MIN..PRIO_MAX) and
  * return 0, or -1 if priority is out of range or t is the idle thread or a
  * ZOMBIE (or priorities are not done). A RUNNABLE t moves to the tail of
  * its new level; if t is current and a higher priority is ready, it yields

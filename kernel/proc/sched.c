@@ -2,7 +2,7 @@
  * wait queues. Lab 5: thread_start is exercise 2 (handout §3.2); the queues,
  * picking, switching, yielding, preemption and thread_exit exercise 3
  * (§3.3); sleeping exercise 4 (§3.4); the wait queues exercise 5 (§3.5);
- * priorities challenge 1 (§5). The rest is given. One CPU: "interrupts
+ * priorities challenge 1 (§5.1). The rest is given. One CPU: "interrupts
  * off" (push_cli) is the scheduler's lock. */
 #include <stddef.h>
 
@@ -77,16 +77,22 @@ EXERCISE_USES static struct thread *queue_pop(struct waitqueue *q)
 
 /* ---- priorities (challenge 1) -------------------------------------------------- */
 
+/* The run queue t waits on while RUNNABLE: its priority's. Interrupts off. */
+EXERCISE_USES static struct waitqueue *runq_of(const struct thread *t);
+
+/* The run queue pick_next takes from: the highest priority's that is not
+ * empty, or NULL when all are. A scan of PRIO_LEVELS queues at most (a
+ * constant). Interrupts off. */
+static struct waitqueue *runq_best(void);
+
+/* thread_set_priority's contract is in thread.h. */
 #if SOL >= 5
-/* The run queue t waits on while RUNNABLE: its priority's. */
 static struct waitqueue *runq_of(const struct thread *t)
 {
     ASSERT(t->priority >= PRIO_MIN && t->priority <= PRIO_MAX);
     return &runq[t->priority];
 }
 
-/* The run queue to take the next thread from: the highest priority's that
- * is not empty (a scan of PRIO_LEVELS, a constant), or NULL. */
 static struct waitqueue *runq_best(void)
 {
     for (int p = PRIO_MAX; p >= PRIO_MIN; p--)
@@ -122,16 +128,16 @@ int thread_set_priority(struct thread *t, int priority)
     if (queued)
         queue_push(runq_of(t), t);       /* at the tail of its new level */
     struct waitqueue *best = runq_best();
-    bool outranked = t == current && best && best->head->priority > priority;
-    if (outranked)                       /* a higher priority is ready: give way now */
-        thread_yield();
+    if (t == current && best && best->head->priority > priority)
+        thread_yield();                  /* a higher priority is ready: give way now */
     pop_cli();
     return 0;
 }
 #else
-/* LAB 5, challenge 1: queue each RUNNABLE thread by its priority, take the
- * highest ready one first, FIFO within a priority (handout §5) */
-EXERCISE_USES static struct waitqueue *runq_of(const struct thread *t)
+/* LAB 5, challenge 1: queue each RUNNABLE thread by its priority; the
+ * highest ready priority runs ahead of lower ones, FIFO within a priority
+ * (handout §5.1) */
+static struct waitqueue *runq_of(const struct thread *t)
 {
     (void)t;
     return &runq[PRIO_DEFAULT];
@@ -186,7 +192,7 @@ EXERCISE_USES static struct thread *pick_next(void)
     struct waitqueue *q = runq_best();
     return q ? queue_pop(q) : idle_thread;
 #else
-    /* LAB 5, exercise 3: the thread to run next, off its run queue; the
+    /* LAB 5, exercise 3: the chosen thread, taken off its run queue; the
      * idle thread if none is RUNNABLE (handout §3.3) */
     return current;
 #endif
@@ -221,8 +227,8 @@ EXERCISE_USES static void schedule(void)
     current = prev;                      /* we run again: someone switched to us */
     cli_state_restore(depth, intena);
 #else
-    /* LAB 5, exercise 3: switch to the thread pick_next chooses, as this
-     * comment's contract says (handout §3.3) */
+    /* LAB 5, exercise 3: run the thread pick_next chooses, each thread
+     * keeping its own interrupt-off state across the switch (handout §3.3) */
 #endif
 }
 

@@ -25,8 +25,8 @@ void mutex_lock(struct mutex *m)
     m->locked = true;
     m->owner = current;
 #else
-    /* LAB 5, exercise 5: block until m is free, then make current its owner
-     * (handout §3.5) */
+    /* LAB 5, exercise 5: return only once current owns m, blocked while
+     * another thread does (handout §3.5) */
 #endif
     spin_unlock(&m->guard);
 }
@@ -69,7 +69,7 @@ void condvar_wait(struct condvar *c, struct mutex *m)
     mutex_lock(m);
 #else
     /* LAB 5, exercise 5: release m and wait on c with no signal lost in
-     * between, then own m again (handout §3.5) */
+     * between; return owning m again (handout §3.5) */
     (void)c;
     spin_unlock(&m->guard);
 #endif

@@ -218,6 +218,9 @@ KTEST(first_run, "arg")
     strlcpy(t->name, "first-run", sizeof t->name);
     fr_thread = t;
     thread_prepare_stack(t);
+    if (t->rsp < t->kstack || t->rsp + 7 * 8 > t->kstack + KSTACK_SIZE)
+        ktest_fail("first_run: t->rsp 0x%lx is not on the thread's stack (LAB 5, exercise 2)",
+                   t->rsp);
     /* Switch as schedule does, but to a thread on no queue: current is t
      * meanwhile, and this test's interrupt-off state is put back after. */
     push_cli();
@@ -336,6 +339,56 @@ KTEST(sleep, "a b c d e")
         spawn(sleep_then_report, &s[i], "sleeper");
     }
     wait_for(&sleepers_done, 5);
+}
+
+/* ---- many sleepers: the sleepers' order under load ---------------------------- */
+
+#define MAX_MANY_SLEEPERS 48
+
+struct many {
+    int index;
+    uint64_t ms;
+};
+static volatile int many_done;
+
+static int sleep_and_tell(void *arg)
+{
+    struct many *s = arg;
+    uint64_t asked = pit_ticks();
+
+    thread_sleep(s->ms);
+    kprintf("sleep_many: thread %d asked %lu ms at tick %lu, woke at tick %lu\n", s->index,
+            s->ms, asked, pit_ticks());
+    finished(&many_done);
+    return 0;
+}
+
+KTEST(sleep_many, "ms")
+{
+    static struct many s[MAX_MANY_SLEEPERS];
+    const char *given = cmdline_get("ms");
+    int n = 0;
+
+    for (const char *c = given ? given : ""; *c; n++) {
+        if (n == MAX_MANY_SLEEPERS)
+            ktest_fail("sleep_many: at most %d durations", MAX_MANY_SLEEPERS);
+        uint64_t ms = 0;
+        for (; *c >= '0' && *c <= '9'; c++)
+            ms = ms * 10 + (uint64_t)(*c - '0');
+        s[n] = (struct many){n, ms};
+        if (*c == ',')
+            c++;
+        else if (*c)
+            ktest_fail("sleep_many: ms= is durations separated by commas");
+    }
+    if (n == 0)
+        ktest_fail("sleep_many: ms= is durations separated by commas");
+    kprintf("sleep_many: %d sleepers at %u Hz\n", n, pit_hz());
+    push_cli();                      /* all made before any runs: they start close together */
+    for (int i = 0; i < n; i++)
+        spawn(sleep_and_tell, &s[i], "sleeper");
+    pop_cli();
+    wait_for(&many_done, n);
 }
 
 /* ---- join: every exit value comes back --------------------------------------- */

@@ -45,7 +45,7 @@ thread_trampoline:
     call thread_start
 %else
     ; LAB 5, exercise 2: call thread_start with the thread switch_to left
-    ; in r12, as the first frame of a backtrace (handout §3.2)
+    ; in r12, as the outermost frame of a backtrace (handout §3.2)
 %endif
     ud2
 
