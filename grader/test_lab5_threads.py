@@ -151,7 +151,9 @@ def test_first_run(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3)
 def test_interleave(kernel):
-    """Three threads that yield after each line take turns."""
+    """Three threads that yield after each line take turns. Catches a run
+    queue that is LIFO or loses a thread, a yield that does not requeue the
+    caller, and a schedule that switches to the wrong context."""
     names = "".join(rng.sample("abcdefghijklmnopqrstuvwxyz", 3))
     n = rng.randint(4, 12)
     with kernel.boot(f"test=interleave names={names} count={n}", dead_ends=STUBS) as m:
@@ -169,7 +171,10 @@ def test_interleave(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3)
 def test_preemption(kernel):
-    """A thread in an endless loop that never yields does not starve two workers."""
+    """A thread in an endless loop that never yields does not starve two
+    workers. Catches a slice that is never counted down, need_resched never
+    acted on at interrupt exit, and a preempted worker lost from the run
+    queue."""
     with kernel.boot("test=preempt", dead_ends=STUBS) as m:
         m.expect_line("preempt: both workers done")
         m.expect_exit(SUCCESS)
@@ -182,7 +187,9 @@ def test_preemption(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_sleep_order(kernel):
-    """Sleepers wake in deadline order and never early."""
+    """Sleepers wake in deadline order and never early. Catches sleepers
+    woken in the order they went to sleep, one woken before its time, and
+    one never woken."""
     durations = rng.sample(range(10, 400, 20), 5)       # distinct, 20 ms (2 ticks) apart at least
     args = " ".join(f"{k}={d}" for k, d in zip("abcde", durations))
     with kernel.boot(f"test=sleep {args}", dead_ends=STUBS) as m:
@@ -243,7 +250,10 @@ def test_sleep_many(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_join(kernel):
-    """thread_join returns each thread's exit value, whatever the order."""
+    """thread_join returns each thread's exit value, whatever the order.
+    Catches a join that does not wait for the thread to end (the threads
+    yield before returning), thread_exit not recording the value, and
+    joiners never woken."""
     seed, count = rng.randint(1, 10**6), rng.randint(3, 40)
     with kernel.boot(f"test=join seed={seed} count={count}", dead_ends=STUBS) as m:
         m.expect_line("ktest join: ok")
@@ -259,7 +269,9 @@ def test_join(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_thousand(kernel):
-    """1000 threads created and joined; every frame and heap byte comes back."""
+    """1000 threads created and joined; every frame and heap byte comes
+    back. Catches a join that frees the struct but not the kernel stack (or
+    the reverse), or neither."""
     with kernel.boot("test=thousand count=1000", dead_ends=STUBS) as m:
         r = m.expect(r"^thousand: created (\d+), joined (\d+), wrong values (\d+), free frames "
                      r"before (\d+), after (\d+), heap bytes in use before (\d+), after (\d+)$",
@@ -274,7 +286,10 @@ def test_thousand(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 5)
 def test_mutex_counter(kernel):
-    """N threads x M increments under a mutex (with yields inside): exactly N x M."""
+    """N threads x M increments under a mutex (with yields inside): exactly
+    N x M. Catches a mutex_lock that checks once (if, not while) or never
+    blocks, an unlock that wakes nobody, and a waitqueue_sleep that keeps
+    the guard while asleep."""
     n, iters = rng.randint(3, 8), rng.randint(200, 800)
     with kernel.boot(f"test=mutex threads={n} iterations={iters}", dead_ends=STUBS) as m:
         r = m.expect(r"^mutex: counter (\d+)$", timeout=30)
@@ -285,7 +300,10 @@ def test_mutex_counter(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 5)
 def test_producer_consumer(kernel):
-    """A bounded buffer on condition variables: no item lost, none twice, no lost wakeup."""
+    """A bounded buffer on condition variables: no item lost, none twice, no
+    lost wakeup. Catches a condvar_wait that does not release the mutex or
+    does not take it back, a signal that wakes nobody, and a broadcast that
+    wakes one."""
     p, c, k = rng.randint(1, 5), rng.randint(1, 5), rng.randint(50, 300)
     with kernel.boot(f"test=prodcons producers={p} consumers={c} items={k}", dead_ends=STUBS) as m:
         r = m.expect(r"^prodcons: consumed (\d+) items, sum (\d+)$", timeout=30)
@@ -297,7 +315,9 @@ def test_producer_consumer(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_idle_halts(kernel):
-    """With every thread asleep the idle thread halts: about one wakeup per tick."""
+    """With every thread asleep the idle thread halts: about one wakeup per
+    tick. Catches a sleep that returns early when only the idle thread is
+    left to run, and a sleeper not woken while the idle thread runs."""
     ms = rng.randint(200, 500)
     with kernel.boot(f"test=idle ms={ms}", dead_ends=STUBS) as m:
         r = m.expect(r"^idle: (\d+) wakeups of the idle thread in (\d+) ticks$")
@@ -311,7 +331,9 @@ def test_idle_halts(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3)
 def test_spinlock_timeout(kernel):
-    """A spinlock kept across a switch: the next taker panics naming the holder and site."""
+    """A spinlock kept across a switch: the next taker panics naming the
+    holder and site (the spinlock is given). Catches a thread_yield that
+    does not switch to the other thread, or never switches back."""
     src = (ROOT / "kernel" / "tests" / "lab5.c").read_text().splitlines()
     line = next(i + 1 for i, l in enumerate(src) if "spin_lock(&test_lock);" in l and "site" in l)
     with kernel.boot("test=spin_timeout", dead_ends=STUBS) as m:
