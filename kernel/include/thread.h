@@ -1,8 +1,10 @@
 /* thread.h - kernel threads and the scheduler. Lab 5.
  * A thread is a kernel stack (KSTACK_SIZE, 16 KiB, with an unmapped guard
- * page below it, in the region memlayout.h places), a saved stack pointer, and bookkeeping. The scheduler is preemptive
- * round-robin: the timer takes the CPU from a thread after SCHED_SLICE
- * ticks. Handout lab5 §2 draws the stacks at a switch and the state machine:
+ * page below it, in the region memlayout.h places), a saved stack pointer
+ * and bookkeeping. The scheduler is preemptive round-robin: the timer takes
+ * the CPU from a thread after SCHED_SLICE ticks (with challenge 1, the
+ * highest priority first). Handout lab5 §2 draws the stacks at a switch
+ * and the state machine:
  *
  *   create -> RUNNABLE <-> RUNNING -> ZOMBIE -> (joined: freed)
  *                 ^           |
