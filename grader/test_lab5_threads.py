@@ -382,3 +382,26 @@ def test_priority(kernel):
     lines = lambda got: [f"thread {i} (priority {p}) round {r}" for i, p, r in got]
     check(seen == want, f"priorities {digits}: highest first, round-robin within one, all "
           "before main runs again:" + "".join("\n      | " + x for x in lines(want)), lines(seen))
+
+
+@pytest.mark.points(5)
+@pytest.mark.challenge(2)
+def test_donation(kernel):
+    """Challenge 2: main, at a random low priority L, holds a mutex that a
+    thread at a random high priority H waits for, while a thread at a
+    random middle priority M is ready: main must run next, at priority H,
+    until it unlocks; then H gets the mutex, then M runs, and main is back
+    at L. Catches no donation (M runs first: priority inversion), a
+    donation that is never given back, and one given back without
+    yielding to the waiter."""
+    low, middle, high = sorted(rng.sample(range(1, prio_max() + 1), 3))
+    with kernel.boot(f"test=donation low={low} middle={middle} high={high}",
+                     dead_ends=STUBS) as m:
+        m.expect_line("ktest donation: ok", timeout=20)
+        m.expect_exit(SUCCESS)
+    seen = re.findall(r"^donation: .*$", m.text, re.M)
+    want = ["donation: L holds the mutex", "donation: H waits for the mutex",
+            f"donation: L runs at priority {high}", "donation: H got the mutex",
+            "donation: M runs", f"donation: L done at priority {low}"]
+    check(seen == want, f"priorities L={low} M={middle} H={high}, in this order:"
+          + "".join("\n      | " + x for x in want), seen)

@@ -60,6 +60,8 @@ struct thread {
     uint64_t ticks_run;              /* [intr] for ps, counted by the timer */
     unsigned slice;                  /* [intr] ticks left before preemption */
     int priority;                    /* [intr] PRIO_MIN..PRIO_MAX, the run queue it waits on */
+    bool lent;                       /* [intr] priority raised by a waiter (challenge 2) */
+    int own_priority;                /* [intr] what it was before, while lent */
     struct thread *next, *prev;      /* [intr] on the run queue or a wait queue */
     struct thread *all_next;         /* [intr] on the list of all threads */
 #if LAB >= 6

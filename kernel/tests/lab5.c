@@ -611,6 +611,60 @@ KTEST(priority, "prios rounds")
     thread_set_priority(current, mine);
 }
 
+/* ---- priority donation (challenge 2) ------------------------------------------ */
+
+static struct mutex lent_lock;
+
+/* H: wants the mutex that main (low) holds. */
+static int donation_high(void *arg)
+{
+    (void)arg;
+    push_cli();                      /* switch only where it blocks or yields */
+    kprintf("donation: H waits for the mutex\n");
+    mutex_lock(&lent_lock);
+    kprintf("donation: H got the mutex\n");
+    mutex_unlock(&lent_lock);
+    pop_cli();
+    return 0;
+}
+
+/* M: has nothing to do with the mutex, and would run ahead of main. */
+static int donation_middle(void *arg)
+{
+    (void)arg;
+    push_cli();
+    kprintf("donation: M runs\n");
+    pop_cli();
+    return 0;
+}
+
+KTEST(donation, "low middle high")
+{
+    int low = (int)cmdline_get_int("low", 1), middle = (int)cmdline_get_int("middle", 3),
+        high = (int)cmdline_get_int("high", 5), mine = thread_get_priority(current);
+
+    if (!(PRIO_MIN <= low && low < middle && middle < high && high <= PRIO_MAX))
+        ktest_fail("donation: want %d <= low < middle < high <= %d", PRIO_MIN, PRIO_MAX);
+    mutex_init(&lent_lock, "lent");
+    push_cli();                      /* no switch but where this test says */
+    if (thread_set_priority(current, low) != 0)
+        ktest_fail("donation: thread_set_priority refused (LAB 5, challenge 1)");
+    mutex_lock(&lent_lock);
+    struct thread *h = spawn(donation_high, NULL, "high"), *m = spawn(donation_middle, NULL,
+                                                                            "middle");
+    thread_set_priority(m, middle);
+    thread_set_priority(h, high);
+    kprintf("donation: L holds the mutex\n");
+    thread_yield();                  /* H runs and waits for the mutex */
+    kprintf("donation: L runs at priority %d\n", thread_get_priority(current));
+    mutex_unlock(&lent_lock);
+    kprintf("donation: L done at priority %d\n", thread_get_priority(current));
+    pop_cli();
+    thread_join(h);
+    thread_join(m);
+    thread_set_priority(current, mine);
+}
+
 /* ---- the idle thread halts ----------------------------------------------------- */
 
 KTEST(idle, "ms")
