@@ -1,10 +1,12 @@
-"""Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §5).
+"""Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §6).
 
-switch_to and a new thread's first frame (exercises 1 and 2) are graded
-alone, before any thread can run: the one between two bare contexts, the
-other read from memory through QEMU. Counts, durations, names, register
-values and seeds are drawn at random here, and the expected results (exit
-values, sums, counts) computed here.
+switch_to and a new thread's start (exercises 1 and 2) are graded before
+the scheduler can run a thread: switch_to between two bare contexts, the
+first frame read from memory through QEMU, the first run by a switch_to
+with no run queue. The tests of exercises 3 to 5 wait for their threads
+without thread_join (exercise 6). Counts, durations, names, register
+values, seeds and priorities are drawn at random here, and the expected
+results (exit values, sums, counts, run orders) computed here.
 """
 
 import re
@@ -14,7 +16,7 @@ import pytest
 from checks import check, rng
 from gradelib import FAILURE, ROOT, SUCCESS, kernel_symbols, symbolize
 
-STUBS = [(r"\(LAB [345], exercises? [\d-]+", "the kernel printed: {line}")]
+STUBS = [(r"\(LAB [345], (exercises?|challenge) [\d-]+", "the kernel printed: {line}")]
 REGS = ["rbp", "rbx", "r12", "r13", "r14", "r15"]      # the order switch_to pushes them
 HEX = r"0x([0-9a-f]+)"
 
@@ -103,13 +105,55 @@ def test_first_frame(kernel):
         check(w == v, f"at rsp + {8 * i}: {name}", seen)
 
 
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2)
+def test_first_run(kernel):
+    """A thread made by thread_prepare_stack, switched to with no scheduler
+    around it, runs its fn with the grader's random argument, interrupts on
+    and no push_cli held, called from thread_start, called from
+    thread_trampoline with rbp = 0 (the end of a backtrace). Catches a
+    trampoline that passes the wrong register, a thread_start that leaves
+    interrupts off or keeps the switching thread's cli depth, and a frame
+    that leaves the stack misaligned."""
+    arg = rng.getrandbits(63)
+    with kernel.boot(f"test=first_run arg=0x{arg:x}", dead_ends=STUBS) as m:
+        got = m.expect(rf"^first_run: fn got arg {HEX} with interrupts (on|off) and cli depth "
+                       r"(-?\d+)$", what=f"first_run: fn got arg 0x{arg:x} with interrupts on "
+                       "and cli depth 0")
+        frame = m.expect(rf"^first_run: fn's frame at rbp {HEX} returns to {HEX}$")
+        up = m.expect(rf"^first_run: its caller's frame (holds rbp {HEX} and returns to {HEX}|"
+                      r"is not on the thread's stack)$")
+        m.expect_line("ktest first_run: ok")
+        m.expect_exit(SUCCESS)
+    check(int(got[1], 16) == arg, f"fn(arg) with arg = 0x{arg:x} (t->arg)", f"0x{got[1]}")
+    check(got[2] == "on", "interrupts on as fn begins (a new thread holds no lock)",
+          f"interrupts {got[2]}")
+    check(int(got[3]) == 0, "cli depth 0 as fn begins (the new thread's own, not the "
+          "switching thread's)", got[3])
+    syms = kernel_symbols(kernel.elf)
+    rbp, ret = int(frame[1], 16), int(frame[2], 16)
+    check(rbp % 16 == 0, "fn's rbp 16-byte aligned (rsp = 8 mod 16 at each call, as the ABI "
+          "wants)", f"0x{rbp:x}")
+    name, _ = symbolize(syms, ret)
+    check(name == "thread_start", "fn called by thread_start", name or f"0x{ret:x}")
+    check(up[2] is not None, "thread_start's frame on the thread's stack", up[0])
+    up_rbp, up_ret = int(up[2], 16), int(up[3], 16)
+    name, _ = symbolize(syms, up_ret)
+    check(name == "thread_trampoline", "thread_start called by thread_trampoline",
+          name or f"0x{up_ret:x}")
+    check(up_rbp == 0, "rbp = 0 in the trampoline: every backtrace of the thread ends there",
+          f"0x{up_rbp:x}")
+
+
 # ---- from exercise 3 on, threads run ----------------------------------------------
 
 
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3)
 def test_interleave(kernel):
-    """Three threads that yield after each line take turns."""
+    """Three threads that yield after each line take turns. Catches a run
+    queue that is LIFO or loses a thread, a yield that does not requeue the
+    caller, and a schedule that switches to the wrong context."""
     names = "".join(rng.sample("abcdefghijklmnopqrstuvwxyz", 3))
     n = rng.randint(4, 12)
     with kernel.boot(f"test=interleave names={names} count={n}", dead_ends=STUBS) as m:
@@ -127,7 +171,10 @@ def test_interleave(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3)
 def test_preemption(kernel):
-    """A thread in an endless loop that never yields does not starve two workers."""
+    """A thread in an endless loop that never yields does not starve two
+    workers. Catches a slice that is never counted down, need_resched never
+    acted on at interrupt exit, and a preempted worker lost from the run
+    queue."""
     with kernel.boot("test=preempt", dead_ends=STUBS) as m:
         m.expect_line("preempt: both workers done")
         m.expect_exit(SUCCESS)
@@ -137,10 +184,12 @@ def test_preemption(kernel):
           "created first, and only the timer can take the CPU from it)", steps[:1])
 
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_sleep_order(kernel):
-    """Sleepers wake in deadline order and never early."""
+    """Sleepers wake in deadline order and never early. Catches sleepers
+    woken in the order they went to sleep, one woken before its time, and
+    one never woken."""
     durations = rng.sample(range(10, 400, 20), 5)       # distinct, 20 ms (2 ticks) apart at least
     args = " ".join(f"{k}={d}" for k, d in zip("abcde", durations))
     with kernel.boot(f"test=sleep {args}", dead_ends=STUBS) as m:
@@ -162,9 +211,49 @@ def test_sleep_order(kernel):
 
 
 @pytest.mark.points(5)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.exercise(1, 2, 3, 4)
+def test_sleep_many(kernel):
+    """20 to 40 threads asleep at once, random durations whose deadlines are
+    3 ticks apart or more, not whole ticks: each wakes once, in deadline
+    order, never before its time (rounded up to a tick) and within 10 ticks
+    of it. Catches a sleep heap that sifts the wrong way or to the wrong
+    child, a pop that loses or repeats a sleeper, waking only the top once
+    per tick when several are due, and rounding the duration down."""
+    n = rng.randint(20, 40)
+    ticks = rng.sample(range(3, 180, 3), n)                  # at 100 Hz
+    durations = [10 * k - rng.randint(0, 9) for k in ticks]
+    with kernel.boot("test=sleep_many ms=" + ",".join(map(str, durations)),
+                     dead_ends=STUBS) as m:
+        hz = int(m.expect(rf"^sleep_many: {n} sleepers at (\d+) Hz$")[1])
+        m.expect_line("ktest sleep_many: ok", timeout=30)
+        m.expect_exit(SUCCESS)
+    woke = [tuple(map(int, x)) for x in re.findall(
+        r"^sleep_many: thread (\d+) asked (\d+) ms at tick (\d+), woke at tick (\d+)$",
+        m.text, re.M)]
+    order = [i for i, _, _, _ in woke]
+    check(sorted(order) == list(range(n)), f"each of the {n} sleepers wakes once", order)
+    deadline = {}
+    for i, ms, asked, at in woke:
+        check(ms == durations[i], f"thread {i} slept {durations[i]} ms", ms)
+        need = -(-ms * hz // 1000)
+        deadline[i] = asked + need
+        check(at - asked >= need, f"thread {i}: asleep {need} ticks at least ({ms} ms at "
+              f"{hz} Hz, rounded up)", f"{at - asked} ticks")
+        check(at - asked <= need + 10, f"thread {i}: awake within 10 ticks of its deadline "
+              f"({need} ticks)", f"{at - asked} ticks")
+    late = [(a, b) for a, b in zip(order, order[1:]) if deadline[a] > deadline[b] + 1]
+    check(not late, "wake order by deadline (tick asked + duration)",
+          ", ".join(f"thread {a} (deadline tick {deadline[a]}) woke before thread {b} "
+                    f"(deadline tick {deadline[b]})" for a, b in late[:5]))
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_join(kernel):
-    """thread_join returns each thread's exit value, whatever the order."""
+    """thread_join returns each thread's exit value, whatever the order.
+    Catches a join that does not wait for the thread to end (the threads
+    yield before returning), thread_exit not recording the value, and
+    joiners never woken."""
     seed, count = rng.randint(1, 10**6), rng.randint(3, 40)
     with kernel.boot(f"test=join seed={seed} count={count}", dead_ends=STUBS) as m:
         m.expect_line("ktest join: ok")
@@ -177,10 +266,12 @@ def test_join(kernel):
     check(got == want, f"{count} exit values", ", ".join(wrong))
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(1, 2, 3)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1, 2, 3, 5, 6)
 def test_thousand(kernel):
-    """1000 threads created and joined; every frame and heap byte comes back."""
+    """1000 threads created and joined; every frame and heap byte comes
+    back. Catches a join that frees the struct but not the kernel stack (or
+    the reverse), or neither."""
     with kernel.boot("test=thousand count=1000", dead_ends=STUBS) as m:
         r = m.expect(r"^thousand: created (\d+), joined (\d+), wrong values (\d+), free frames "
                      r"before (\d+), after (\d+), heap bytes in use before (\d+), after (\d+)$",
@@ -195,7 +286,10 @@ def test_thousand(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 5)
 def test_mutex_counter(kernel):
-    """N threads x M increments under a mutex (with yields inside): exactly N x M."""
+    """N threads x M increments under a mutex (with yields inside): exactly
+    N x M. Catches a mutex_lock that checks once (if, not while) or never
+    blocks, an unlock that wakes nobody, and a waitqueue_sleep that keeps
+    the guard while asleep."""
     n, iters = rng.randint(3, 8), rng.randint(200, 800)
     with kernel.boot(f"test=mutex threads={n} iterations={iters}", dead_ends=STUBS) as m:
         r = m.expect(r"^mutex: counter (\d+)$", timeout=30)
@@ -206,7 +300,10 @@ def test_mutex_counter(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3, 5)
 def test_producer_consumer(kernel):
-    """A bounded buffer on condition variables: no item lost, none twice, no lost wakeup."""
+    """A bounded buffer on condition variables: no item lost, none twice, no
+    lost wakeup. Catches a condvar_wait that does not release the mutex or
+    does not take it back, a signal that wakes nobody, and a broadcast that
+    wakes one."""
     p, c, k = rng.randint(1, 5), rng.randint(1, 5), rng.randint(50, 300)
     with kernel.boot(f"test=prodcons producers={p} consumers={c} items={k}", dead_ends=STUBS) as m:
         r = m.expect(r"^prodcons: consumed (\d+) items, sum (\d+)$", timeout=30)
@@ -218,7 +315,9 @@ def test_producer_consumer(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_idle_halts(kernel):
-    """With every thread asleep the idle thread halts: about one wakeup per tick."""
+    """With every thread asleep the idle thread halts: about one wakeup per
+    tick. Catches a sleep that returns early when only the idle thread is
+    left to run, and a sleeper not woken while the idle thread runs."""
     ms = rng.randint(200, 500)
     with kernel.boot(f"test=idle ms={ms}", dead_ends=STUBS) as m:
         r = m.expect(r"^idle: (\d+) wakeups of the idle thread in (\d+) ticks$")
@@ -232,7 +331,9 @@ def test_idle_halts(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3)
 def test_spinlock_timeout(kernel):
-    """A spinlock kept across a switch: the next taker panics naming the holder and site."""
+    """A spinlock kept across a switch: the next taker panics naming the
+    holder and site (the spinlock is given). Catches a thread_yield that
+    does not switch to the other thread, or never switches back."""
     src = (ROOT / "kernel" / "tests" / "lab5.c").read_text().splitlines()
     line = next(i + 1 for i, l in enumerate(src) if "spin_lock(&test_lock);" in l and "site" in l)
     with kernel.boot("test=spin_timeout", dead_ends=STUBS) as m:
@@ -241,3 +342,66 @@ def test_spinlock_timeout(kernel):
                  what=f"PANIC at ...: spinlock test held far too long by thread holder "
                       f"(taken at kernel/tests/lab5.c:{line})", timeout=20)
         m.expect_exit(FAILURE)
+
+
+# ---- challenges (optional, not counted) ---------------------------------------------
+
+def prio_max():
+    """PRIO_MAX as thread.h defines it."""
+    text = (ROOT / "kernel" / "include" / "thread.h").read_text()
+    return int(re.search(r"^#define PRIO_MAX\s+(\d+)", text, re.M)[1])
+
+
+@pytest.mark.points(10)
+@pytest.mark.challenge(1)
+def test_priority(kernel):
+    """Challenge 1: threads given random priorities (some shared) by a main
+    thread at PRIO_MAX, which then drops to PRIO_MIN: they run highest
+    priority first, round-robin in creation order within a priority (each
+    yields between rounds, with interrupts off otherwise), and main runs
+    again only after all of them. Catches a run queue that ignores
+    priorities, one that is LIFO or reorders within a level, a priority
+    change that leaves a RUNNABLE thread on its old level, and a thread
+    lowering its own priority without giving way."""
+    top, n, rounds = prio_max(), rng.randint(5, 10), rng.randint(2, 3)
+    while True:
+        prios = [rng.randint(1, top) for _ in range(n)]
+        if 2 <= len(set(prios)) < n:            # several levels, and one shared
+            break
+    want = [(i, level, r) for level in sorted(set(prios), reverse=True)
+            for r in range(rounds) for i in range(n) if prios[i] == level]
+    digits = "".join(map(str, prios))
+    with kernel.boot(f"test=priority prios={digits} rounds={rounds}", dead_ends=STUBS) as m:
+        m.expect_line("priority: start")
+        m.expect_line("priority: main runs again", timeout=20)
+        m.expect_line("ktest priority: ok")
+        m.expect_exit(SUCCESS)
+    body = m.text[m.text.index("priority: start"):m.text.index("priority: main runs again")]
+    seen = [tuple(map(int, x)) for x in
+            re.findall(r"^priority: thread (\d+) \(priority (\d+)\) round (\d+)$", body, re.M)]
+    lines = lambda got: [f"thread {i} (priority {p}) round {r}" for i, p, r in got]
+    check(seen == want, f"priorities {digits}: highest first, round-robin within one, all "
+          "before main runs again:" + "".join("\n      | " + x for x in lines(want)), lines(seen))
+
+
+@pytest.mark.points(5)
+@pytest.mark.challenge(2)
+def test_donation(kernel):
+    """Challenge 2: main, at a random low priority L, holds a mutex that a
+    thread at a random high priority H waits for, while a thread at a
+    random middle priority M is ready: main must run next, at priority H,
+    until it unlocks; then H gets the mutex, then M runs, and main is back
+    at L. Catches no donation (M runs first: priority inversion), a
+    donation that is never given back, and one given back without
+    yielding to the waiter."""
+    low, middle, high = sorted(rng.sample(range(1, prio_max() + 1), 3))
+    with kernel.boot(f"test=donation low={low} middle={middle} high={high}",
+                     dead_ends=STUBS) as m:
+        m.expect_line("ktest donation: ok", timeout=20)
+        m.expect_exit(SUCCESS)
+    seen = re.findall(r"^donation: .*$", m.text, re.M)
+    want = ["donation: L holds the mutex", "donation: H waits for the mutex",
+            f"donation: L runs at priority {high}", "donation: H got the mutex",
+            "donation: M runs", f"donation: L done at priority {low}"]
+    check(seen == want, f"priorities L={low} M={middle} H={high}, in this order:"
+          + "".join("\n      | " + x for x in want), seen)

@@ -1,8 +1,10 @@
 /* thread.h - kernel threads and the scheduler. Lab 5.
  * A thread is a kernel stack (KSTACK_SIZE, 16 KiB, with an unmapped guard
- * page below it, in the region memlayout.h places), a saved stack pointer, and bookkeeping. The scheduler is preemptive
- * round-robin: the timer takes the CPU from a thread after SCHED_SLICE
- * ticks. Handout lab5 §2 draws the stacks at a switch and the state machine:
+ * page below it, in the region memlayout.h places), a saved stack pointer
+ * and bookkeeping. The scheduler is preemptive round-robin: the timer takes
+ * the CPU from a thread after SCHED_SLICE ticks (with challenge 1, the
+ * highest priority first). Handout lab5 §2 draws the stacks at a switch
+ * and the state machine:
  *
  *   create -> RUNNABLE <-> RUNNING -> ZOMBIE -> (joined: freed)
  *                 ^           |
@@ -22,6 +24,14 @@
 #include "tunables.h"                /* THREAD_NAME_MAX, KSTACK_SIZE, SCHED_SLICE, MAX_* */
 
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_ZOMBIE };
+
+/* Priorities (challenge 1): the highest ready priority runs first, FIFO
+ * within one. Every thread starts at PRIO_DEFAULT, so that without
+ * thread_set_priority the scheduler is plain round-robin. */
+#define PRIO_MIN     0
+#define PRIO_MAX     7
+#define PRIO_DEFAULT 4
+#define PRIO_LEVELS  (PRIO_MAX - PRIO_MIN + 1)
 
 /* Threads blocked on something, FIFO. Guarded by interrupts off: the
  * scheduler and interrupt handlers (the timer) change queues, so every
@@ -49,6 +59,9 @@ struct thread {
     uint64_t wake_tick;              /* [intr] when a sleeping thread is due */
     uint64_t ticks_run;              /* [intr] for ps, counted by the timer */
     unsigned slice;                  /* [intr] ticks left before preemption */
+    int priority;                    /* [intr] PRIO_MIN..PRIO_MAX, the run queue it waits on */
+    bool lent;                       /* [intr] priority raised by a waiter (challenge 2) */
+    int own_priority;                /* [intr] what it was before, while lent */
     struct thread *next, *prev;      /* [intr] on the run queue or a wait queue */
     struct thread *all_next;         /* [intr] on the list of all threads */
 #if LAB >= 6
@@ -76,34 +89,60 @@ bool sched_running(void);
  * a second registration is a bug (ASSERT). */
 void sched_on_switch_in(void (*hook)(struct thread *next));
 
-/* A new thread running fn(arg); fn's return value is its exit value. NULL
- * if threads are off or memory ran out. The caller must thread_join it. */
+/* A new thread running fn(arg) at PRIO_DEFAULT; fn's return value is its
+ * exit value. NULL if threads are off or memory ran out. The caller must
+ * thread_join it. Interrupts as the caller has them. */
 struct thread *thread_create(int (*fn)(void *), void *arg, const char *name);
 
-/* End the calling thread with value; never returns. */
+/* End the calling thread with value: it becomes a ZOMBIE that keeps value
+ * in exit_value, every thread in its joiners is woken, and it switches away
+ * for good (it never runs or returns again; its stack and struct are freed
+ * by whoever joins it). Any interrupt state. Calls push_cli,
+ * waitqueue_wake_all and the scheduler. Exercise 3 (handout §3.3). */
 void thread_exit(int value) __attribute__((noreturn));
 
-/* Wait for t to end, free it, and return its exit value. May block. */
+/* Wait for t (not the caller, not yet joined by anyone) to be a ZOMBIE,
+ * blocking on t->joiners meanwhile; then free all it holds (see
+ * thread_free in thread.c) and return its exit value. Interrupts on or off
+ * with no spinlock held (it may block). Exercise 6 (handout §3.6). */
 int thread_join(struct thread *t);
 
-/* Give the CPU to the next runnable thread (if any). */
+/* Give the CPU to the next thread chosen by the scheduler, the caller
+ * waiting at the tail of its run queue meanwhile (the idle thread waits on
+ * none); return when the caller is chosen again, with its interrupt state
+ * as it was. A no-op while threads are off. May be called with interrupts
+ * off (push_cli), not with a spinlock held. Exercise 3 (handout §3.3). */
 void thread_yield(void);
 
-/* Block for at least ms milliseconds. */
+/* Block the caller (not the idle thread) for at least ms milliseconds of
+ * timer ticks, never less, and return RUNNING with its interrupt state as
+ * it was; ms = 0 still yields for a tick. Any interrupt state, no spinlock
+ * held. Calls pit_ticks, pit_hz, push_cli and the scheduler. Exercise 4
+ * (handout §3.4). */
 void thread_sleep(uint64_t ms);
 
-/* Called by the timer, interrupts off: wake sleepers, count the slice. */
+/* Called by the timer on every tick, interrupts off: counts ticks_run,
+ * wakes the sleepers that are due (exercise 4) and uses up one tick of
+ * current's slice; when the slice is used up (never for the idle thread)
+ * it asks for a switch at interrupt exit (need_resched). Switches nothing
+ * itself. Exercise 3 (handout §3.3). */
 void sched_tick(void);
 
-/* Called at the end of every interrupt, interrupts off: switch if the
- * running thread's slice is used up. */
+/* Called at the end of every interrupt, after its EOI, interrupts off: if
+ * the timer asked for a switch, current goes to the tail of its run queue
+ * (unless idle) and the scheduler picks again; the interrupted thread
+ * resumes, later, where the interrupt came. Exercise 3 (handout §3.3). */
 void sched_preempt(void);
 
-/* Block the calling thread on wq. Interrupts must be off (a spinlock held,
- * which is released meanwhile and taken again before returning). */
+/* Block current on wq (FIFO) until waitqueue_wake_* picks it. Interrupts
+ * off (a push_cli, or lock held). If lock is not NULL it is held by the
+ * caller, released while the caller sleeps (spin_release_sleeping) and
+ * held again on return (spin_retake_woken). Exercise 5 (handout §3.5). */
 void waitqueue_sleep(struct waitqueue *wq, struct spinlock *lock);
 
-/* Make the first / every thread on wq runnable. Interrupts off. */
+/* Make the first / every thread on wq RUNNABLE (to the tail of its run
+ * queue, in the order they waited); none on wq is fine. Interrupts off.
+ * They do not switch. Exercise 5 (handout §3.5). */
 void waitqueue_wake_one(struct waitqueue *wq);
 void waitqueue_wake_all(struct waitqueue *wq);
 
@@ -112,10 +151,28 @@ void waitqueue_wake_all(struct waitqueue *wq);
 void sched_make_runnable(struct thread *t);
 void thread_register(struct thread *t);
 
-/* For thread_create and the Lab 5 tests: lay out the first frame of t's
- * stack (t->kstack .. + KSTACK_SIZE) so that switch_to to t->rsp starts
- * thread_trampoline with r12 = t, and set t->rsp. Touches nothing else. */
+/* Lay out the first frame of t's stack (t->kstack .. + KSTACK_SIZE): two
+ * spare words below the top, then the seven words switch_to pops (six
+ * registers, all 0 but r12 = t, and the return address thread_trampoline),
+ * and set t->rsp to the lowest of them. Touches nothing else; calls
+ * nothing. Exercise 2 (handout §3.2). */
 void thread_prepare_stack(struct thread *t);
+
+/* The first C code of a new thread, called by thread_trampoline (switch.asm,
+ * which passes r12) with interrupts off and the interrupt-off depth of
+ * whichever thread switched to it. Makes that state the new thread's own
+ * (no push_cli held, interrupts on), runs self->fn(self->arg) and ends the
+ * thread with its result (thread_exit). Never returns. Exercise 2 (handout
+ * §3.2). */
+void thread_start(struct thread *self) __attribute__((noreturn));
+
+/* Challenge 1 (handout §5.1): set t's priority (PRIO_MIN..PRIO_MAX) and
+ * return 0, or -1 if priority is out of range or t is the idle thread or a
+ * ZOMBIE (or priorities are not done). A RUNNABLE t moves to the tail of
+ * its new level; if t is current and a higher priority is ready, it yields
+ * at once. Any interrupt state, no spinlock held. */
+int thread_set_priority(struct thread *t, int priority);
+int thread_get_priority(const struct thread *t);
 #if LAB >= 6
 void thread_fpu_reset(struct thread *t);   /* a clean x87/SSE state */
 void thread_fpu_forget(struct thread *t);  /* t is going away */
@@ -131,8 +188,12 @@ extern volatile uint64_t idle_wakeups;
 /* The guard page of a kernel stack holding addr, as a name, or NULL. */
 const char *kstack_guard_name(uint64_t addr);
 
-/* The assembly context switch (switch.asm): save the callee-saved
- * registers and rsp in *old_rsp, load new_rsp, restore, return there. */
+/* The context switch (switch.asm), interrupts off: save rbp rbx r12 r13 r14
+ * r15 on the caller's stack (pushed in that order), the resulting rsp in
+ * *old_rsp, then load rsp = new_rsp, pop the six from there in reverse
+ * order and return to the address above them. Other registers are the
+ * caller's to lose (System V ABI). It returns when someone switches back
+ * to *old_rsp. Exercise 1 (handout §3.1). */
 void switch_to(uint64_t *old_rsp, uint64_t new_rsp);
 
 #endif

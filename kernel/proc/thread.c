@@ -1,6 +1,7 @@
 /* thread.c - creating, joining and freeing threads; their kernel stacks.
  * Lab 5: the initial stack frame in thread_prepare_stack is exercise 2
- * (handout §3.2); the rest is given. */
+ * (handout §3.2); thread_join and thread_free are exercise 6 (§3.6); the
+ * rest is given. */
 #include <stddef.h>
 
 #include "thread.h"
@@ -82,18 +83,16 @@ const char *kstack_guard_name(uint64_t addr)
     return "kernel stack of a thread";
 }
 
-/* Build the stack a new thread starts from, so that switch_to to t->rsp
- * "returns" into thread_trampoline with r12 = t. */
+/* Build the stack a new thread starts from (contract in thread.h), so that
+ * switch_to to t->rsp "returns" into thread_trampoline with r12 = t. */
 void thread_prepare_stack(struct thread *t)
 {
-    uint64_t *top = (uint64_t *)(t->kstack + KSTACK_SIZE);
-
 #if SOL >= 5
     /* switch_to pops r15 r14 r13 r12 rbx rbp, then returns: lay them out
      * from the lowest address up, below the return address. After that
      * ret, rsp = top - 16 is 16-byte aligned, so the trampoline's call
      * enters thread_start with rsp = 8 mod 16, as the ABI wants. */
-    uint64_t *sp = top - 2;
+    uint64_t *sp = (uint64_t *)(t->kstack + KSTACK_SIZE) - 2;
     *--sp = (uint64_t)thread_trampoline; /* switch_to's ret goes here */
     *--sp = 0;                           /* rbp */
     *--sp = 0;                           /* rbx */
@@ -103,11 +102,9 @@ void thread_prepare_stack(struct thread *t)
     *--sp = 0;                           /* r15 */
     t->rsp = (uint64_t)sp;
 #else
-    /* LAB 5, exercise 2: below the top of the stack (leave two words
-     * free), push in this order: the address of thread_trampoline, then
-     * rbp, rbx, r12, r13, r14, r15 as switch_to pops them (all 0 but r12 =
-     * t), and set t->rsp to the last (handout §3.2) */
-    (void)top;
+    /* LAB 5, exercise 2: give t the initial frame that makes switch_to start
+     * it in thread_trampoline, as thread.h says (handout §3.2) */
+    (void)t;
 #endif
 }
 
@@ -130,7 +127,8 @@ void thread_register(struct thread *t)
     pop_cli();
 }
 
-static void thread_unregister(struct thread *t)
+/* Unused until exercise 6 (thread_free) calls it: the attribute keeps -Werror quiet. */
+__attribute__((unused)) static void thread_unregister(struct thread *t)
 {
     push_cli();
     for (struct thread **p = &all_threads; *p; p = &(*p)->all_next)
@@ -152,6 +150,7 @@ struct thread *thread_create(int (*fn)(void *), void *arg, const char *name)
     }
     t->fn = fn;
     t->arg = arg;
+    t->priority = PRIO_DEFAULT;
 #if LAB >= 6
     thread_fpu_reset(t);
 #endif
@@ -172,20 +171,45 @@ struct thread *thread_create(int (*fn)(void *), void *arg, const char *name)
     return t;
 }
 
+/* Give back everything t holds, once it is a ZOMBIE that nobody will run
+ * or join again: its place on the list of all threads (thread_unregister),
+ * its kernel stack and slot (kstack_free) and its struct (kfree). Any
+ * interrupt state, no spinlock held. */
+static void thread_free(struct thread *t)
+{
+    ASSERT(t->state == THREAD_ZOMBIE);
+#if SOL >= 5
+    thread_unregister(t);
+    kstack_free(t->kstack, t->kstack_slot);
+    kfree(t);
+#else
+    /* LAB 5, exercise 6: free t's stack, its slot and its struct, and take
+     * it off the list of all threads (handout §3.6) */
+#endif
+}
+
 int thread_join(struct thread *t)
 {
-    ASSERT(t != current);
+    int value;
+
+    ASSERT(t != NULL && t != current);
+#if SOL >= 5
     push_cli();
-    while (t->state != THREAD_ZOMBIE)
+    while (t->state != THREAD_ZOMBIE)    /* woken by thread_exit; check again anyway */
         waitqueue_sleep(&t->joiners, NULL);
     pop_cli();
-    int value = t->exit_value;
-    thread_unregister(t);
+    value = t->exit_value;
+#else
+    /* LAB 5, exercise 6: wait until t has ended, and take its exit value
+     * (handout §3.6) */
+    value = -1;
+    if (t->state != THREAD_ZOMBIE)
+        return value;                    /* the stub cannot wait: t is left alone */
+#endif
 #if LAB >= 6
     thread_fpu_forget(t);
 #endif
-    kstack_free(t->kstack, t->kstack_slot);
-    kfree(t);
+    thread_free(t);
     return value;
 }
 

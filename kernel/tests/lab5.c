@@ -1,6 +1,7 @@
 /* lab5.c - in-kernel tests for Lab 5, started by the graders with test=NAME.
- * Lab 5 (given: students do not need to change this file). Counts, times
- * and seeds come from the grader's command line. */
+ * Lab 5 (given: students do not need to change this file). Counts, times,
+ * seeds and priorities come from the grader's command line. The tests of
+ * exercises 3-5 wait for their threads without thread_join (exercise 6). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,20 @@ static struct thread *spawn(int (*fn)(void *), void *arg, const char *name)
     if (t == NULL)
         ktest_fail("thread_create(%s) failed (are threads on? see the boot messages)", name);
     return t;
+}
+
+/* Yield until *done reaches n: how the tests of exercises 3 to 5 wait for
+ * their threads, which count themselves done (finished() below) instead of
+ * being joined. The threads stay zombies: each test boots its own kernel. */
+static void wait_for(volatile int *done, int n)
+{
+    while (*done < n)
+        thread_yield();
+}
+
+static void finished(volatile int *done)
+{
+    __atomic_add_fetch(done, 1, __ATOMIC_SEQ_CST);   /* one instruction: no tick splits it */
 }
 
 static uint64_t ms_since(uint64_t tick)
@@ -152,9 +167,85 @@ KTEST(first_frame, "fill")
     kfree(t);
 }
 
+/* ---- a new thread's first run, without the scheduler (exercises 1, 2) --------- */
+
+/* What first_run_fn saw as the new thread's first C code ran it. */
+static struct {
+    uint64_t main_rsp, self_rsp;     /* the two contexts */
+    uint64_t arg;                    /* fn's argument */
+    bool interrupts;                 /* on as fn began */
+    int depth;                       /* cli_depth() as fn began */
+    uint64_t rbp, ret;               /* fn's frame: where it returns */
+    uint64_t up_rbp, up_ret;         /* its caller's frame: the saved rbp and return */
+    bool up_ok;                      /* the caller's frame is on the thread's stack */
+} fr;
+static struct thread *fr_thread;
+
+static int first_run_fn(void *arg)
+{
+    bool on = cpu_interrupts_enabled();
+
+    cpu_disable_interrupts();        /* a bare thread: nothing may switch away from it */
+    fr.interrupts = on;
+    fr.depth = cli_depth();
+    fr.arg = (uint64_t)arg;
+    const uint64_t *rbp = (const uint64_t *)read_rbp();
+    fr.rbp = (uint64_t)rbp;
+    fr.ret = rbp[1];
+    uint64_t up = rbp[0];
+    fr.up_ok = up >= fr_thread->kstack && up + 16 <= fr_thread->kstack + KSTACK_SIZE;
+    if (fr.up_ok) {
+        fr.up_rbp = ((const uint64_t *)up)[0];
+        fr.up_ret = ((const uint64_t *)up)[1];
+    }
+    switch_to(&fr.self_rsp, fr.main_rsp);    /* back to the test, for good */
+    return 0;
+}
+
+KTEST(first_run, "arg")
+{
+    uint64_t arg = (uint64_t)cmdline_get_int("arg", 42);
+    struct thread *t = kcalloc(1, sizeof *t), *me = current;
+    void *stack = kmalloc(KSTACK_SIZE);
+    int depth;
+    bool intena;
+
+    if (t == NULL || stack == NULL)
+        ktest_fail("first_run: no memory");
+    t->kstack = (uint64_t)stack;
+    t->fn = first_run_fn;
+    t->arg = (void *)arg;
+    strlcpy(t->name, "first-run", sizeof t->name);
+    fr_thread = t;
+    thread_prepare_stack(t);
+    if (t->rsp < t->kstack || t->rsp + 7 * 8 > t->kstack + KSTACK_SIZE)
+        ktest_fail("first_run: t->rsp 0x%lx is not on the thread's stack (LAB 5, exercise 2)",
+                   t->rsp);
+    /* Switch as schedule does, but to a thread on no queue: current is t
+     * meanwhile, and this test's interrupt-off state is put back after. */
+    push_cli();
+    cli_state_save(&depth, &intena);
+    current = t;
+    switch_to(&fr.main_rsp, t->rsp);
+    current = me;
+    cli_state_restore(depth, intena);
+    pop_cli();
+    kprintf("first_run: fn got arg 0x%lx with interrupts %s and cli depth %d\n", fr.arg,
+            fr.interrupts ? "on" : "off", fr.depth);
+    kprintf("first_run: fn's frame at rbp 0x%lx returns to 0x%lx\n", fr.rbp, fr.ret);
+    if (fr.up_ok)
+        kprintf("first_run: its caller's frame holds rbp 0x%lx and returns to 0x%lx\n",
+                fr.up_rbp, fr.up_ret);
+    else
+        kprintf("first_run: its caller's frame is not on the thread's stack\n");
+    kfree(stack);
+    kfree(t);
+}
+
 /* ---- interleave: yields take turns ------------------------------------------- */
 
 static int64_t rounds;
+static volatile int letters_done;
 
 static int say_letters(void *arg)
 {
@@ -164,6 +255,7 @@ static int say_letters(void *arg)
         kprintf("interleave: %s %ld\n", name, i);
         thread_yield();
     }
+    finished(&letters_done);
     return 0;
 }
 
@@ -171,22 +263,21 @@ KTEST(interleave, "names count")
 {
     static char names[3];
     const char *given = cmdline_get("names");
-    struct thread *t[3];
 
     rounds = cmdline_get_int("count", 5);
     if (given == NULL || strlen(given) != 3)
         ktest_fail("interleave: names must be three letters");
     for (int i = 0; i < 3; i++) {
         names[i] = given[i];
-        t[i] = spawn(say_letters, &names[i], "letters");
+        spawn(say_letters, &names[i], "letters");
     }
-    for (int i = 0; i < 3; i++)
-        thread_join(t[i]);
+    wait_for(&letters_done, 3);
 }
 
 /* ---- preemption: a thread that never yields does not starve the others ------ */
 
 static volatile uint64_t spins;
+static volatile int workers_done;
 
 static int spinner(void *arg)
 {
@@ -203,15 +294,16 @@ static int worker(void *arg)
             ;                        /* work, no yield */
         kprintf("preempt: worker %s step %d, spinner at %lu\n", (const char *)arg, i, spins);
     }
+    finished(&workers_done);
     return 0;
 }
 
 KTEST(preempt, "")
 {
     spawn(spinner, NULL, "spinner");
-    struct thread *a = spawn(worker, "a", "worker-a"), *b = spawn(worker, "b", "worker-b");
-    thread_join(a);
-    thread_join(b);
+    spawn(worker, "a", "worker-a");
+    spawn(worker, "b", "worker-b");
+    wait_for(&workers_done, 2);
     kprintf("preempt: both workers done\n");
 }
 
@@ -222,6 +314,7 @@ struct sleeper {
     uint64_t ms;
     uint64_t start;
 };
+static volatile int sleepers_done;
 
 static int sleep_then_report(void *arg)
 {
@@ -230,6 +323,7 @@ static int sleep_then_report(void *arg)
     thread_sleep(s->ms);
     kprintf("sleep: thread %d slept %lu ms, woke after %lu ms\n", s->index, s->ms,
             ms_since(s->start));
+    finished(&sleepers_done);
     return 0;
 }
 
@@ -237,16 +331,64 @@ KTEST(sleep, "a b c d e")
 {
     static const char *const keys[] = {"a", "b", "c", "d", "e"};
     static struct sleeper s[5];
-    struct thread *t[5];
     uint64_t start = pit_ticks();
 
     kprintf("sleep: start\n");
     for (int i = 0; i < 5; i++) {
         s[i] = (struct sleeper){i, (uint64_t)cmdline_get_int(keys[i], 10 * (i + 1)), start};
-        t[i] = spawn(sleep_then_report, &s[i], "sleeper");
+        spawn(sleep_then_report, &s[i], "sleeper");
     }
-    for (int i = 0; i < 5; i++)
-        thread_join(t[i]);
+    wait_for(&sleepers_done, 5);
+}
+
+/* ---- many sleepers: the sleepers' order under load ---------------------------- */
+
+#define MAX_MANY_SLEEPERS 48
+
+struct many {
+    int index;
+    uint64_t ms;
+};
+static volatile int many_done;
+
+static int sleep_and_tell(void *arg)
+{
+    struct many *s = arg;
+    uint64_t asked = pit_ticks();
+
+    thread_sleep(s->ms);
+    kprintf("sleep_many: thread %d asked %lu ms at tick %lu, woke at tick %lu\n", s->index,
+            s->ms, asked, pit_ticks());
+    finished(&many_done);
+    return 0;
+}
+
+KTEST(sleep_many, "ms")
+{
+    static struct many s[MAX_MANY_SLEEPERS];
+    const char *given = cmdline_get("ms");
+    int n = 0;
+
+    for (const char *c = given ? given : ""; *c; n++) {
+        if (n == MAX_MANY_SLEEPERS)
+            ktest_fail("sleep_many: at most %d durations", MAX_MANY_SLEEPERS);
+        uint64_t ms = 0;
+        for (; *c >= '0' && *c <= '9'; c++)
+            ms = ms * 10 + (uint64_t)(*c - '0');
+        s[n] = (struct many){n, ms};
+        if (*c == ',')
+            c++;
+        else if (*c)
+            ktest_fail("sleep_many: ms= is durations separated by commas");
+    }
+    if (n == 0)
+        ktest_fail("sleep_many: ms= is durations separated by commas");
+    kprintf("sleep_many: %d sleepers at %u Hz\n", n, pit_hz());
+    push_cli();                      /* all made before any runs: they start close together */
+    for (int i = 0; i < n; i++)
+        spawn(sleep_and_tell, &s[i], "sleeper");
+    pop_cli();
+    wait_for(&many_done, n);
 }
 
 /* ---- join: every exit value comes back --------------------------------------- */
@@ -309,6 +451,7 @@ KTEST(thousand, "count")
 static struct mutex counter_lock;
 static volatile int64_t counter;
 static int64_t iterations;
+static volatile int adders_done;
 
 static int add_up(void *arg)
 {
@@ -321,22 +464,21 @@ static int add_up(void *arg)
         counter = v + 1;
         mutex_unlock(&counter_lock);
     }
+    finished(&adders_done);
     return 0;
 }
 
 KTEST(mutex, "threads iterations")
 {
     int64_t n = cmdline_get_int("threads", 4);
-    struct thread *t[32];
 
     iterations = cmdline_get_int("iterations", 1000);
     if (n < 1 || n > 32)
         ktest_fail("mutex: threads must be 1..32");
     mutex_init(&counter_lock, "counter");
     for (int64_t i = 0; i < n; i++)
-        t[i] = spawn(add_up, NULL, "adder");
-    for (int64_t i = 0; i < n; i++)
-        thread_join(t[i]);
+        spawn(add_up, NULL, "adder");
+    wait_for(&adders_done, (int)n);
     kprintf("mutex: counter %ld\n", counter);
 }
 
@@ -351,6 +493,7 @@ static struct {
     int count, head;
     int64_t per_producer, producers_left;
     int64_t consumed, sum;
+    volatile int done;
 } pc;
 
 static int producer(void *arg)
@@ -368,6 +511,7 @@ static int producer(void *arg)
     pc.producers_left--;
     condvar_broadcast(&pc.not_empty);        /* consumers may now stop */
     mutex_unlock(&pc.lock);
+    finished(&pc.done);
     return 0;
 }
 
@@ -380,6 +524,7 @@ static int consumer(void *arg)
             condvar_wait(&pc.not_empty, &pc.lock);
         if (pc.count == 0) {
             mutex_unlock(&pc.lock);
+            finished(&pc.done);
             return 0;
         }
         int64_t v = pc.items[pc.head];
@@ -397,7 +542,6 @@ static int consumer(void *arg)
 KTEST(prodcons, "producers consumers items")
 {
     int64_t p = cmdline_get_int("producers", 2), c = cmdline_get_int("consumers", 2);
-    struct thread *t[16];
 
     if (p < 1 || c < 1 || p + c > 16)
         ktest_fail("prodcons: 1 or more of each, 16 threads at most");
@@ -407,10 +551,118 @@ KTEST(prodcons, "producers consumers items")
     pc.per_producer = cmdline_get_int("items", 100);
     pc.producers_left = p;
     for (int64_t i = 0; i < p + c; i++)
-        t[i] = spawn(i < p ? producer : consumer, NULL, i < p ? "producer" : "consumer");
-    for (int64_t i = 0; i < p + c; i++)
-        thread_join(t[i]);
+        spawn(i < p ? producer : consumer, NULL, i < p ? "producer" : "consumer");
+    wait_for(&pc.done, (int)(p + c));
     kprintf("prodcons: consumed %ld items, sum %ld\n", pc.consumed, pc.sum);
+}
+
+/* ---- priorities (challenge 1) ------------------------------------------------ */
+
+#define MAX_PRIO_THREADS 32
+
+static int prio_rounds;
+
+/* Interrupts stay off but where it yields: the order of the lines is the
+ * scheduler's choice alone, not the timer's. */
+static int prio_worker(void *arg)
+{
+    int index = (int)(intptr_t)arg;
+
+    push_cli();
+    for (int r = 0; r < prio_rounds; r++) {
+        kprintf("priority: thread %d (priority %d) round %d\n", index,
+                thread_get_priority(current), r);
+        thread_yield();
+    }
+    pop_cli();
+    return index;
+}
+
+KTEST(priority, "prios rounds")
+{
+    const char *given = cmdline_get("prios");
+    struct thread *t[MAX_PRIO_THREADS];
+    int n = given ? (int)strlen(given) : 0, mine = thread_get_priority(current);
+
+    prio_rounds = (int)cmdline_get_int("rounds", 2);
+    if (n < 1 || n > MAX_PRIO_THREADS)
+        ktest_fail("priority: prios= must be 1 to %d digits", MAX_PRIO_THREADS);
+    for (int i = 0; i < n; i++)
+        if (given[i] - '0' <= PRIO_MIN || given[i] - '0' > PRIO_MAX)
+            ktest_fail("priority: each priority must be a digit %d..%d", PRIO_MIN + 1, PRIO_MAX);
+    /* No switch until every thread has its priority: then this thread
+     * drops below them all, and they run, highest first, before it again. */
+    push_cli();
+    if (thread_set_priority(current, PRIO_MAX) != 0)
+        ktest_fail("priority: thread_set_priority(current, %d) refused (LAB 5, challenge 1)",
+                   PRIO_MAX);
+    for (int i = 0; i < n; i++) {
+        t[i] = spawn(prio_worker, (void *)(intptr_t)i, "prio");
+        if (thread_set_priority(t[i], given[i] - '0') != 0)
+            ktest_fail("priority: thread_set_priority(thread %d, %d) refused", i, given[i] - '0');
+    }
+    kprintf("priority: start\n");
+    thread_set_priority(current, PRIO_MIN);
+    kprintf("priority: main runs again\n");
+    pop_cli();
+    for (int i = 0; i < n; i++)
+        if (thread_join(t[i]) != i)
+            ktest_fail("priority: thread %d returned another value", i);
+    thread_set_priority(current, mine);
+}
+
+/* ---- priority donation (challenge 2) ------------------------------------------ */
+
+static struct mutex lent_lock;
+
+/* H: wants the mutex that main (low) holds. */
+static int donation_high(void *arg)
+{
+    (void)arg;
+    push_cli();                      /* switch only where it blocks or yields */
+    kprintf("donation: H waits for the mutex\n");
+    mutex_lock(&lent_lock);
+    kprintf("donation: H got the mutex\n");
+    mutex_unlock(&lent_lock);
+    pop_cli();
+    return 0;
+}
+
+/* M: has nothing to do with the mutex, and would run ahead of main. */
+static int donation_middle(void *arg)
+{
+    (void)arg;
+    push_cli();
+    kprintf("donation: M runs\n");
+    pop_cli();
+    return 0;
+}
+
+KTEST(donation, "low middle high")
+{
+    int low = (int)cmdline_get_int("low", 1), middle = (int)cmdline_get_int("middle", 3),
+        high = (int)cmdline_get_int("high", 5), mine = thread_get_priority(current);
+
+    if (!(PRIO_MIN <= low && low < middle && middle < high && high <= PRIO_MAX))
+        ktest_fail("donation: want %d <= low < middle < high <= %d", PRIO_MIN, PRIO_MAX);
+    mutex_init(&lent_lock, "lent");
+    push_cli();                      /* no switch but where this test says */
+    if (thread_set_priority(current, low) != 0)
+        ktest_fail("donation: thread_set_priority refused (LAB 5, challenge 1)");
+    mutex_lock(&lent_lock);
+    struct thread *h = spawn(donation_high, NULL, "high"), *m = spawn(donation_middle, NULL,
+                                                                            "middle");
+    thread_set_priority(m, middle);
+    thread_set_priority(h, high);
+    kprintf("donation: L holds the mutex\n");
+    thread_yield();                  /* H runs and waits for the mutex */
+    kprintf("donation: L runs at priority %d\n", thread_get_priority(current));
+    mutex_unlock(&lent_lock);
+    kprintf("donation: L done at priority %d\n", thread_get_priority(current));
+    pop_cli();
+    thread_join(h);
+    thread_join(m);
+    thread_set_priority(current, mine);
 }
 
 /* ---- the idle thread halts ----------------------------------------------------- */
