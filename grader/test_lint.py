@@ -113,8 +113,11 @@ def has_contract(lines, definition, name):
     for header in HEADERS:
         hl = header.read_text().splitlines()
         for i, line in enumerate(hl):
-            if re.search(rf"\b{name}\s*\(", line) and i > 0 and hl[i - 1].rstrip().endswith("*/"):
-                return True
+            if re.search(rf"\b{name}\s*\(", line):
+                while i > 0 and hl[i - 1].rstrip().endswith(");"):
+                    i -= 1              # one comment over a group of prototypes
+                if i > 0 and hl[i - 1].rstrip().endswith("*/"):
+                    return True
     return False
 
 
