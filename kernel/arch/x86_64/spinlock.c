@@ -1,5 +1,7 @@
 /* spinlock.c - spinlocks (spinlock.h), built on push_cli/pop_cli (cli.h).
- * Lab 5 (given). */
+ * Lab 5 (given). Here in arch/, below mm/ (the heap takes one) and proc/:
+ * a lock is an atomic exchange with interrupts off; it reads only which
+ * thread is current, to say who holds it when something goes wrong. */
 #include <stddef.h>
 
 #include "spinlock.h"
