@@ -190,20 +190,22 @@ def qemu_argv(iso, mem="128M", accel=None):
 # ---------------------------------------------------------------------------
 # A running machine
 
+PANIC_DEAD_END = (r"^PANIC at ", "the kernel panicked: {line}")
+
+
 def stub_dead_ends(*labs, exercises=None, panic=False):
     """Dead ends (Machine's dead_ends=) for a test that needs the exercises
     of these labs: every stub says "... (LAB n, exercise k)" or "(LAB n,
-    exercises j and k)" when it runs, so such a line means the output the
-    test waits for will not come; the test stops at once and reports the
-    stub's own words. With exercises (of the labs given), only the stubs of
-    those: the others may speak. With panic, a panic is a dead end too."""
+    exercises j and k)" when it runs (a challenge's, "(LAB n, challenge
+    k)"), so such a line means the output the test waits for will not come;
+    the test stops at once and reports the stub's own words. With
+    exercises (of the labs given), only the stubs of those: the others may
+    speak. With panic, a panic is a dead end too."""
     labs_rx = "[" + "".join(str(n) for n in labs) + "]"
-    which = r"[\d-]+" if exercises is None else (
-        r"(?:\d+(?:, | and ))*[" + "".join(str(k) for k in exercises) + r"]\b")
-    ends = [(rf"\(LAB {labs_rx},? exercises? {which}", "the kernel printed: {line}")]
-    if panic:
-        ends.append((r"^PANIC at ", "the kernel panicked: {line}"))
-    return ends
+    which = r"(?:exercises?|challenge) [\d-]+" if exercises is None else (
+        r"exercises? (?:\d+(?:, | and ))*[" + "".join(str(k) for k in exercises) + r"]\b")
+    ends = [(rf"\(LAB {labs_rx},? {which}", "the kernel printed: {line}")]
+    return ends + [PANIC_DEAD_END] if panic else ends
 
 
 class Machine:

@@ -21,7 +21,7 @@ import pytest
 
 from checks import (check, check_frames, expect_exception, expect_panic_exit, parse_backtrace,
                     rng, word)
-from gradelib import SUCCESS, kernel_symbols, symbolize
+from gradelib import SUCCESS, kernel_symbols, stub_dead_ends, symbolize
 
 KERNEL_VMA = 0xFFFFFFFF80000000      # the kernel image: physical address + KERNEL_VMA
 
@@ -33,12 +33,10 @@ def stub_message(prefix):
 
 
 def stubs(*exercises):
-    """Dead ends for a test that needs these exercises: the message of one
-    of their stubs (e.g. "pic: not remapped yet (LAB 2, exercise 3)") means
-    the awaited output will not come, so stop at once. The stubs of other
-    exercises may speak: the test does not need them."""
-    digits = "".join(str(e) for e in exercises)
-    return [(rf"\(LAB 2, exercise [{digits}]\b", "the kernel printed: {line}")]
+    """Dead ends for a test that needs these exercises (gradelib): the
+    message of one of their stubs (e.g. "pic: not remapped yet (LAB 2,
+    exercise 3)") means the awaited output will not come."""
+    return stub_dead_ends(2, exercises=exercises)
 
 
 # ---- reading the machine from outside ---------------------------------------

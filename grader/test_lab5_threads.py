@@ -14,9 +14,9 @@ import re
 import pytest
 
 from checks import check, rng
-from gradelib import FAILURE, ROOT, SUCCESS, kernel_symbols, symbolize
+from gradelib import FAILURE, ROOT, SUCCESS, kernel_symbols, stub_dead_ends, symbolize
 
-STUBS = [(r"\(LAB [345], (exercises?|challenge) [\d-]+", "the kernel printed: {line}")]
+STUBS = stub_dead_ends(3, 4, 5)
 REGS = ["rbp", "rbx", "r12", "r13", "r14", "r15"]      # the order switch_to pushes them
 HEX = r"0x([0-9a-f]+)"
 

@@ -19,11 +19,10 @@ import time
 import pytest
 
 from checks import check, rng, word
-from gradelib import SUCCESS, GradeError, kernel_symbols
+from gradelib import GradeError, PANIC_DEAD_END, SUCCESS, kernel_symbols, stub_dead_ends
 
-STUBS = [(r"\(LAB [3456], exercises? [\d-]+", "the kernel printed: {line}"),
-         (r"^PANIC at ", "the kernel panicked: {line}")]
-PANICS = [(r"^PANIC at ", "the kernel panicked: {line}")]
+STUBS = stub_dead_ends(3, 4, 5, 6, panic=True)
+PANICS = [PANIC_DEAD_END]
 USER_STACK_TOP = 0x00007FFFFFFFF000
 USER_STACK_GUARD = USER_STACK_TOP - 17 * 4096
 USER_TOP = 0x0000800000000000

@@ -26,7 +26,7 @@
 static void need_paging(void)
 {
     if (kernel_pml4 == NULL)
-        ktest_fail("the kernel's page tables are not built (LAB 3 exercises)");
+        ktest_fail("the kernel's page tables are not built (LAB 3, exercises 3 and 4)");
 }
 
 /* The frame tests run on the boot page tables too: they need exercises 1
