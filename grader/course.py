@@ -132,6 +132,17 @@ def tool_milestone(doc, **options):
         sys.exit(str(e))
 
 
+def stub_message_re(labs, exercises=None):
+    """A regex for what a stub of these labs prints when it runs: every
+    such message ends "(LAB n, exercise k)", "(LAB n, exercises j and k)"
+    or, a challenge's, "(LAB n, challenge k)". With exercises (of the labs
+    given), the messages of those exercises only."""
+    labs_rx = "[" + "".join(str(n) for n in labs) + "]"
+    which = r"(?:exercises?|challenge) [\d-]+" if exercises is None else (
+        r"exercises? (?:\d+(?:, | and ))*[" + "".join(str(k) for k in exercises) + r"]\b")
+    return rf"\(LAB {labs_rx},? {which}"
+
+
 # ---- exercise blocks in the sources ------------------------------------------
 
 # Every conditional: C's #if/#ifdef/#ifndef, NASM's %if and its %ifidn, ...

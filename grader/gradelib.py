@@ -201,10 +201,8 @@ def stub_dead_ends(*labs, exercises=None, panic=False):
     the test stops at once and reports the stub's own words. With
     exercises (of the labs given), only the stubs of those: the others may
     speak. With panic, a panic is a dead end too."""
-    labs_rx = "[" + "".join(str(n) for n in labs) + "]"
-    which = r"(?:exercises?|challenge) [\d-]+" if exercises is None else (
-        r"exercises? (?:\d+(?:, | and ))*[" + "".join(str(k) for k in exercises) + r"]\b")
-    ends = [(rf"\(LAB {labs_rx},? {which}", "the kernel printed: {line}")]
+    import course
+    ends = [(course.stub_message_re(labs, exercises), "the kernel printed: {line}")]
     return ends + [PANIC_DEAD_END] if panic else ends
 
 
