@@ -1,6 +1,6 @@
 /* syscall.h - system calls: int 0x80, Linux x86-64 numbers. Lab 6.
  * rax = number; arguments in rdi, rsi, rdx, r10, r8, r9; the result in rax,
- * an error as a negative errno (DESIGN §7, handout lab6 §2.4). */
+ * an error as a negative errno (handout lab6 §1.2). */
 #ifndef SYSCALL_H
 #define SYSCALL_H
 

@@ -37,6 +37,7 @@
 #define MAX_KSTACKS          8192    /* kernel stacks at once: slots in the stack region */
 #define MAX_SLEEPERS         8192    /* threads in thread_sleep at once */
 #define SCHED_SLICE          2       /* timer ticks a thread runs before preemption */
+#define TSC_NO_TICK_CYCLES   4000000000ull  /* TSC cycles (about a second or two) tsc_calibrate waits for a first tick */
 
 /* ---- Lab 6: user mode ---- */
 #define USER_STACK_PAGES     16      /* a process's stack: 64 KiB, with a guard page below */
