@@ -111,7 +111,7 @@ def test_ist_stacks(kernel):
           " ".join(f"0x{v:x}" for v in ist[3:]))
 
 
-# ---- exercise 2: the IDT gates ----------------------------------------------
+# ---- exercise 1: the IDT gates ----------------------------------------------
 
 IST_OF_VECTOR = {2: 2, 8: 1, 18: 3}      # NMI, double fault, machine check (idt_init)
 

@@ -1,4 +1,4 @@
-"""Lab 4 graders: the kernel heap (handouts/lab4-heap.md, §6).
+"""Lab 4 graders: the kernel heap (handouts/lab4-heap.md, §5).
 
 Sizes, counts, seeds and the heap cap are drawn at random here; pointers the
 kernel prints are checked here for alignment and overlap; panics must name
@@ -246,7 +246,8 @@ def test_release(kernel):
     the block free, its payload poisoned, in its bin; at the end of the heap
     a big one gives its pages beyond 64 KiB back, a small one none. Catches
     a block not marked free or not binned, poison missing or written over
-    the footer, the used counts not updated, trim_top not on the path."""
+    the footer, trim_top not on the path (the used counts are not checked
+    here)."""
     sizes = [block_size(MIN_BLOCK, 8192), block_size(TRIM_KEEP + 64, 1 << 18),
              block_size(MIN_BLOCK, 16384)]
     requested = [rng.randint(1, s - HEADER - REDZONE - FOOTER) for s in sizes]

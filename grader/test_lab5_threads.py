@@ -1,4 +1,4 @@
-"""Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §6).
+"""Lab 5 graders: threads, scheduling, locks (handouts/lab5-threads.md, §5).
 
 switch_to and a new thread's start (exercises 1 and 2) are graded before
 the scheduler can run a thread: switch_to between two bare contexts, the

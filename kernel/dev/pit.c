@@ -37,8 +37,10 @@ static void pit_tick(struct trap_frame *tf)
 #endif
 }
 
-/* Contract in pit.h. May call outb and irq_register (which unmasks IRQ 0).
- * hz is set before anything else: pit_hz and uptime divide by it. */
+/* Contract in pit.h, whose hz is the parameter rate here: the file's
+ * static hz takes its value before anything else (pit_hz and uptime divide
+ * by it), so below, hz and rate are the same. May call outb and
+ * irq_register (which unmasks IRQ 0). */
 void pit_init(unsigned rate)
 {
     ASSERT(rate >= PIT_MIN_HZ && rate <= PIT_MAX_HZ);
@@ -52,7 +54,7 @@ void pit_init(unsigned rate)
     outb(PIT_CHANNEL0, divisor >> 8);
     irq_register(0, pit_tick);
 #else
-    /* LAB 2, exercise 4: make channel 0 a rate generator raising IRQ 0 rate
+    /* LAB 2, exercise 4: make channel 0 a rate generator raising IRQ 0 hz
      * times a second, and take IRQ 0 with pit_tick (handout §3.4) */
     kprintf("pit: the timer is not programmed yet (LAB 2, exercise 4): no ticks\n");
     (void)pit_tick;

@@ -59,9 +59,11 @@ enum buddy_error {
 void buddy_init(struct buddy *b, void *meta, uint64_t nframes);
 
 /* The functions below are exercise 2 (handout §3.2). Each runs in
- * O(BUDDY_MAX_ORDER) steps (add_range: per block added), never scanning
- * frames or lists; the caller serializes (see struct buddy), and they call
- * nothing outside buddy.c: its free-list helpers and each other. */
+ * O(BUDDY_MAX_ORDER) steps, never searching frames or walking lists;
+ * buddy_add_range in O(BUDDY_MAX_ORDER) per block added plus the writes of
+ * that block's own state bytes (O(block size)). The caller serializes (see
+ * struct buddy), and they call nothing outside buddy.c: its free-list
+ * helpers and each other. */
 
 /* Make the frames [start, start + count), reserved until now, free: as the
  * largest aligned blocks they hold, each merged with its free buddies, so

@@ -12,9 +12,14 @@ void keyboard_init(void);
  * (shift, caps lock, ctrl, a release, an 0xE0 prefix and the code after it,
  * a key with no character). Either shift key held (left 0x2A, right 0x36)
  * selects shift_map; caps lock (0x3A) toggles at each press and inverts
- * shift for letters only; ctrl (0x1D) + letter gives letter & 0x1F. Keeps
- * its state between calls: one caller at a time (the IRQ handler, or a test
- * with interrupts off). Calls nothing. Lab 2, exercise 5. */
+ * shift for letters only; ctrl (0x1D) + letter gives letter & 0x1F
+ * (whatever shift and caps lock say); ctrl + any other key is ignored: the
+ * key gives what it gives without ctrl (shift still applies). The byte
+ * after an 0xE0 prefix, make or release, gives 0 and leaves the modifier
+ * state alone: right ctrl (E0 1D) and the fake shifts some keys send
+ * (E0 2A, E0 AA) change nothing. Keeps its state between calls: one caller
+ * at a time (the IRQ handler, or a test with interrupts off). Calls
+ * nothing. Lab 2, exercise 5. */
 int kbd_translate(uint8_t scancode);
 
 /* Feed one scancode byte (every byte, as to kbd_translate); returns the

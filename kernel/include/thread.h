@@ -3,8 +3,8 @@
  * page below it, in the region memlayout.h places), a saved stack pointer
  * and bookkeeping. The scheduler is preemptive round-robin: the timer takes
  * the CPU from a thread after SCHED_SLICE ticks (with challenge 1, the
- * highest priority first). Handout lab5 §2 draws the stacks at a switch
- * and the state machine:
+ * highest priority first). Handout lab5 §1.1 draws the state machine
+ * and §2 the stacks at a switch:
  *
  *   create -> RUNNABLE <-> RUNNING -> ZOMBIE -> (joined: freed)
  *                 ^           |
@@ -116,9 +116,12 @@ void thread_yield(void);
 
 /* Block the caller (not the idle thread) for at least ms milliseconds of
  * timer ticks, never less, and return RUNNING with its interrupt state as
- * it was; ms = 0 still yields for a tick. Any interrupt state, no spinlock
- * held. Calls pit_ticks, pit_hz, push_cli and the scheduler. Exercise 4
- * (handout §3.4). */
+ * it was; ms = 0 still yields for a tick. The caller is BLOCKED among the
+ * sleepers (at most MAX_SLEEPERS, O(log n) to add) with its wake_tick set,
+ * and wake_sleepers makes it RUNNABLE when that tick comes; a caller that
+ * would be sleeper number MAX_SLEEPERS + 1 is a PANIC. Any interrupt state,
+ * no spinlock held. Calls pit_ticks, pit_hz, push_cli, pop_cli and the
+ * scheduler. Exercise 4 (handout §3.4). */
 void thread_sleep(uint64_t ms);
 
 /* Called by the timer on every tick, interrupts off: counts ticks_run,
@@ -128,10 +131,11 @@ void thread_sleep(uint64_t ms);
  * itself. Exercise 3 (handout §3.3). */
 void sched_tick(void);
 
-/* Called at the end of every interrupt, after its EOI, interrupts off: if
- * the timer asked for a switch, current goes to the tail of its run queue
- * (unless idle) and the scheduler picks again; the interrupted thread
- * resumes, later, where the interrupt came. Exercise 3 (handout §3.3). */
+/* Called by irq_dispatch at the end of every IRQ, after its EOI,
+ * interrupts off (not after exceptions or system calls): if the timer
+ * asked for a switch, current goes to the tail of its run queue (unless
+ * idle) and the scheduler picks again; the interrupted thread resumes,
+ * later, where the interrupt came. Exercise 3 (handout §3.3). */
 void sched_preempt(void);
 
 /* Block current on wq (FIFO) until waitqueue_wake_* picks it. Interrupts
@@ -166,7 +170,7 @@ void thread_prepare_stack(struct thread *t);
  * §3.2). */
 void thread_start(struct thread *self) __attribute__((noreturn));
 
-/* Challenge 1 (handout §5.1): set t's priority (PRIO_MIN..PRIO_MAX) and
+/* Challenge 1 (handout §6.1): set t's priority (PRIO_MIN..PRIO_MAX) and
  * return 0, or -1 if priority is out of range or t is the idle thread or a
  * ZOMBIE (or priorities are not done). A RUNNABLE t moves to the tail of
  * its new level; if t is current and a higher priority is ready, it yields
@@ -188,12 +192,16 @@ extern volatile uint64_t idle_wakeups;
 /* The guard page of a kernel stack holding addr, as a name, or NULL. */
 const char *kstack_guard_name(uint64_t addr);
 
-/* The context switch (switch.asm), interrupts off: save rbp rbx r12 r13 r14
- * r15 on the caller's stack (pushed in that order), the resulting rsp in
- * *old_rsp, then load rsp = new_rsp, pop the six from there in reverse
- * order and return to the address above them. Other registers are the
- * caller's to lose (System V ABI). It returns when someone switches back
- * to *old_rsp. Exercise 1 (handout §3.1). */
+/* The context switch (switch.asm), interrupts off. Saves the caller's
+ * context on its own stack and stores the saved rsp in *old_rsp; from that
+ * rsp upward the stack then holds r15, r14, r13, r12, rbx, rbp and the
+ * return address into the caller (the layout thread_prepare_stack builds
+ * and the grader reads). Resumes the context saved at new_rsp, of the same
+ * layout: those six registers as stored there, execution at the return
+ * address above them, rsp just above it. Other registers are the caller's
+ * to lose (System V ABI). It returns in the other context; the caller's
+ * call returns only when someone switches back to *old_rsp. Exercise 1
+ * (handout §3.1). */
 void switch_to(uint64_t *old_rsp, uint64_t new_rsp);
 
 #endif

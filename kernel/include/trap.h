@@ -51,11 +51,12 @@ void irq_register(int irq, irq_handler_t handler);
 
 /* Print the report of the exception tf describes (vector 0..31; its fields
  * may hold any values) in the format of handout lab2 §3.2: the exception and
- * the symbol of rip, the decoded error code (and CR2 for a page fault), the
- * registers, the IST stack it runs on if any, and a backtrace from tf->rbp.
- * Prints only: changes no state, never fails. Interrupts off (a handler's
- * state); may call kprintf, ksym_lookup, backtrace_from, ist_stack_of,
- * read_cr2 and read_rsp. Lab 2, exercise 2. */
+ * the symbol of rip ("??+0x0" when ksym_lookup finds none), the decoded
+ * error code (and CR2 for a page fault), the registers, the IST stack it
+ * runs on if any, and a backtrace from tf->rbp. Prints only: changes no
+ * state, never fails. Interrupts off (a handler's state); may call
+ * kprintf, ksym_lookup, backtrace_from, ist_stack_of, read_cr2 and
+ * read_rsp. Lab 2, exercise 2. */
 void exception_report(const struct trap_frame *tf);
 
 /* The name of exception vector v ("Page fault"), and its mnemonic ("PF"). */

@@ -95,8 +95,11 @@ static void arm_block(struct block *b, size_t size, const char *file, int line)
 
 /* The bin of a free block of size bytes (a block size): bins 0 ..
  * HEAP_SMALL_BINS - 1 hold one exact size each, HEAP_MIN_BLOCK, + 16, ...
- * up to HEAP_SMALL_MAX; bin HEAP_SMALL_BINS + k holds the sizes from
- * 2^(10 + k) to 2^(11 + k) - 1 (sizes beyond the last bin go in the last). */
+ * up to HEAP_SMALL_MAX (1024, included); above, one bin per power of two:
+ * bin HEAP_SMALL_BINS holds the sizes from HEAP_SMALL_MAX + 16 (1040) to
+ * 2^11 - 1, bin HEAP_SMALL_BINS + k (k >= 1) those from 2^(10 + k) to
+ * 2^(11 + k) - 1 (sizes beyond the last bin go in the last). Exported
+ * (heap.h): the tests call it. */
 unsigned heap_bin_of(uint64_t size)
 {
 #if SOL >= 4
@@ -388,10 +391,14 @@ static uint64_t block_size_for(size_t size)
 #endif
 }
 
-/* The contract is heap.h's. Besides: the block is marked used, cut to what
- * it needs (the rest back in a bin), its site recorded and red zone filled
- * (arm_block), and counted in used_blocks and used_bytes. May call
- * block_size_for, take_fit, grow_heap, set_block, split_block, arm_block. */
+/* The contract is heap.h's. Besides: the block returned is used, of
+ * block_size_for(size) bytes (or the whole block taken, when the rest would
+ * be under HEAP_MIN_BLOCK), from the bins if a free block fits (take_fit),
+ * else from the end of the grown heap (grow_heap); the rest of what was
+ * taken is a free block in its bin. Its site is recorded and its red zone
+ * filled (arm_block), and it is counted: used_blocks + 1, used_bytes +
+ * size (requested bytes). NULL changes nothing. May call block_size_for,
+ * take_fit, grow_heap, set_block, split_block, arm_block. */
 void *heap_alloc(struct heap *h, size_t size, const char *file, int line)
 {
     if (size > (1ull << 40))
@@ -459,11 +466,12 @@ static enum heap_error check_block(const struct heap *h, const void *ptr, const 
 #endif
 }
 
-/* b is a used block that passed check_block. Free it: no longer counted in
- * used_blocks and used_bytes, everything between header and footer filled
- * with HEAP_POISON_FREE (a use after free then reads 0x6b6b...), merged with
- * free neighbours, its pages at the top of the heap given back, and what is
- * left in its bin. May call fill, set_block, coalesce, trim_top, bin_insert. */
+/* b is a used block that passed check_block. Afterwards it is free: no
+ * longer counted (used_blocks - 1, used_bytes - b->requested), the bytes
+ * between its header and footer filled with HEAP_POISON_FREE (a use after
+ * free then reads 0x6b6b...), merged with its free neighbours, the merged
+ * block trimmed as trim_top does if it ends the heap, and what is left in
+ * its bin. May call fill, set_block, coalesce, trim_top, bin_insert. */
 static void release_block(struct heap *h, struct block *b)
 {
 #if SOL >= 4

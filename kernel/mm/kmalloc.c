@@ -2,7 +2,7 @@
  * HEAP_BASE, with panics that name the allocation site, and (challenge 1,
  * slab=1) a slab cache for small blocks in front of it.
  * Lab 4: mapping and unmapping the heap's frames is exercise 3 (handout
- * §3.3); the slab cache is challenge 1 (§4.1); the rest is given. */
+ * §3.3); the slab cache is challenge 1 (§6.1); the rest is given. */
 #include "kmalloc.h"
 #include "console.h"
 #include "heap.h"
@@ -217,7 +217,7 @@ static void *slab_alloc(size_t size)
     return obj;
 #else
     /* LAB 4, challenge 1: an object of size bytes or more from a slab of
-     * its size class, or NULL to let the heap serve it (handout §4.1) */
+     * its size class, or NULL to let the heap serve it (handout §6.1) */
     (void)size;
     return NULL;
 #endif
@@ -232,7 +232,7 @@ static size_t slab_size(const void *ptr)
     return s ? class_size(s->class) : 0;
 #else
     /* LAB 4, challenge 1: the object size of the slab ptr lies in, or 0
-     * if it lies in none (handout §4.1) */
+     * if it lies in none (handout §6.1) */
     (void)ptr;
     return 0;
 #endif
@@ -270,7 +270,7 @@ static const char *slab_free(void *ptr)
     return NULL;
 #else
     /* LAB 4, challenge 1: return the object ptr to its slab, or say why
-     * it cannot be freed (handout §4.1) */
+     * it cannot be freed (handout §6.1) */
     (void)ptr;
     return "no slab cache";
 #endif

@@ -10,14 +10,17 @@
 #include "string.h"
 
 /* Map the pages of one checked PT_LOAD segment ph of the file data into
- * pml4: from the page holding p_vaddr to the one holding its last byte
- * (p_vaddr + p_memsz - 1), each a fresh zeroed frame (pmm_alloc_zeroed)
+ * pml4: every page va from the one holding p_vaddr while va < p_vaddr +
+ * p_memsz (the page holding the last byte, p_vaddr + p_memsz - 1, is the
+ * last; with p_memsz == 0, the page holding p_vaddr if p_vaddr is not
+ * page-aligned, else none), each a fresh zeroed frame (pmm_alloc_zeroed)
  * holding the part of [p_offset, p_offset + p_filesz) of the file that
  * lands in it, the rest zero (bss), mapped (vmm_map) VM_USER, plus
  * VM_WRITE for PF_W and VM_EXEC for PF_X. Returns 0, -ENOMEM, or
- * -ENOEXEC if a page is already mapped (segments overlap); pages mapped
- * before a failure stay (the caller destroys the address space). Thread
- * context; may call pmm, vmm_map and memcpy. */
+ * -ENOEXEC if a page is already mapped (segments overlap, page-wise: two
+ * segments may not share a page); pages mapped before a failure stay (the
+ * caller destroys the address space). Thread context; may call pmm,
+ * vmm_map and memcpy. */
 static int map_segment(pte_t *pml4, const uint8_t *data, const struct elf64_phdr *ph)
 {
 #if SOL >= 6

@@ -2,7 +2,7 @@
  * wait queues. Lab 5: thread_start is exercise 2 (handout §3.2); the queues,
  * picking, switching, yielding, preemption and thread_exit exercise 3
  * (§3.3); sleeping exercise 4 (§3.4); the wait queues exercise 5 (§3.5);
- * priorities challenge 1 (§5.1). The rest is given. One CPU: "interrupts
+ * priorities challenge 1 (§6.1). The rest is given. One CPU: "interrupts
  * off" (push_cli) is the scheduler's lock. */
 #include <stddef.h>
 
@@ -136,7 +136,7 @@ int thread_set_priority(struct thread *t, int priority)
 #else
 /* LAB 5, challenge 1: queue each RUNNABLE thread by its priority; the
  * highest ready priority runs ahead of lower ones, FIFO within a priority
- * (handout §5.1) */
+ * (handout §6.1) */
 static struct waitqueue *runq_of(const struct thread *t)
 {
     (void)t;
@@ -201,11 +201,13 @@ EXERCISE_USES static struct thread *pick_next(void)
 /* Run the thread pick_next chooses: it becomes RUNNING with a fresh slice
  * of SCHED_SLICE ticks, and need_resched is cleared. Interrupts off; the
  * caller has already put current where it belongs (a run queue, a wait
- * queue, the sleepers, or nowhere if it ended). If another thread is
- * chosen: the switch-in hook (if registered) is called with it, current
- * becomes it, and switch_to runs it; the interrupt-off state (cli.h)
- * belongs to each thread, so the switched-out one keeps its own and gets
- * it back. Returns when the caller's thread is running again. */
+ * queue, the sleepers, or nowhere if it ended). If the caller is chosen,
+ * returns at once. If another thread is: the switch-in hook (if
+ * registered) sees it before it runs, it is current when it runs, and the
+ * caller's thread is switched out; the interrupt-off state (cli.h: depth
+ * and saved flag) belongs to each thread, so the caller finds its own as it
+ * was. Returns when the caller's thread is running again, as current. May
+ * call pick_next, the hook, cli_state_save/cli_state_restore and switch_to. */
 EXERCISE_USES static void schedule(void)
 {
     ASSERT(!cpu_interrupts_enabled());
@@ -283,10 +285,14 @@ void thread_exit(int value)
 
 /* ---- sleeping (exercise 4) ------------------------------------------------------ */
 
-/* Make RUNNABLE, in order of wake_tick, every sleeper whose wake_tick is
- * <= now, and set need_resched if the idle thread is running (so that it
- * gives way at once). Called by sched_tick, interrupts off. O(log n) per
- * thread woken, O(1) when none is due. */
+/* Make RUNNABLE (make_runnable), in order of wake_tick, every sleeper
+ * whose wake_tick is <= now, and set need_resched if the idle thread is
+ * running and one was woken (so that it gives way at once). The sleepers
+ * are the threads thread_sleep (contract in thread.h) left BLOCKED, at most
+ * MAX_SLEEPERS, kept in this file's own statics (yours to define, with
+ * these two functions): the earliest found in O(1), one added or removed in
+ * O(log n). Called by sched_tick, interrupts off. O(log n) per thread
+ * woken, O(1) when none is due. Switches nothing; calls make_runnable. */
 static void wake_sleepers(uint64_t now);
 
 #if SOL >= 5
@@ -349,14 +355,15 @@ void thread_sleep(uint64_t ms)
     pop_cli();
 }
 #else
-/* LAB 5, exercise 4: keep the sleepers ordered by wake_tick (at most
- * MAX_SLEEPERS), so that thread_sleep blocks current for at least ms and
- * wake_sleepers wakes each when due, both in O(log n) (handout §3.4) */
+/* LAB 5, exercise 4: keep the sleepers, ordered by wake_tick, for
+ * thread_sleep (contract in thread.h) to block current among them and
+ * wake_sleepers (contract above) to wake each when due (handout §3.4) */
 static void wake_sleepers(uint64_t now)
 {
     (void)now;
 }
 
+/* Contract in thread.h. */
 void thread_sleep(uint64_t ms)
 {
     (void)ms;

@@ -1,7 +1,7 @@
 /* sync.c - mutexes and condition variables on wait queues (sync.h).
  * Lab 5: mutex_lock, mutex_unlock and the condition variable are exercise 5
  * (handout §3.5), with the wait queues of sched.c; priority donation is
- * challenge 2 (§5.2). */
+ * challenge 2 (§6.2). */
 #include <stddef.h>
 
 #include "sync.h"
@@ -48,7 +48,7 @@ static void mutex_lent_back(void)
 }
 #else
 /* LAB 5, challenge 2: lend a waiter's higher priority to the mutex's owner
- * until it unlocks (handout §5.2) */
+ * until it unlocks (handout §6.2) */
 static void mutex_lend(struct mutex *m)
 {
     (void)m;

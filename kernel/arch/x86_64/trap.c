@@ -125,9 +125,9 @@ void exception_report(const struct trap_frame *tf)
     kprintf("Backtrace:\n");
     backtrace_from(tf->rbp);
 #else
-    /* LAB 2, exercise 2: print the report of tf in the format of handout
-     * §3.2: what and where, the decoded error code, the registers, the IST
-     * stack in use and a backtrace of the interrupted code (handout §3.2) */
+    /* LAB 2, exercise 2: print the report of tf in the handout's format:
+     * what and where, the decoded error code, the registers, the IST stack
+     * in use and a backtrace of the interrupted code (handout §3.2) */
     (void)tf;
 #endif
 }
