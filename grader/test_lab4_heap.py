@@ -343,13 +343,29 @@ def test_resize(kernel):
 @pytest.mark.points(7)
 @pytest.mark.exercise(1, 3, 4)
 def test_basic(kernel):
-    """Allocate, write, read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc.
-    Catches blocks too small for the request (block_size_for), kmalloc(0)
-    returning NULL or a shared pointer, a free path that breaks the heap for
-    the next request."""
-    with kernel.boot("test=heap_basic", dead_ends=STUBS) as m:
+    """Allocate the edge sizes and a few drawn from the grader's seed, write,
+    read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc. The addresses are
+    judged here: 16-aligned, inside the heap's region, no two blocks
+    overlapping. Catches blocks too small for the request (block_size_for),
+    kmalloc(0) returning NULL or a shared pointer, a free path that breaks
+    the heap for the next request, and a kernel that only prints the
+    success line."""
+    seed, extra = rng.randrange(1, 1 << 60), rng.randint(4, 16)
+    with kernel.boot(f"test=heap_basic seed={seed} extra={extra}", dead_ends=STUBS) as m:
         m.expect_line("heap_basic: all checks passed")
         m.expect_exit(SUCCESS)
+    blocks = [(int(a, 16), int(n)) for n, a in
+              re.findall(r"^heap_basic: (\d+) bytes at 0x([0-9a-f]{16})$", m.text, re.MULTILINE)]
+    edges = [1, 15, 16, 17, 100, 1000, 4096, 10000, 65536]
+    check(len(blocks) == len(edges) + extra and [n for _, n in blocks[:len(edges)]] == edges,
+          f"a line 'heap_basic: N bytes at 0x...' for the {len(edges)} edge sizes and the "
+          f"{extra} drawn from the seed", blocks)
+    for addr, size in blocks:
+        check(HEAP_BASE <= addr and addr + size <= KSTACK_REGION and addr % 16 == 0,
+              f"the {size}-byte block 16-aligned in the heap's region", f"0x{addr:x}")
+    ordered = sorted(blocks)
+    for (a, n), (b, _) in zip(ordered, ordered[1:]):
+        check(a + n <= b, f"blocks that do not overlap: {n} bytes at 0x{a:x}", f"next at 0x{b:x}")
 
 
 @pytest.mark.points(4)
@@ -404,6 +420,10 @@ def test_coalesce(kernel):
         r = m.expect(r"^heap_coalesce: heap pages (\d+) before, (\d+) after the big allocation; "
                      r"big block at 0x([0-9a-f]{16}), first block was at 0x([0-9a-f]{16})$")
         m.expect_exit(SUCCESS)
+    before, first = int(r.group(1)), int(r.group(4), 16)
+    check(before * PAGE >= count * size and HEAP_BASE <= first < HEAP_BASE + before * PAGE,
+          f"a heap that held {count} blocks of {size} bytes (at least "
+          f"{-(-count * size // PAGE)} pages), the first block inside it", r.group(0))
     check(r.group(1) == r.group(2), "no growth: the freed blocks merged into one", r.group(0))
     check(r.group(3) == r.group(4), "the big block where the first small one was", r.group(0))
 

@@ -206,6 +206,7 @@ int thread_join(struct thread *t)
     if (t->state != THREAD_ZOMBIE)
         return value;                    /* the stub cannot wait: t is left alone */
 #endif
+    /* t has ended: what it holds goes with it. */
 #if LAB >= 6
     thread_fpu_forget(t);
 #endif
