@@ -61,6 +61,9 @@ def test_hanging_kernel_is_graded_fast(tmp_path):
         assert f"  FAIL {name:<28}   0/" in out, out
         # Each failure names the exercise it grades, on screen and in results.json.
         assert t["output"].startswith(("grades Lab 1, exercise", "grades Lab 1, challenge")), t
+    # A challenge is listed, on a line of its own, and left out of the score.
+    assert "  challenges (optional, not counted): vga_ansi not passed" in out, out
+    assert [t["max_score"] for t in tests if "challenge" in t["name"]] == [0], tests
     assert "s  (Lab 1, exercise 1)" in out and "s  (Lab 1, exercises 2 and 5)" in out, out
     assert "The kernel hangs" in results["output"]
     junit = (tree / "build" / "grade" / "junit.xml").read_text()
