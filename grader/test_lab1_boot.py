@@ -31,7 +31,7 @@ def monitor_test(kernel, name, **params):
 
 # ---- banner (exercise 3) ----------------------------------------------------
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
 @pytest.mark.exercise(3)
 def test_banner_vga(kernel):
     """The banner on serial, and the same banner in VGA memory in light
@@ -60,7 +60,11 @@ def test_banner_vga(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(3)
 def test_vga_scroll(kernel):
-    """Print more lines than the screen holds: it shows the last ones."""
+    """Print more lines than the screen holds: it shows the last ones. Each
+    line is written over marks that a '\\r' (back to column 0) and a '\\b'
+    (one column back) must take away. Catches a scroll that loses or
+    shifts a line, a cleared last row left dirty, '\\r' or '\\b' that do not
+    move the column (or move it wrong)."""
     n, tag = rng.randint(30, 70), word(6)
     with monitor_test(kernel, "vga_scroll", lines=n, tag=tag) as m:
         m.expect_line("ktest: hold")
@@ -70,6 +74,34 @@ def test_vga_scroll(kernel):
             check(text.rstrip() == expected, f"VGA row {row}: {expected!r}", show_row(screen, row))
         m.send("\r")
         m.expect_exit(SUCCESS)
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(1)
+def test_mb2_walk(kernel):
+    """mb2_find_tag over an information structure the grader lays out:
+    random tag sizes (not multiples of 8), the wanted type at random places,
+    and the start of one more tag of that type cut off by total_size.
+    Catches a walk that does not round sizes up to 8, stops at the first
+    match when asked for the next one, or reads a tag header that does not
+    fit before total_size (it finds one tag too many, or calls it
+    malformed)."""
+    n = rng.randint(2, 8)
+    sizes = [rng.randint(8, 100) for _ in range(n)]
+    at = sorted(rng.sample(range(n), rng.randint(1, n)))
+    want = rng.randint(20, 90)
+    offsets, offset = [], 8
+    for i, size in enumerate(sizes):
+        if i in at:
+            offsets.append(offset)
+        offset += (size + 7) // 8 * 8
+    with monitor_test(kernel, "mb2_walk", want=want, sizes=",".join(map(str, sizes)),
+                      at=",".join(map(str, at))) as m:
+        m.expect_line("mb2_walk: end")
+        m.expect_exit(SUCCESS)
+    seen = [int(o) for o in re.findall(rf"^mb2_walk: type {want} at offset (\d+)$", m.text, re.M)]
+    check(seen == offsets, f"type {want} found at offsets {offsets} (sizes {sizes}), "
+          "and not in the cut-off header at the end", seen)
 
 
 @pytest.mark.points(10)

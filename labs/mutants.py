@@ -165,9 +165,10 @@ def mutants_of(lab):
         text = (ROOT / path).read_text()
         lines = text.split("\n")
         mutate = nasm_mutations if path.endswith(".asm") else c_mutations
+        owner = {start + 1: ex for start, _, ex in exercises.sol_blocks(text, path)}
         for b in course.marker_blocks(text, path):
-            if b.kind != "SOL" or b.lab != lab or b.challenge is not None:
-                continue
+            if b.kind != "SOL" or b.lab != lab or isinstance(owner.get(b.line), str):
+                continue                # another lab's, or a challenge's (not graded here)
             for i in range(b.line, (b.else_line or b.end) - 1):
                 if re.match(r"\s*[#%]", lines[i]):
                     continue            # a nested conditional

@@ -10,6 +10,8 @@
 #include "cmdline.h"
 #include "console.h"
 #include "ktest.h"
+#include "memlayout.h"
+#include "multiboot2.h"
 #include "panic.h"
 #include "printf.h"
 #include "string.h"
@@ -132,14 +134,16 @@ KTEST(vga_scroll, "lines tag")
     const char *tag = need("tag");
     char a[21], b[21];
 
+    /* Each line starts with marks a '\r' must take back, and ends with a
+     * mark a '\b' and a blank must cover: the screen shows neither. */
     for (int64_t i = 1; i <= lines; i++) {
-        console_write("scroll ");
+        console_write("#####\rscroll ");
         console_write(tag);
         console_write(" line ");
         console_write(utoa((uint64_t)i, a));
         console_write(" of ");
         console_write(utoa((uint64_t)lines, b));
-        console_write("\n");
+        console_write("#\b \n");
     }
     ktest_hold();
 }
@@ -242,6 +246,75 @@ KTEST(cmdline, "echo")
     console_write("echo: ");
     console_write(need("echo"));
     console_write("\n");
+}
+
+/* ---- the Multiboot2 tag walk (exercise 1) -------------------------------- */
+
+#define WALK_MAX_TAGS 8
+static uint64_t walk_info[128];          /* 1 KiB, 8-byte aligned like GRUB's */
+
+/* The numbers of key=N,N,... into out (at most max); how many. */
+static int numbers(const char *key, int64_t out[], int max)
+{
+    const char *s = need(key);
+    int n = 0;
+
+    while (*s && n < max) {
+        int64_t v = 0;
+        if (*s < '0' || *s > '9')
+            ktest_fail("%s: a list of numbers, N,N,...", key);
+        while (*s >= '0' && *s <= '9')
+            v = v * 10 + (*s++ - '0');
+        out[n++] = v;
+        if (*s == ',')
+            s++;
+    }
+    return n;
+}
+
+/* An information structure the grader lays out, in place of GRUB's: a tag
+ * of each of sizes=S,S,... (8..100 bytes), of type want where at=I,I,...
+ * says and 100+i elsewhere, then, 4 bytes before total_size ends, the
+ * start of one more tag of type want, cut off (no end tag). Every tag of
+ * type want mb2_find_tag finds, one after the other, is printed with its
+ * offset: a walk that reads a tag header past total_size finds one too
+ * many (or calls it malformed). */
+KTEST(mb2_walk, "want sizes at")
+{
+    int64_t sizes[WALK_MAX_TAGS], at[WALK_MAX_TAGS], want = cmdline_get_int("want", 50);
+    int n = numbers("sizes", sizes, WALK_MAX_TAGS), nat = numbers("at", at, WALK_MAX_TAGS);
+    uint8_t *base = (uint8_t *)walk_info;
+    uint32_t offset = sizeof(struct mb2_info);
+    char buf[21];
+
+    if (want < 20 || want > 90)
+        ktest_fail("mb2_walk: want must be 20..90");
+    for (int i = 0; i < n; i++) {
+        struct mb2_tag *tag = (struct mb2_tag *)(base + offset);
+        if (sizes[i] < 8 || sizes[i] > 100)
+            ktest_fail("mb2_walk: sizes must be 8..100");
+        tag->type = (uint32_t)(100 + i);
+        for (int k = 0; k < nat; k++)
+            if (at[k] == i)
+                tag->type = (uint32_t)want;
+        tag->size = (uint32_t)sizes[i];
+        offset += ((uint32_t)sizes[i] + 7) & ~7u;
+    }
+    struct mb2_tag *cut = (struct mb2_tag *)(base + offset);
+    cut->type = (uint32_t)want;              /* inside total_size ... */
+    cut->size = 8;                           /* ... and past it */
+    ((struct mb2_info *)base)->total_size = offset + 4;
+    mb2_parse(MB2_LOADER_MAGIC, (uint64_t)((uintptr_t)walk_info - KERNEL_VMA));
+    const struct mb2_tag *tag = NULL;
+    for (int found = 0; found <= WALK_MAX_TAGS && (tag = mb2_find_tag((uint32_t)want, tag)); found++) {
+        console_write("mb2_walk: type ");
+        console_write(utoa((uint64_t)want, buf));
+        console_write(" at offset ");
+        console_write(utoa((uint64_t)((const uint8_t *)tag - (const uint8_t *)phys_to_virt(
+                                          (uintptr_t)walk_info - KERNEL_VMA)), buf));
+        console_write("\n");
+    }
+    console_write("mb2_walk: end\n");
 }
 
 /* ---- panic (given, uses exercises 2 and 5) ------------------------------- */
