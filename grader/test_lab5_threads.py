@@ -152,15 +152,16 @@ def test_first_run(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3)
 def test_interleave(kernel):
-    """Three threads that yield after each line take turns. Catches a run
-    queue that is LIFO or loses a thread, a yield that does not requeue the
-    caller, and a schedule that switches to the wrong context."""
+    """Three threads that yield after each line take turns, each seeing
+    itself RUNNING. Catches a run queue that is LIFO or loses a thread, a
+    yield that does not requeue the caller, a schedule that switches to the
+    wrong context or does not mark the thread it switches to running."""
     names = "".join(rng.sample("abcdefghijklmnopqrstuvwxyz", 3))
     n = rng.randint(4, 12)
     with kernel.boot(f"test=interleave names={names} count={n}", dead_ends=STUBS) as m:
         m.expect_line("ktest interleave: ok")
         m.expect_exit(SUCCESS)
-    seen = re.findall(r"^interleave: (\w) (\d+)$", m.text, re.MULTILINE)
+    seen = re.findall(r"^interleave: (\w) (\d+) \(running\)$", m.text, re.MULTILINE)
     for name in names:
         mine = [int(i) for who, i in seen if who == name]
         check(mine == list(range(n)), f"thread {name}: lines 0..{n - 1} in order", mine)

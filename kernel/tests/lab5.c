@@ -252,7 +252,8 @@ static int say_letters(void *arg)
     char name[2] = {*(const char *)arg, '\0'};
 
     for (int64_t i = 0; i < rounds; i++) {
-        kprintf("interleave: %s %ld\n", name, i);
+        kprintf("interleave: %s %ld (%s)\n", name, i,
+                current->state == THREAD_RUNNING ? "running" : "NOT marked running");
         thread_yield();
     }
     finished(&letters_done);
