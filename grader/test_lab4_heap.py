@@ -355,9 +355,11 @@ def test_basic(kernel):
     """Allocate the edge sizes and a few drawn from the grader's seed, write,
     read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc. The addresses are
     judged here: 16-aligned, inside the heap's region, no two blocks
-    overlapping; and heapinfo's counts (blocks in use, bytes asked for)
+    overlapping, each block's size (its header's) right for its request;
+    and heapinfo's counts (blocks in use, bytes asked for)
     after each step, against the sizes. Catches blocks too small for the
-    request (block_size_for), kmalloc(0) returning NULL or a shared
+    request (block_size_for: a red zone under 8 bytes when the rounding is
+    off for a size of 9 mod 16), kmalloc(0) returning NULL or a shared
     pointer, a free path that breaks the heap for the next request,
     used_blocks or used_bytes not counted up on alloc or down on free (or
     the block size counted for the bytes asked for), and a kernel that only
@@ -366,18 +368,25 @@ def test_basic(kernel):
     with kernel.boot(f"test=heap_basic seed={seed} extra={extra}", dead_ends=STUBS) as m:
         m.expect_line("heap_basic: all checks passed")
         m.expect_exit(SUCCESS)
-    blocks = [(int(a, 16), int(n)) for n, a in
-              re.findall(r"^heap_basic: (\d+) bytes at 0x([0-9a-f]{16})$", m.text, re.MULTILINE)]
-    edges = [1, 15, 16, 17, 100, 1000, 4096, 10000, 65536]
+    found = re.findall(r"^heap_basic: (\d+) bytes at 0x([0-9a-f]{16}) \(a block of (\d+) bytes\)$",
+                       m.text, re.MULTILINE)
+    blocks = [(int(a, 16), int(n)) for n, a, _ in found]
+    edges = [1, 15, 16, 17, 41, 100, 1000, 4096, 10000, 65536]     # 41: 9 mod 16
     check(len(blocks) == len(edges) + extra and [n for _, n in blocks[:len(edges)]] == edges,
           f"a line 'heap_basic: N bytes at 0x...' for the {len(edges)} edge sizes and the "
           f"{extra} drawn from the seed", blocks)
     for addr, size in blocks:
         check(HEAP_BASE <= addr and addr + size <= KSTACK_REGION and addr % 16 == 0,
               f"the {size}-byte block 16-aligned in the heap's region", f"0x{addr:x}")
-    ordered = sorted(blocks)
+    for n, _, whole in found:
+        need = max(MIN_BLOCK, -(-(HEADER + int(n) + REDZONE + FOOTER) // 16) * 16)
+        check(need <= int(whole) < need + MIN_BLOCK, f"a block of {need} bytes for {n} (header, "
+              f"payload, at least {REDZONE} bytes of red zone, footer, rounded up to 16; or up to "
+              f"{MIN_BLOCK - 16} more, a rest too small to split off)", int(whole))
+    ordered = sorted((int(a, 16) - HEADER, int(whole)) for _, a, whole in found)
     for (a, n), (b, _) in zip(ordered, ordered[1:]):
-        check(a + n <= b, f"blocks that do not overlap: {n} bytes at 0x{a:x}", f"next at 0x{b:x}")
+        check(a + n <= b, f"blocks that do not overlap: a block of {n} bytes at 0x{a:x}",
+              f"next at 0x{b:x}")
     counts = dict(((w, (int(b), int(n))) for w, b, n in
                    re.findall(r"^heap_basic: in use (.+): (\d+) blocks, (\d+) bytes$", m.text, re.M)))
     start = counts.get("at the start")

@@ -80,9 +80,10 @@ static bool intact(const void *p, size_t n, uint64_t key)
 }
 
 /* The edge sizes, then `extra` sizes drawn from seed (the grader's): each
- * block's address is printed, for the grader to check against the heap's
- * region and the other blocks. */
-#define BASIC_EDGES 9
+ * block's address and whole size (from its header) are printed, for the
+ * grader to check against the request, the heap's region and the other
+ * blocks. */
+#define BASIC_EDGES 10
 
 /* heapinfo's counts: the blocks in use and the bytes asked for, for the
  * grader to check against the sizes it knows. */
@@ -98,7 +99,8 @@ static void print_in_use(const char *when)
 
 KTEST(heap_basic, "seed extra")
 {
-    size_t sizes[BASIC_EDGES + BASIC_EXTRA_MAX] = {1, 15, 16, 17, 100, 1000, 4096, 10000, 65536};
+    size_t sizes[BASIC_EDGES + BASIC_EXTRA_MAX] = {1, 15, 16, 17, 41, 100, 1000, 4096, 10000,
+                                                    65536};
     void *p[BASIC_EDGES + BASIC_EXTRA_MAX];
     int64_t extra = cmdline_get_int("extra", 0);
 
@@ -115,7 +117,9 @@ KTEST(heap_basic, "seed extra")
         if (p[i] == NULL)
             ktest_fail("heap_basic: kmalloc(%zu) returned NULL", sizes[i]);
         fill(p[i], sizes[i], i);
-        kprintf("heap_basic: %zu bytes at %p\n", sizes[i], p[i]);
+        /* the whole block's size: its header's first word (heap.h) */
+        uint64_t block = *(uint64_t *)((uintptr_t)p[i] - HEAP_HEADER) & ~(uint64_t)BLOCK_USED;
+        kprintf("heap_basic: %zu bytes at %p (a block of %lu bytes)\n", sizes[i], p[i], block);
     }
     print_in_use("with all blocks");
     for (size_t i = 0; i < n; i++) {
