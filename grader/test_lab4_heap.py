@@ -380,9 +380,11 @@ def test_basic(kernel):
               f"the {size}-byte block 16-aligned in the heap's region", f"0x{addr:x}")
     for n, _, whole in found:
         need = max(MIN_BLOCK, -(-(HEADER + int(n) + REDZONE + FOOTER) // 16) * 16)
-        check(need <= int(whole) < need + MIN_BLOCK, f"a block of {need} bytes for {n} (header, "
-              f"payload, at least {REDZONE} bytes of red zone, footer, rounded up to 16; or up to "
-              f"{MIN_BLOCK - 16} more, a rest too small to split off)", int(whole))
+        # more when a rest too small to split off stays in it (or without
+        # exercise 2, which splits nothing)
+        check(need <= int(whole) and int(whole) % 16 == 0, f"a block of at least {need} bytes "
+              f"for {n} (header, payload, at least {REDZONE} bytes of red zone, footer, rounded "
+              "up to 16)", int(whole))
     ordered = sorted((int(a, 16) - HEADER, int(whole)) for _, a, whole in found)
     for (a, n), (b, _) in zip(ordered, ordered[1:]):
         check(a + n <= b, f"blocks that do not overlap: a block of {n} bytes at 0x{a:x}",
