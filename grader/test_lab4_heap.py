@@ -138,16 +138,20 @@ def test_fit(kernel):
     bin's first block without checking it fits (a power-of-two bin holds
     smaller blocks too), that scans bins above its own in a different order
     or takes a best or last fit in a bin, and a block left in its bin (or its
-    bytes still counted free) once taken."""
+    bytes still counted free) once taken, and a bit cleared in the wrong word
+    of the bitmap (bin 64 emptied)."""
     small = rng.sample(range(MIN_BLOCK, SMALL_MAX + 1, 16), 4)
     lo, hi = block_size(2048, 3008), block_size(3024, 4080)       # one bin: 2^11 .. 2^12
-    others = [block_size(1040, 2032), block_size(4096, 16384)]
+    # bin 64 (2^13 .. 2^14) holds one block, which a take empties: its bit
+    # is the first of the bitmap's second word
+    others = [block_size(1040, 2032), block_size(8192, 16368)]
     sizes = small + others
     rng.shuffle(sizes)
     k = rng.randrange(len(sizes) + 1)
     sizes[k:k] = [hi, lo]            # hi binned first: lo is ahead of it in their bin
     needs = [rng.choice(small), min(max(small) + 16, SMALL_MAX), block_size(lo + 16, hi), lo,
-             block_size(MIN_BLOCK, 8192), block_size(max(sizes) + 16, max(sizes) + 4096)]
+             block_size(MIN_BLOCK, 8192), block_size(8192, others[1]),
+             block_size(max(sizes) + 16, max(sizes) + 4096)]
     bins = {}
     for i, size in enumerate(sizes):
         bins.setdefault(bin_of(size), []).insert(0, i)
@@ -180,7 +184,9 @@ def test_grow(kernel):
     """grow_heap at the end of laid-out heaps, random sizes: an empty heap,
     a used last block, a free last block (reused: only the missing bytes
     mapped), the limit in the way, h->grow failing. Catches brk not moved
-    to a page boundary, or moved from the wrong place, a free last block
+    to a page boundary (or a page past one when start + size is on it:
+    a rounding that adds HEAP_PAGE instead of HEAP_PAGE - 1), or moved from
+    the wrong place, a free last block
     not reused, or not taken out of its bin, h->grow asked to pass the
     limit, and a failed growth that changed the heap (the free last block
     gone from its bin)."""
@@ -190,6 +196,8 @@ def test_grow(kernel):
         first = block_size(MIN_BLOCK, pages * PAGE - MIN_BLOCK)
         last = pages * PAGE - first
         need = block_size(MIN_BLOCK, 20000) if i < 2 else block_size(last + 16, last + 20000)
+        if i == 0:
+            need = rng.randint(1, 4) * PAGE                          # brk lands on start + need
         if i == 3:
             need = block_size(last + PAGE + 16, last + 4 * PAGE)   # past the limit, brk + 1 page
         firsts.append(first), lasts.append(last), needs.append(need)
@@ -276,7 +284,7 @@ def resize_case(i):
     if i in (7, 8, 9):               # the heap ends on a page boundary after the block
         pages = rng.randint(18, 40) if i == 9 else rng.randint(1, 6)
         size = pages * PAGE - 64 - (nxt if i == 8 else 0)
-    need = {0: block_size(MIN_BLOCK, size - 64), 1: block_size(MIN_BLOCK, size - 64),
+    need = {0: size - 64, 1: block_size(MIN_BLOCK, size - 64),     # 0: a rest of exactly 64
             2: max(MIN_BLOCK, size - rng.randrange(0, 64, 16)),
             3: block_size(size + 16, max(size + 16, size + nxt - 64)),
             4: block_size(max(size + 16, size + nxt - 48), size + nxt),
@@ -328,10 +336,11 @@ def resize_case(i):
 def test_resize(kernel):
     """resize_in_place on laid-out blocks of random sizes: shrinking (the
     rest split off and merged with a free block after it, trimmed at the
-    top, or kept when under 64 bytes), growing over a free block after it
+    top, or kept when under 64 bytes; a rest of exactly 64 bytes is a
+    block), growing over a free block after it
     (cut to size, or all of it), growing the heap at the top, and refusing
     when the block after is used or too small. Catches a rest put in its bin
-    without merging (two free blocks side by side), a free neighbour used
+    without merging (two free blocks side by side), a 64-byte rest kept, a free neighbour used
     without taking it out of its bin, growing over a used block, a grown
     block not cut, pages not given back, payload bytes lost."""
     cases = [resize_case(i) for i in range(len(RESIZE_CASES))]
@@ -346,26 +355,52 @@ def test_basic(kernel):
     """Allocate the edge sizes and a few drawn from the grader's seed, write,
     read, free; kmalloc(0), kfree(NULL), kcalloc, krealloc. The addresses are
     judged here: 16-aligned, inside the heap's region, no two blocks
-    overlapping. Catches blocks too small for the request (block_size_for),
-    kmalloc(0) returning NULL or a shared pointer, a free path that breaks
-    the heap for the next request, and a kernel that only prints the
-    success line."""
+    overlapping, each block's size (its header's) right for its request;
+    and heapinfo's counts (blocks in use, bytes asked for)
+    after each step, against the sizes. Catches blocks too small for the
+    request (block_size_for: a red zone under 8 bytes when the rounding is
+    off for a size of 9 mod 16), kmalloc(0) returning NULL or a shared
+    pointer, a free path that breaks the heap for the next request,
+    used_blocks or used_bytes not counted up on alloc or down on free (or
+    the block size counted for the bytes asked for), and a kernel that only
+    prints the success line."""
     seed, extra = rng.randrange(1, 1 << 60), rng.randint(4, 16)
     with kernel.boot(f"test=heap_basic seed={seed} extra={extra}", dead_ends=STUBS) as m:
         m.expect_line("heap_basic: all checks passed")
         m.expect_exit(SUCCESS)
-    blocks = [(int(a, 16), int(n)) for n, a in
-              re.findall(r"^heap_basic: (\d+) bytes at 0x([0-9a-f]{16})$", m.text, re.MULTILINE)]
-    edges = [1, 15, 16, 17, 100, 1000, 4096, 10000, 65536]
+    found = re.findall(r"^heap_basic: (\d+) bytes at 0x([0-9a-f]{16}) \(a block of (\d+) bytes\)$",
+                       m.text, re.MULTILINE)
+    blocks = [(int(a, 16), int(n)) for n, a, _ in found]
+    edges = [1, 15, 16, 17, 41, 100, 1000, 4096, 10000, 65536]     # 41: 9 mod 16
     check(len(blocks) == len(edges) + extra and [n for _, n in blocks[:len(edges)]] == edges,
           f"a line 'heap_basic: N bytes at 0x...' for the {len(edges)} edge sizes and the "
           f"{extra} drawn from the seed", blocks)
     for addr, size in blocks:
         check(HEAP_BASE <= addr and addr + size <= KSTACK_REGION and addr % 16 == 0,
               f"the {size}-byte block 16-aligned in the heap's region", f"0x{addr:x}")
-    ordered = sorted(blocks)
+    for n, _, whole in found:
+        need = max(MIN_BLOCK, -(-(HEADER + int(n) + REDZONE + FOOTER) // 16) * 16)
+        # more when a rest too small to split off stays in it (or without
+        # exercise 2, which splits nothing)
+        check(need <= int(whole) and int(whole) % 16 == 0, f"a block of at least {need} bytes "
+              f"for {n} (header, payload, at least {REDZONE} bytes of red zone, footer, rounded "
+              "up to 16)", int(whole))
+    ordered = sorted((int(a, 16) - HEADER, int(whole)) for _, a, whole in found)
     for (a, n), (b, _) in zip(ordered, ordered[1:]):
-        check(a + n <= b, f"blocks that do not overlap: {n} bytes at 0x{a:x}", f"next at 0x{b:x}")
+        check(a + n <= b, f"blocks that do not overlap: a block of {n} bytes at 0x{a:x}",
+              f"next at 0x{b:x}")
+    counts = dict(((w, (int(b), int(n))) for w, b, n in
+                   re.findall(r"^heap_basic: in use (.+): (\d+) blocks, (\d+) bytes$", m.text, re.M)))
+    start = counts.get("at the start")
+    check(start, "a line 'heap_basic: in use at the start: B blocks, U bytes'", m.text[-300:])
+    b0, u0 = start
+    total = sum(n for _, n in blocks)
+    for when, want in [("with all blocks", (b0 + len(blocks), u0 + total)),
+                       ("after freeing them", (b0, u0)),
+                       ("after krealloc to 20000", (b0 + 1, u0 + 20000)),
+                       ("after krealloc to 300", (b0 + 1, u0 + 300)), ("at the end", (b0, u0))]:
+        check(counts.get(when) == want, f"heapinfo's counts {when}: {want[0]} blocks in use, "
+              f"{want[1]} bytes asked for", counts.get(when))
 
 
 @pytest.mark.points(4)
@@ -432,11 +467,15 @@ def test_coalesce(kernel):
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_out_of_memory(kernel):
     """With a capped heap, kmalloc returns NULL; after frees it works again.
-    Catches growth past heapmax, a panic or hang on exhaustion, a failed
-    growth that leaves the heap broken, memory not reusable after frees."""
+    Then with few frames and no cap: NULL once the frames run out, nothing
+    leaked. Catches growth past heapmax, a panic or hang on exhaustion, a
+    failed growth that leaves the heap broken (or the frame mapped, or
+    unmaps and frees one page too many: a double free), pmm_alloc's 0 taken
+    for a frame, memory not reusable after frees."""
     cap, size = rng.randint(64, 512) * 4096, rng.randint(500, 4000)
     with kernel.boot(f"test=heap_oom size={size} heapmax={cap}", dead_ends=STUBS) as m:
-        r = m.expect(r"^heap_oom: NULL after (\d+) blocks of (\d+) bytes \(heap pages (\d+)\)$")
+        r = m.expect(r"^heap_oom: NULL after (\d+) blocks of (\d+) bytes \(heap pages (\d+), "
+                     r"free frames before (\d+), now (\d+)\)$")
         m.expect_line("heap_oom: after freeing, kmalloc works again")
         m.expect_exit(SUCCESS)
     n, pages = int(r.group(1)), int(r.group(3))
@@ -444,15 +483,29 @@ def test_out_of_memory(kernel):
           f"{n} blocks of {size}, {pages} pages")
     check((n + 1) * (size + 64) > cap * 0.9, f"NULL only near the cap of {cap} bytes",
           f"{n} blocks of {size}")
+    # Few frames, no cap: the frames run out first, in the middle of a
+    # growth of several pages (blocks of 2-5 pages).
+    size = rng.randint(2 * PAGE, 5 * PAGE)
+    with kernel.boot(f"test=heap_oom size={size} heapmax={1 << 30}", mem="24M",
+                     dead_ends=STUBS) as m:
+        r = m.expect(r"^heap_oom: NULL after (\d+) blocks of (\d+) bytes \(heap pages (\d+), "
+                     r"free frames before (\d+), now (\d+)\)$")
+        m.expect_line("heap_oom: after freeing, kmalloc works again")
+        m.expect_exit(SUCCESS)
+    n, pages, before, now = int(r.group(1)), int(r.group(3)), int(r.group(4)), int(r.group(5))
+    check(pages <= before and n * size <= pages * PAGE, f"at most the {before} free frames mapped, "
+          f"{n} blocks of {size} bytes in them", r.group(0))
+    check(now <= 64, "NULL only once the frames run out (a failed growth gives its frames back)",
+          r.group(0))
 
 
-def expect_heap_panic(kernel, test, what):
+def expect_heap_panic(kernel, test, what, extra=""):
     """test=TEST with a random size panics: "kfree(0x...): WHAT... (SIZE bytes
     allocated at kernel/tests/lab4.c:LINE)", LINE being its kmalloc's."""
     size = rng.randint(1, 5000)
     line = kmalloc_line(test)
     site = f"({size} bytes allocated at kernel/tests/lab4.c:{line})"
-    with kernel.boot(f"test={test} size={size}", dead_ends=STUBS) as m:
+    with kernel.boot(f"test={test} size={size} {extra}".strip(), dead_ends=STUBS) as m:
         m.expect(rf"^PANIC at .*kfree\(0x[0-9a-f]+\): {what}.* {re.escape(site)}$",
                  what=f"PANIC at ...: kfree(0x...): {what}... {site}")
         m.expect_exit(FAILURE)
@@ -470,10 +523,14 @@ def test_double_free(kernel):
 @pytest.mark.points(6)
 @pytest.mark.exercise(1, 3, 4)
 def test_overflow(kernel):
-    """One byte written past the end: kfree panics naming the kmalloc site.
-    Catches a red zone not checked up to the footer, or checked from the
-    wrong place (the block's size instead of the bytes requested)."""
+    """One byte written past the end, then (another boot) one bit of the
+    footer's size or of its canary flipped, the red zone intact: kfree
+    panics naming the kmalloc site. Catches a red zone not checked up to the
+    footer, or checked from the wrong place (the block's size instead of the
+    bytes requested), and a footer check that needs both its size and its
+    canary wrong."""
     expect_heap_panic(kernel, "heap_overflow", "heap overflow")
+    expect_heap_panic(kernel, "heap_overflow", "heap overflow", f"footer={rng.randint(1, 2)}")
 
 
 @pytest.mark.points(6)

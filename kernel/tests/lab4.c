@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "cmdline.h"
+#include "heap.h"
 #include "console.h"
 #include "kmalloc.h"
 #include "memlayout.h"
@@ -79,14 +80,27 @@ static bool intact(const void *p, size_t n, uint64_t key)
 }
 
 /* The edge sizes, then `extra` sizes drawn from seed (the grader's): each
- * block's address is printed, for the grader to check against the heap's
- * region and the other blocks. */
-#define BASIC_EDGES 9
+ * block's address and whole size (from its header) are printed, for the
+ * grader to check against the request, the heap's region and the other
+ * blocks. */
+#define BASIC_EDGES 10
+
+/* heapinfo's counts: the blocks in use and the bytes asked for, for the
+ * grader to check against the sizes it knows. */
+static void print_in_use(const char *when)
+{
+    struct kheap_stats s;
+
+    kheap_stats(&s);
+    kprintf("heap_basic: in use %s: %lu blocks, %lu bytes\n", when, s.used_blocks, s.used_bytes);
+}
+
 #define BASIC_EXTRA_MAX 16
 
 KTEST(heap_basic, "seed extra")
 {
-    size_t sizes[BASIC_EDGES + BASIC_EXTRA_MAX] = {1, 15, 16, 17, 100, 1000, 4096, 10000, 65536};
+    size_t sizes[BASIC_EDGES + BASIC_EXTRA_MAX] = {1, 15, 16, 17, 41, 100, 1000, 4096, 10000,
+                                                    65536};
     void *p[BASIC_EDGES + BASIC_EXTRA_MAX];
     int64_t extra = cmdline_get_int("extra", 0);
 
@@ -94,6 +108,7 @@ KTEST(heap_basic, "seed extra")
     seed_from_cmdline();
     if (extra < 0 || extra > BASIC_EXTRA_MAX)
         ktest_fail("heap_basic: extra must be 0..%d", BASIC_EXTRA_MAX);
+    print_in_use("at the start");
     size_t n = BASIC_EDGES + (size_t)extra;
     for (size_t i = BASIC_EDGES; i < n; i++)
         sizes[i] = 1 + rnd() % 20000;
@@ -102,13 +117,17 @@ KTEST(heap_basic, "seed extra")
         if (p[i] == NULL)
             ktest_fail("heap_basic: kmalloc(%zu) returned NULL", sizes[i]);
         fill(p[i], sizes[i], i);
-        kprintf("heap_basic: %zu bytes at %p\n", sizes[i], p[i]);
+        /* the whole block's size: its header's first word (heap.h) */
+        uint64_t block = *(uint64_t *)((uintptr_t)p[i] - HEAP_HEADER) & ~(uint64_t)BLOCK_USED;
+        kprintf("heap_basic: %zu bytes at %p (a block of %lu bytes)\n", sizes[i], p[i], block);
     }
+    print_in_use("with all blocks");
     for (size_t i = 0; i < n; i++) {
         if (!intact(p[i], sizes[i], i))
             ktest_fail("heap_basic: the %zu-byte block lost its contents", sizes[i]);
         kfree(p[i]);
     }
+    print_in_use("after freeing them");
     void *z1 = kmalloc(0), *z2 = kmalloc(0);
     if (z1 == NULL || z2 == NULL || z1 == z2)
         ktest_fail("heap_basic: kmalloc(0) must give distinct non-NULL pointers");
@@ -125,10 +144,13 @@ KTEST(heap_basic, "seed extra")
     c = krealloc(c, 20000);
     if (c == NULL || !intact(c, 700, 99))
         ktest_fail("heap_basic: krealloc lost the contents");
+    print_in_use("after krealloc to 20000");
     c = krealloc(c, 300);
     if (c == NULL || !intact(c, 300, 99))
         ktest_fail("heap_basic: krealloc to a smaller size lost the contents");
+    print_in_use("after krealloc to 300");
     kfree(c);
+    print_in_use("at the end");
     kprintf("heap_basic: all checks passed\n");
 }
 
@@ -230,18 +252,20 @@ KTEST(heap_coalesce, "count size")
     kfree(pin);
 }
 
-/* With heapmax=... small, allocate until NULL; the kernel must go on. */
+/* With heapmax=... small, or with few frames, allocate until NULL; the
+ * kernel must go on. */
 KTEST(heap_oom, "size")
 {
     int64_t size = cmdline_get_int("size", 2000);
     static void *p[20000];           /* static: the boot stack is only 16 KiB */
     int n = 0;
+    uint64_t frames = pmm_free_frames();
 
     need_heap();
     while (n < 20000 && (p[n] = kmalloc((size_t)size)) != NULL)
         n++;
-    kprintf("heap_oom: NULL after %d blocks of %ld bytes (heap pages %lu)\n", n, size,
-            heap_pages());
+    kprintf("heap_oom: NULL after %d blocks of %ld bytes (heap pages %lu, free frames before "
+            "%lu, now %lu)\n", n, size, heap_pages(), frames, pmm_free_frames());
     while (n > 0)
         kfree(p[--n]);
     void *q = kmalloc((size_t)size);
@@ -261,14 +285,29 @@ KTEST(heap_double_free, "size")
     ktest_fail("heap_double_free: not detected");
 }
 
-KTEST(heap_overflow, "size")
+/* footer=0 (the default): the byte just past the payload is written;
+ * footer=1 or 2: one bit of the footer's size (1) or canary (2) is flipped,
+ * the red zone left intact. */
+KTEST(heap_overflow, "size footer")
 {
-    int64_t size = cmdline_get_int("size", 100);
+    int64_t size = cmdline_get_int("size", 100), footer = cmdline_get_int("footer", 0);
 
     need_heap();
     char *p = kmalloc((size_t)size);                          /* the site the panic names */
-    kprintf("heap_overflow: writing byte %ld of a %ld-byte block\n", size, size);
-    p[size] = 'x';
+    if (footer < 0 || footer > 2)
+        ktest_fail("heap_overflow: footer must be 0..2");
+    if (footer == 0) {
+        kprintf("heap_overflow: writing byte %ld of a %ld-byte block\n", size, size);
+        p[size] = 'x';
+    } else {
+        /* the footer: the last 16 bytes of the block, whose size is in the
+         * header's first word (heap.h) */
+        uint64_t block = *(uint64_t *)(p - HEAP_HEADER) & ~1ull;
+        uint64_t *f = (uint64_t *)(p - HEAP_HEADER + block - HEAP_FOOTER);
+        kprintf("heap_overflow: flipping a bit of the footer's %s of a %ld-byte block\n",
+                footer == 1 ? "size" : "canary", size);
+        f[footer - 1] ^= 1ull << (8 + size % 40);
+    }
     kfree(p);
     ktest_fail("heap_overflow: not detected");
 }
@@ -523,7 +562,7 @@ static void print_offset(const char *what, uintptr_t a)
 }
 
 #define FIT_BLOCKS 8
-#define FIT_TAKES 6
+#define FIT_TAKES 7
 
 /* heap_bin_of for each of probes[]; then take_fit: free blocks of sizes[i]
  * bytes, each followed by a used 64-byte block, binned in order (so a
