@@ -26,6 +26,7 @@ PANICS = [PANIC_DEAD_END]
 USER_STACK_TOP = 0x00007FFFFFFFF000
 USER_STACK_GUARD = USER_STACK_TOP - 17 * 4096
 USER_TOP = 0x0000800000000000
+USER_MIN_ADDR = 0x10000                   # nothing below: null pointers fault
 KERNEL_VMA = 0xFFFFFFFF80000000
 PAGE = 4096
 PTE_P, PTE_W, PTE_U, PTE_NX, PTE_ADDR = 1, 2, 4, 1 << 63, 0x000FFFFFFFFFF000
@@ -45,9 +46,11 @@ def page_up(a):
 def make_elf():
     """A random static ELF64 executable: (its bytes, its PT_LOAD segments as
     dicts with the offset of their program header, its entry point). Text
-    (r-x), rodata (r--) and data with bss (rw-) at random places with gaps
-    between, and a PT_GNU_STACK header among them that the loader must skip."""
-    segs, va = [], 0x400000 + rng.randrange(64) * PAGE
+    (r-x) at USER_MIN_ADDR exactly, the lowest address a segment may start
+    at (catches a bound off by one), then rodata (r--) and data with bss
+    (rw-) at random places with gaps between, and a PT_GNU_STACK header
+    among them that the loader must skip."""
+    segs, va = [], USER_MIN_ADDR
     for flags in (PF_R | PF_X, PF_R, PF_R | PF_W):
         if segs:
             va = page_up(va + segs[-1]["memsz"]) + rng.randint(1, 3) * PAGE + rng.randrange(PAGE)
@@ -95,6 +98,7 @@ def bad_variants(good, segs):
     d[rng.randint(0, 3)] ^= 1 << rng.randrange(8)
     return {
         "short": good[:rng.randint(1, 63)],
+        "header_only": good[:64],             # a whole header, its program headers cut off
         "bad_magic": bytes(d),
         "elf32": edit("<B", 4, 1),
         "big_endian": edit("<B", 5, 2),
@@ -149,12 +153,13 @@ def leaf_entry(m, pml4, va, tables):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1)
 def test_elf_load(kernel, tmp_path):
-    """elf_load alone, on a random executable made here and 19 variants of it
-    with one thing wrong: each bad one gives -ENOEXEC (-8) with a reason; the
-    good one gives its entry and end, and the grader walks the new page
-    tables itself: every page of each segment mapped for the user with its
-    permissions (W, NX) and its bytes (file bytes, zeros after), nothing in
-    the gaps."""
+    """elf_load alone, on a random executable made here and 20 variants of it
+    with one thing wrong (one of them just its 64-byte header): each bad one
+    gives -ENOEXEC (-8) with a reason; the good one, its text at
+    USER_MIN_ADDR exactly, gives its entry and end (catches a bound off by
+    one refusing it), and the grader walks the new page tables itself:
+    every page of each segment mapped for the user with its permissions (W,
+    NX) and its bytes (file bytes, zeros after), nothing in the gaps."""
     good, segs, entry = make_elf()
     bad = bad_variants(good, segs)
     (tmp_path / "good.elf").write_bytes(good)
@@ -216,6 +221,18 @@ def ring3_registers(m, tries=100):
     m.expect(r"^(?!)", timeout=0.5, what="the CPU in ring 3 (CPL=3), spinning at the entry point")
 
 
+def tss_rsp0(m):
+    """TSS.rsp0 of the TSS the CPU uses: TR's base from `info registers`, the
+    8 bytes at base + 4 read from memory (the TSS is in the kernel image)."""
+    out = m.qmp("human-monitor-command", **{"command-line": "info registers"})
+    r = re.search(r"^TR\s*=\s*[0-9a-f]{4} ([0-9a-f]{16}) ", out, re.M)
+    check(r, "a TR line in QEMU's 'info registers'", out)
+    base = int(r.group(1), 16)
+    check(base >= KERNEL_VMA, f"the TSS in the kernel image (at 0x{KERNEL_VMA:x} and above)",
+          f"0x{base:016x}")
+    return struct.unpack("<Q", m.read_phys(base - KERNEL_VMA + 4, 8))[0]
+
+
 @pytest.mark.points(5)
 @pytest.mark.exercise(2)
 def test_enter_user(kernel):
@@ -223,14 +240,24 @@ def test_enter_user(kernel):
     at a random rsp, mapped by the test; the grader reads the CPU's
     registers through QEMU: ring 3 (cs 0x23, ss 0x1b), rip = the entry,
     rsp as given, rflags 0x202, and every other register 0, although the
-    caller filled them with a random value."""
+    caller filled them with a random value. Before that the test thread
+    has gone away and come back through the scheduler, and the TSS the CPU
+    uses (TR's base, read from outside while the program spins) holds in
+    rsp0 the top of that thread's kernel stack (kstack + KSTACK_SIZE, as
+    printed): catches proc_switch_in giving the stack's bottom, or another
+    thread's stack, where the CPU lands on an interrupt from ring 3."""
     entry = 0x400000 + rng.randrange(1, 1 << 16) * PAGE + rng.randrange(PAGE - 1)
     rsp = 0x7FF000000000 + rng.randrange(1, 1 << 20) * PAGE - 16 * rng.randrange(64)
     junk = rng.getrandbits(64) | 1
     with kernel.boot(f"test=enter_user entry=0x{entry:x} rsp=0x{rsp:x} junk=0x{junk:x}",
                      dead_ends=PANICS) as m:
+        top = int(m.expect(r"^enter_user: kernel stack top 0x([0-9a-f]+)$").group(1), 16)
         m.expect_line(f"enter_user: to ring 3 at 0x{entry:x} with rsp 0x{rsp:x}")
         regs = ring3_registers(m)
+        rsp0 = tss_rsp0(m)
+    check(rsp0 == top, f"TSS.rsp0 = 0x{top:016x}, the top of the ring-3 thread's kernel stack",
+          f"0x{rsp0:016x}" + (" (inside the stack, not its top)" if top - 16384 <= rsp0 < top
+                              else ""))
     check(regs.get("CS") == 0x23 and regs.get("SS") == 0x1B, "cs 0x23 and ss 0x1b (user, RPL 3)",
           f"cs 0x{regs.get('CS', 0):x}, ss 0x{regs.get('SS', 0):x}")
     check(regs.get("RIP") == entry, f"rip 0x{entry:x}: the program spinning at its entry",

@@ -198,6 +198,12 @@ __asm__(".text\n"
         "    ret\n"
         ".size lab6_enter_dirty, . - lab6_enter_dirty\n");
 
+static int nothing(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
 static int spin_in_user(void *arg)
 {
     struct proc *p = arg;
@@ -208,6 +214,10 @@ static int spin_in_user(void *arg)
     code[entry & 0xFFF] = 0xEB;      /* jmp $: the program spins where it starts */
     code[(entry & 0xFFF) + 1] = 0xFE;
     become(p);
+    /* Away and back through the scheduler: from here on TSS.rsp0 is what
+     * its switch-in hook (proc_switch_in) set for this thread. */
+    run_thread(nothing, NULL, "away");
+    kprintf("enter_user: kernel stack top 0x%lx\n", current->kstack + KSTACK_SIZE);
     kprintf("enter_user: to ring 3 at 0x%lx with rsp 0x%lx\n", entry, rsp);
     lab6_enter_dirty(entry, rsp, need_int("junk"));
     leave();
