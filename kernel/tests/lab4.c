@@ -598,6 +598,19 @@ KTEST(heap_fit, "probes sizes needs")
 
 #define GROW_CASES 5
 
+
+/* One line of a grow or trim case: what came back and what the heap's
+ * callback was asked for (offsets from the heap's base), brk, the layout. */
+static void print_case(const char *op, int i, const struct block *got, const char *asked,
+                       uintptr_t value)
+{
+    kprintf("%s case %d:", op, i);
+    print_offset("returned", (uintptr_t)got);
+    print_offset(asked, value);
+    kprintf(" brk at %lu;", core.brk - core.base);
+    print_layout();
+}
+
 /* grow_heap at the end of a heap of two blocks, first[i] then last[i]
  * bytes, for need[i] bytes. Case 0: an empty heap; 1: both used; 2: the
  * last one free (in its bin); 3: as 2, with the limit one page above brk;
@@ -624,11 +637,7 @@ KTEST(heap_grow, "first last need")
         grown_to = 0;
         struct block *got = grow_heap(&core, (uint64_t)need[i]);
         grow_fails = false;
-        kprintf("grow case %d:", i);
-        print_offset("returned", (uintptr_t)got);
-        print_offset("grow asked for", grown_to);
-        kprintf(" brk at %lu;", core.brk - core.base);
-        print_layout();
+        print_case("grow", i, got, "grow asked for", grown_to);
     }
 }
 
@@ -649,11 +658,7 @@ KTEST(heap_trim, "first size")
         lay_blocks(i == 2 ? 3 : 2, sizes, used, 1, b);
         shrunk_to = 0;
         struct block *got = trim_top(&core, b[1]);
-        kprintf("trim case %d:", i);
-        print_offset("returned", (uintptr_t)got);
-        print_offset("shrink to", shrunk_to);
-        kprintf(" brk at %lu;", core.brk - core.base);
-        print_layout();
+        print_case("trim", i, got, "shrink to", shrunk_to);
     }
 }
 
