@@ -598,7 +598,6 @@ KTEST(heap_fit, "probes sizes needs")
 
 #define GROW_CASES 5
 
-
 /* One line of a grow or trim case: what came back and what the heap's
  * callback was asked for (offsets from the heap's base), brk, the layout. */
 static void print_case(const char *op, int i, const struct block *got, const char *asked,
