@@ -109,7 +109,10 @@ def test_mb2_walk(kernel):
 def test_vga_color_cursor(kernel):
     """A word in colours the grader picks, and the hardware cursor after it
     (read back from the CRT controller, exercise 4; where the text ends
-    comes from exercise 3)."""
+    comes from exercise 3). Catches foreground and background swapped in the
+    attribute byte, a colour not reset after the word (' end' coloured too), a
+    hardware cursor never moved or moved only at a newline, and the cursor's
+    high and low bytes written to the wrong CRT registers."""
     fg, bg = rng.sample(range(16), 2)
     w = word(rng.randint(3, 12))
     with monitor_test(kernel, "vga_color", fg=fg, bg=bg, word=w) as m:
@@ -205,21 +208,30 @@ def check_printf(kernel, group):
 @pytest.mark.points(10)
 @pytest.mark.exercise(2)
 def test_printf_conversions(kernel):
-    """%d %i %u %x %X %c %s %p %% with random arguments."""
+    """%d %i %u %x %X %c %s %p %% with random arguments. Catches a negative %d
+    printed as a large unsigned number, a %u above 2^31 printed negative, %X in
+    lower case or %p without its 0x and 16 zero-padded digits, and a NULL %s
+    that crashes or does not print (null)."""
     check_printf(kernel, "conversions")
 
 
 @pytest.mark.points(10)
 @pytest.mark.exercise(2)
 def test_printf_lengths(kernel):
-    """The l, ll and z length modifiers with 64-bit arguments."""
+    """The l, ll and z length modifiers with 64-bit arguments. Catches l and ll
+    arguments read as 32 bits (%ld cut short), ll or z not recognised as length
+    modifiers, a %lu above 2^63 printed negative, and a plain %d that prints
+    all 64 bits of its register instead of the low 32."""
     check_printf(kernel, "lengths")
 
 
 @pytest.mark.points(10)
 @pytest.mark.exercise(2)
 def test_printf_width_flags(kernel):
-    """Field width and the '-' and '0' flags."""
+    """Field width and the '-' and '0' flags. Catches a width read as one digit
+    (the widths are 12 to 24), the '0' flag padding before the minus sign
+    (000-42), '-' padding on the wrong side, and the width ignored for %s, %c
+    or %p or after a length modifier (%0Nlld)."""
     check_printf(kernel, "width")
 
 
@@ -229,7 +241,10 @@ def test_printf_width_flags(kernel):
 @pytest.mark.exercise(2, 5)
 def test_backtrace(kernel):
     """Nested calls of a depth the grader picks: every frame, in order.
-    (Its lines are printed with kprintf's %d and %p: exercise 2.)"""
+    (Its lines are printed with kprintf's %d and %p: exercise 2.) Catches a
+    walk that stops before the frame whose saved rbp is 0 (no
+    higher_half_entry) or runs on past it, the return rip read from the
+    saved-rbp word at rbp instead of rbp + 8, and frames numbered from 1."""
     depth = rng.randint(2, 16)
     syms = kernel_symbols(kernel.elf)
     with monitor_test(kernel, "backtrace", depth=depth) as m:
@@ -266,7 +281,11 @@ def test_backtrace(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1)
 def test_cmdline(kernel):
-    """The loader name and the command line come back from the boot information."""
+    """The loader name and the command line come back from the boot
+    information. Catches an mb2_find_tag that ignores the type (the loader name
+    comes back as the command line, or the other way round), and one that steps
+    by the unaligned size and so misreads or misses every tag after an
+    odd-sized one."""
     w = word(10)
     with kernel.boot(f"test=cmdline echo={w}") as m:
         m.expect(r'^boot: loader "GRUB [^"]+"$', what='boot: loader "GRUB <version>"')
@@ -278,7 +297,11 @@ def test_cmdline(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1)
 def test_unknown_test(kernel):
-    """test=<unknown> and an unknown word: a message listing what exists, failure status."""
+    """test=<unknown> and an unknown word: a message listing what exists,
+    failure status. Catches an mb2_find_tag that never finds the command-line
+    tag (the kernel goes on to the monitor instead of failing), and one that
+    returns another tag's string in its place (the message names a word other
+    than the one given)."""
     tests = sorted(n[len("ktest_fn_"):] for n in kernel_symbols(kernel.elf)
                    if n.startswith("ktest_fn_"))
     name = "nosuch_" + word(5)
@@ -297,7 +320,11 @@ def test_unknown_test(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(2, 5)
 def test_panic(kernel):
-    """PANIC prints file:line and the message, the function and a backtrace."""
+    """PANIC prints file:line and the message, the function and a backtrace.
+    Catches a kvsnprintf that garbles the message PANIC hands on through a
+    va_list or leaves it without its terminating NUL, a backtrace that stops
+    short of kmain and higher_half_entry, and one that walks past the last
+    frame to an address in no function."""
     msg = word(12)
     source = ROOT / "kernel" / "tests" / "lab1.c"
     syms = kernel_symbols(kernel.elf)
@@ -326,7 +353,10 @@ KERNINFO_RE = r"^\s+(\.\w+)\s+0x([0-9a-f]{16}) - 0x([0-9a-f]{16})\s+\((\d+) byte
 @pytest.mark.points(5)
 @pytest.mark.exercise(2)
 def test_monitor(kernel):
-    """Line editing with backspace, echo, and kerninfo against the ELF."""
+    """Line editing with backspace, echo, and kerninfo against the ELF. Catches
+    a %p that drops the 0x, does not zero-pad to 16 digits or prints capitals,
+    and a %p that goes through the signed path and prints a kernel-half address
+    as negative (kerninfo's lines then fail to match the ELF)."""
     w = word(8)
     syms = kernel_symbols(kernel.elf)
     with kernel.boot() as m:

@@ -118,7 +118,11 @@ def check_frame_count(boot_text, text, f):
 def test_memory_map(kernel):
     """The map and totals for -m 64M, a size drawn at random below 2.5 GiB,
     and 5G (RAM above 4 GiB); below 4 GiB, the frame count meminfo derives
-    from the map (usable RAM minus the reserved ranges)."""
+    from the map (usable RAM minus the reserved ranges). Catches a region's end
+    stored as its length (or base + length - 1), entries read from just after
+    the 8-byte tag header rather than after entry_size and entry_version, an
+    entry read past the tag's end, and a base or length kept in 32 bits (the
+    RAM at 4 GiB lost in the 5G run)."""
     for mem in (64 << 20, rng.randrange(96, 2560, 32) << 20, 5 * GIB):
         boot_text, text, f, _ = boot_meminfo(kernel, mem, [1])
         check_map(boot_text, mem)
@@ -175,7 +179,11 @@ def test_buddy(kernel):
     needed): ranges the grader draws are added, then random allocations and
     frees. Each block is aligned and free; an allocation fails only when no
     aligned block is free; after each step the lists hold exactly the blocks
-    of a fully merged allocator; all freed, everything merges back."""
+    of a fully merged allocator; all freed, everything merges back. Catches a
+    buddy found as pfn + size instead of pfn ^ size (merging neighbours that
+    are not buddies), a free that does not merge or merges only one level, an
+    allocation that fails while a larger block could be split, and ranges added
+    as blocks not aligned to their order."""
     frames = rng.randrange(1100, 2049)
     cuts = sorted(rng.sample(range(1, frames), 5))
     ranges = [(cuts[0], cuts[1] - cuts[0]), (cuts[2], cuts[3] - cuts[2]), (cuts[4], frames - cuts[4])]
@@ -217,7 +225,11 @@ def test_buddy(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2)
 def test_frames_all(kernel):
-    """Allocate every frame, check each, free them all: the count comes back."""
+    """Allocate every frame, check each, free them all: the count comes back.
+    Catches a frame handed out twice (its pattern overwritten), frames of a
+    reserved range (the kernel image, the boot tables) handed out, frames lost
+    on free or an allocator that stops while frames are still free, and freed
+    frames never merged back (no order-10 block after)."""
     mem = rng.choice([64, 128, 256]) << 20
     with kernel.boot(f"test=frames_all seed={rng.randrange(1, 1 << 62)}", mem=f"{mem >> 20}M",
                      dead_ends=stubs(1, 2)) as m:
@@ -240,7 +252,11 @@ def test_frames_all(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_frames_blocks(kernel):
-    """Blocks of random orders: aligned to their size, disjoint, in usable RAM."""
+    """Blocks of random orders: aligned to their size, disjoint, in usable RAM.
+    Catches a split that hands out a block at the wrong address (not aligned to
+    its size), one that leaves the half it handed out on a free list
+    (overlapping blocks), a pfn-to-address conversion that lands outside usable
+    RAM, and a free that returns only part of a block."""
     count = rng.randint(40, 100)
     with kernel.boot(f"test=frames_blocks seed={rng.randrange(1, 1 << 62)} count={count}",
                      mem="512M", dead_ends=stubs(1, 2)) as m:
@@ -631,7 +647,11 @@ def test_unmap_tables(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4, 5)
 def test_write_rodata(kernel):
-    """A write to .rodata: #PF, protection violation on a write, at that address."""
+    """A write to .rodata: #PF, protection violation on a write, at that
+    address. Catches .rodata mapped writable along with .data, a leaf_bits that
+    sets W whatever the flags say, and section ranges taken from the wrong
+    symbols so that the target's page lands in a writable range (the write does
+    not fault)."""
     syms = kernel_symbols(kernel.elf)
     target = syms["ktest_rodata_target"][0]
     with kernel.boot("test=write_rodata", dead_ends=STUBS) as m:
@@ -644,7 +664,11 @@ def test_write_rodata(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4, 5)
 def test_exec_nx(kernel):
-    """Jumping into .data or onto the stack: #PF with the instruction-fetch bit."""
+    """Jumping into .data or onto the stack: #PF with the instruction-fetch
+    bit. Catches a leaf_bits that never sets NX (or sets it in the wrong bit)
+    when VM_EXEC is absent, and the kernel image mapped as one executable range
+    so that .data and the boot stack in .bss can be run (the call does not
+    fault, or faults elsewhere)."""
     syms = kernel_symbols(kernel.elf)
     stack = (syms["boot_stack_guard"][0] + PAGE, syms["boot_stack_top"][0])
     for test, where in (("exec_data", "data"), ("exec_stack", "stack")):
@@ -710,7 +734,10 @@ def test_protect(kernel):
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_null_deref(kernel):
     """Reading address 0: #PF, page not present (the kernel's tables leave
-    the user half empty), cr2 = 0."""
+    the user half empty), cr2 = 0. Catches new kernel tables that keep the boot
+    tables' identity map of low memory, or that copy all of the boot PML4
+    instead of only building the kernel half, so the read of address 0 succeeds
+    instead of faulting."""
     syms = kernel_symbols(kernel.elf)
     with kernel.boot("test=null", dead_ends=STUBS) as m:
         expect_exception(m, syms, "Page fault", "PF", 14)
@@ -722,7 +749,11 @@ def test_null_deref(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_guard_overflow(kernel):
-    """Recursion off the boot stack hits its guard page: reported as a stack overflow."""
+    """Recursion off the boot stack hits its guard page: reported as a stack
+    overflow. Catches a vmm_unmap that reports success but leaves the guard
+    page's entry present (the recursion runs on into the memory below the
+    stack), and one that fails on the guard page so it is never registered (no
+    'KERNEL STACK OVERFLOW' line)."""
     syms = kernel_symbols(kernel.elf)
     guard = syms["boot_stack_guard"][0]
     with kernel.boot("test=guard_overflow", dead_ends=STUBS) as m:
@@ -737,7 +768,12 @@ def test_guard_overflow(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_map_gib(kernel):
-    """Map 1 GiB of fresh pages and unmap it: every frame, tables too, comes back."""
+    """Map 1 GiB of fresh pages and unmap it: every frame, tables too, comes
+    back. Catches a vmm_unmap that never frees the tables it empties (about 513
+    frames missing after), a pt_walk with create that makes a new table even
+    when one is present (memory runs out before 1 GiB is mapped), and a
+    vmm_unmap that hands back a frame with flag bits or the wrong frame
+    (pmm_free panics or the count is off)."""
     with kernel.boot("test=map_gib", mem="1200M", dead_ends=STUBS) as m:
         r = m.expect(r"^map_gib: (\d+) pages; free frames before (\d+), while mapped (\d+), after (\d+)$",
                      timeout=60)
@@ -753,7 +789,10 @@ def test_map_gib(kernel):
 def test_high_memory(kernel):
     """With RAM above 4 GiB (-m drawn between 4.5 and 6 GiB): the direct map
     covers all of it, read/write, as QEMU sees the live tables (QMP `info
-    mem`); the allocator manages it (meminfo's frame count against the map)."""
+    mem`); the allocator manages it (meminfo's frame count against the map).
+    Catches a memory map whose base or length is kept in 32 bits (the RAM above
+    4 GiB lost, so the direct map and the frame count fall short), and pt_walk
+    making intermediate entries without PTE_W (the direct map not '-rw')."""
     mem = rng.randrange(4608, 6145, 256) << 20
     boot_text, text, f, info_mem = boot_meminfo(kernel, mem, [1, 2, 3, 4])
     check_map(boot_text, mem)

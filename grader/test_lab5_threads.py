@@ -42,7 +42,11 @@ def test_switch_to(kernel):
     """switch_to alone, between two bare contexts (threads may be off): the
     new context starts with the six random registers its stack holds and
     rsp just above them, the caller's registers and return address are
-    saved in the order that pops them, and the caller gets its own back."""
+    saved in the order that pops them, and the caller gets its own back.
+    Catches registers pushed in a different order than they are popped (the new
+    context starts with them shuffled), rsp saved before the pushes (or into
+    the wrong context), and a callee-saved register left out of the save (the
+    caller does not get it back)."""
     vals = [rng.getrandbits(64) for _ in REGS]
     args = " ".join(f"{r}=0x{v:x}" for r, v in zip(REGS, vals))
     want = " ".join(f"{r}=0x{v:x}" for r, v in zip(REGS, vals))
@@ -83,7 +87,10 @@ def test_first_frame(kernel):
     """thread_prepare_stack on a stack filled with a random word (read by
     the grader from memory through QEMU): t->rsp 72 bytes below the top,
     and from there up r15 r14 r13 = 0, r12 = t, rbx rbp = 0 and the address
-    of thread_trampoline."""
+    of thread_trampoline. Catches t->rsp set without the two spare words (56
+    bytes below the top), the registers laid out in the reverse order (t in
+    r13's slot), t put in a register other than r12, and slots left unwritten
+    (the grader reads the fill word)."""
     fill = rng.getrandbits(64)
     with kernel.boot(f"test=first_frame fill=0x{fill:x}") as m:
         r = m.expect(rf"^first_frame: thread at {HEX}, stack {HEX} to {HEX}, rsp {HEX}$")

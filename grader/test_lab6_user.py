@@ -494,7 +494,10 @@ def lines(text, prefix):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_hello(kernel):
-    """A program in ring 3 prints through write() and exits."""
+    """A program in ring 3 prints through write() and exits. Catches an iretq
+    frame with the wrong selectors or RPL (the program never reaches ring 3),
+    write taking its arguments from the wrong registers or printing the wrong
+    length, and an exit that is never reported as 'hello: exit(0)'."""
     text = run(kernel, "hello")
     check(re.search(r"^Hello from user mode! \(pid \d+\)$", text, re.M), "Hello from user mode! (pid N)",
           lines(text, "Hello"))
@@ -504,7 +507,10 @@ def test_hello(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_argv(kernel):
-    """argc and argv as the System V ABI lays them out, random words."""
+    """argc and argv as the System V ABI lays them out, random words. Catches
+    an argc without the program's name, argv strings copied in the wrong order
+    or without their terminating NUL (the words run together), and argv
+    pointers left as kernel addresses (the program faults reading them)."""
     words = [word(rng.randint(1, 12)) for _ in range(rng.randint(1, 6))]
     text = run(kernel, "echo:" + ":".join(words))
     want = f"echo: argc {len(words) + 1}, pid "
@@ -516,7 +522,10 @@ def test_argv(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_exit_status(kernel):
-    """A program's random exit status is reported as NAME: exit(STATUS)."""
+    """A program's random exit status is reported as NAME: exit(STATUS).
+    Catches a status cut to 8 bits as on Unix (exit(-5) reported as 251, 300 as
+    44), a negative status printed as unsigned, and the status taken from the
+    wrong register of the trap frame."""
     status = rng.randint(-1000, 1000)
     text = run(kernel, f"exitcode:{status}")
     check(f"exitcode: exit({status})" in text.splitlines(), f"exitcode: exit({status})",
@@ -526,7 +535,10 @@ def test_exit_status(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_distinct_pids(kernel):
-    """Three processes one after another get three different pids."""
+    """Three processes one after another get three different pids. Catches a
+    pid reused as soon as its process exits, a pid that is the same for every
+    process (a constant, or the creating thread's id), and a getpid that
+    returns something other than the caller's pid."""
     text = run(kernel, "echo:a,echo:b,hello")
     pids = [int(p) for p in re.findall(r"pid (\d+)", text)]
     check(len(pids) == 3 and len(set(pids)) == 3, "three different pids", pids)
@@ -554,7 +566,10 @@ def test_yield_interleave(kernel):
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_nanosleep(kernel):
     """nanosleep of a random duration takes about that long in wall time; a bad
-    timespec gives -EINVAL."""
+    timespec gives -EINVAL. Catches tv_nsec ignored (every sleep under a second
+    returns at once), nanoseconds taken as microseconds or milliseconds (the
+    sleep 1000 times too long or too short), a sleep that returns before its
+    time, and a tv_nsec of 2000000000 accepted instead of -EINVAL."""
     ms = rng.randint(100, 600)
     with kernel.boot(f"init=sleep:{ms}", dead_ends=STUBS) as m:
         a = m.expect_line(f"sleep: start, {ms} ms")
@@ -568,7 +583,11 @@ def test_nanosleep(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_brk(kernel):
-    """brk grows the heap with zeroed, usable pages; too far fails; it shrinks back."""
+    """brk grows the heap with zeroed, usable pages; too far fails; it shrinks
+    back. Catches a heap end rounded up to the page instead of the exact
+    address asked, the last partial page left unmapped (the program faults
+    writing its last bytes), a 1 TiB request accepted or answered with an error
+    code instead of the old end, and a shrink back to the start refused."""
     pages = rng.randint(1, 64)
     text = run(kernel, f"brk:{pages}")
     r = re.search(r"^brk: from 0x([0-9a-f]+) to 0x([0-9a-f]+) \(asked 0x([0-9a-f]+)\), "
@@ -584,7 +603,11 @@ def test_brk(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_execve(kernel):
-    """execve replaces the program, same pid, new argv; a missing program gives -ENOENT."""
+    """execve replaces the program, same pid, new argv; a missing program gives
+    -ENOENT. Catches execve making a new process (a new pid) instead of
+    replacing the caller, the old argv kept, an execve that returns on success
+    ('execve came back'), and a missing program that crashes or gives something
+    other than -ENOENT."""
     words = [word(6) for _ in range(rng.randint(1, 4))]
     text = run(kernel, "exec:" + ":".join(words))
     pid = re.search(r"^exec: pid (\d+), running echo$", text, re.M)
@@ -599,7 +622,10 @@ def test_execve(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_unknown_syscall(kernel):
-    """Unknown system-call numbers (1000 and -1) from ring 3 give -38 (-ENOSYS)."""
+    """Unknown system-call numbers (1000 and -1) from ring 3 give -38
+    (-ENOSYS). Catches a table lookup with no bounds check (1000 reads past the
+    table), a signed check that lets -1 through as a negative index, and
+    -EINVAL or 0 returned instead of -ENOSYS."""
     text = run(kernel, "badsys")
     check(lines(text, "badsys: ") [:2] == ["badsys: 1000 gives -38", "badsys: -1 gives -38"],
           "-38 (-ENOSYS) for 1000 and -1", lines(text, "badsys"))
@@ -608,7 +634,12 @@ def test_unknown_syscall(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_bad_pointers(kernel):
-    """write() refuses bad buffers whole (-14, nothing printed); one across two pages works."""
+    """write() refuses bad buffers whole (-14, nothing printed); one across two
+    pages works. Catches a check of the first byte only (the buffer off the end
+    of the heap accepted), kernel-half pointers accepted because they are
+    mapped, a range check that overflows on 0xfffffffffffffff0 + 100, and a
+    page-by-page check that refuses the buffer straddling two mapped pages or
+    prints part of a bad one."""
     text = run(kernel, "badptr")
     want = ["badptr: null -14", "badptr: kernel -14", "badptr: unmapped -14",
             "badptr: off the end -14", "badptr: wraps around -14", "across two pages",
@@ -639,7 +670,12 @@ FAULTS = {  # kind: (exception, how to check the address)
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4, 5)
 def test_user_faults(kernel):
-    """Each fault kills only its process, with its reason; the next program still runs."""
+    """Each fault kills only its process, with its reason; the next program
+    still runs. Catches a user fault that panics the kernel instead of killing
+    the process, an IOPL of 3 in the user rflags (cli, in and out do not
+    fault), the page-fault gate given DPL 3 (int 0x0e reaches the handler as a
+    fake #PF instead of a #GP), and program segments mapped writable and
+    executable whatever their p_flags."""
     kinds = list(FAULTS)
     rng.shuffle(kinds)
     syms = kernel_symbols(kernel.elf.parent / "user" / "fault.elf")
@@ -699,7 +735,11 @@ def bad_elves(good, tmp):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_malformed_elf(kernel, tmp_path):
-    """Eight broken executables refused with -ENOEXEC and a reason; no crash."""
+    """Eight broken executables refused with -ENOEXEC and a reason; no crash.
+    Catches a loader that checks only the magic (ELF32, big-endian or another
+    machine accepted), trusts e_phoff and e_phnum without checking they lie in
+    the file, maps a segment at a kernel-half address, or accepts a p_filesz
+    above p_memsz or a p_memsz of 1 TiB."""
     bad = bad_elves(kernel.elf.parent / "user" / "hello.elf", tmp_path)
     names = [p.stem for p in bad]
     text = run(kernel, ",".join(names) + ",hello", progs=bad)
@@ -712,7 +752,11 @@ def test_malformed_elf(kernel, tmp_path):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_many_processes(kernel):
-    """200 processes one after another: the free-frame count comes back."""
+    """200 processes one after another: the free-frame count comes back.
+    Catches a process's user-half page tables, kernel stack, user stack or
+    program pages never freed at exit (the free-frame count drops a little each
+    run), and the shared kernel-half tables freed with them (the count differs,
+    or a later run crashes)."""
     with kernel.boot("init=tiny repeat=200", dead_ends=STUBS) as m:
         r = m.expect(r"^init: 200 runs; free frames before (\d+), after (\d+)$", timeout=60)
         m.expect_exit(SUCCESS)

@@ -249,3 +249,17 @@ def test_marker_errors_name_file_and_line(text, error):
     with pytest.raises(course.MarkerError) as e:
         course.marker_blocks(text, "t.c")
     assert str(e.value).startswith(error), str(e.value)
+
+
+# ---- graders say what they are for --------------------------------------------
+
+@pytest.mark.parametrize("lab", sorted(LABS), ids=[f"lab{n}" for n in sorted(LABS)])
+def test_graders_name_the_mistakes_they_catch(lab):
+    """Each lab grader's docstring names the student mistakes it exists to
+    catch ("Catches ..."), so that a reader (and the mutation score) can
+    tell what a test is worth."""
+    tree = ast.parse((ROOT / LABS[lab].grader).read_text())
+    silent = [node.name for node in tree.body
+              if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+              and not re.search(r"\bCatch(es)?\b", ast.get_docstring(node) or "", re.I)]
+    assert not silent, f"{LABS[lab].grader}: no 'Catches ...' in the docstring of {silent}"
