@@ -135,12 +135,15 @@ def test_idt_gates(kernel):
     isr_stub_N (from the ELF), selector 0x08, an interrupt gate, the IST
     slots of vectors 2, 8 and 18; and one free vector, filled by
     idt_set_gate with the grader's handler, DPL (1-3) and IST slot (4-7),
-    as a trap gate: what the kernel's own gates do not try. Catches offset
-    pieces shifted or truncated, a missing present bit, DPL or type in the
-    wrong bits, the IST slot ignored, the reserved word left dirty."""
+    as a trap gate: what the kernel's own gates do not try. The handler is
+    random with the low bit of each 16-bit piece set. Catches offset pieces
+    shifted or truncated (a mask that drops a piece's low bit too), a
+    missing present bit, DPL or type in the wrong bits, the IST slot
+    ignored, the reserved word left dirty."""
     syms = kernel_symbols(kernel.elf)
     vector = rng.choice([v for v in range(0x32, 0x100) if v != 0x80])
-    handler, kind, dpl, ist = rng.getrandbits(64), 0xF, rng.randint(1, 3), rng.randint(4, 7)
+    handler = rng.getrandbits(64) | 1 | 1 << 16 | 1 << 32 | 1 << 48
+    kind, dpl, ist = 0xF, rng.randint(1, 3), rng.randint(4, 7)
     want = {v: (syms[f"isr_stub_{v}"][0], 0x08, IST_OF_VECTOR.get(v, 0), 0x8E, 0) for v in range(256)}
     if kernel.lab >= 6:
         want[0x80] = want[0x80][:3] + (0xEE, 0)          # int 0x80: DPL 3 (Lab 6)
