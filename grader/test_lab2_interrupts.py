@@ -287,15 +287,17 @@ def test_exception_report(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_int3(kernel):
-    """int3: a report naming the breakpoint, rip just after int3, and execution
-    goes on. Catches a dispatcher that panics on #BP (or returns for every
-    exception), and a report whose rip is not the frame's."""
+    """int3: a report naming the breakpoint, rip just after int3, '  breakpoint:
+    resuming', and execution goes on. Catches a dispatcher that panics on
+    #BP (or returns for every exception, or silently), and a report whose
+    rip is not the frame's."""
     syms = kernel_symbols(kernel.elf)
     with kernel.boot("test=int3", dead_ends=stubs(1, 2)) as m:
         m.expect_line("int3: before")
         rip = expect_exception(m, syms, "Breakpoint", "BP", 3)
         after = syms["ktest_int3_resume"][0]
         check(rip == after, f"rip=0x{after:016x}, the instruction after int3", f"0x{rip:016x}")
+        m.expect_line("  breakpoint: resuming")
         m.expect_line("int3: after")
         m.expect_line("ktest int3: ok")
         m.expect_exit(SUCCESS)
@@ -491,7 +493,9 @@ def test_timer_rate(kernel):
     [1/2, 2/3). Catches a divisor for the
     wrong rate, truncated or rounded otherwise than to the nearest, or only
     its low byte written, a one-shot or square-wave mode, ticks not counted
-    or counted twice, a wait that returns early or spins past its tick."""
+    or counted twice, a wait that returns early or spins past its tick, or
+    spins instead of halting (QEMU's `info registers` says HLT=1 at one of
+    five looks during the wait)."""
     hz = rng.choice([r for r in range(40, 251) if (PIT_INPUT_HZ + r // 2) // r
                      not in (PIT_INPUT_HZ // r, (PIT_INPUT_HZ + r // 3) // r)])
     divisor = (PIT_INPUT_HZ + hz // 2) // hz
@@ -502,6 +506,7 @@ def test_timer_rate(kernel):
         dv = [m.expect(r"^timer: (\d+) reloads in (\d+) input clocks, count (\d+) then (\d+)$",
                        what="timer: N reloads in C input clocks, count A then B") for _ in range(3)]
         a = m.expect(r"^timer: start at tick (\d+)$")
+        halted = [re.search(r"\bHLT=(\d)", hmp(m, "info registers")) for _ in range(5)]
         b = m.expect(r"^timer: end at tick (\d+)$")
         m.expect_exit(SUCCESS)
     status = int(st.group(1), 16)
@@ -519,6 +524,9 @@ def test_timer_rate(kernel):
           f"channel 0's divisor {divisor}, the nearest to {PIT_INPUT_HZ}/{hz} = "
           f"{PIT_INPUT_HZ / hz:.3f} (median of three measurements over 8 reloads)",
           " ".join(f"{v:.2f}" for v in measured))
+    check(any(h and h.group(1) == "1" for h in halted),
+          "the CPU halted (HLT=1 in 'info registers') at one of five looks while pit_wait_ticks "
+          "waits", [h.group(0) if h else "no HLT= field" for h in halted])
     ticks = int(b.group(1)) - int(a.group(1))
     check(n <= ticks <= n + 1, f"{n} ticks between the lines", ticks)
     seconds = m.time_of(b) - m.time_of(a)
