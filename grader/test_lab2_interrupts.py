@@ -21,7 +21,7 @@ import pytest
 
 from checks import (check, check_frames, expect_exception, expect_panic_exit, parse_backtrace,
                     rng, word)
-from gradelib import SUCCESS, kernel_symbols, stub_dead_ends, symbolize
+from gradelib import FAILURE, SUCCESS, kernel_symbols, stub_dead_ends, symbolize
 
 KERNEL_VMA = 0xFFFFFFFF80000000      # the kernel image: physical address + KERNEL_VMA
 
@@ -44,6 +44,15 @@ def stubs(*exercises):
 def hmp(m, command):
     """The text QEMU's monitor prints for command (e.g. "info pic")."""
     return m.qmp("human-monitor-command", **{"command-line": command})
+
+
+def cpu_halted(m):
+    """"HLT=1" if the CPU is halted, "HLT=0" if not (QEMU's `info registers`)."""
+    try:
+        h = re.search(r"\bHLT=\d", hmp(m, "info registers"))
+    except OSError:
+        return "QEMU had quit"
+    return h.group(0) if h else "no HLT= in 'info registers'"
 
 
 def cpu_register(m, name):
@@ -135,12 +144,15 @@ def test_idt_gates(kernel):
     isr_stub_N (from the ELF), selector 0x08, an interrupt gate, the IST
     slots of vectors 2, 8 and 18; and one free vector, filled by
     idt_set_gate with the grader's handler, DPL (1-3) and IST slot (4-7),
-    as a trap gate: what the kernel's own gates do not try. Catches offset
-    pieces shifted or truncated, a missing present bit, DPL or type in the
-    wrong bits, the IST slot ignored, the reserved word left dirty."""
+    as a trap gate: what the kernel's own gates do not try. The handler is
+    random with the low bit of each 16-bit piece set. Catches offset pieces
+    shifted or truncated (a mask that drops a piece's low bit too), a
+    missing present bit, DPL or type in the wrong bits, the IST slot
+    ignored, the reserved word left dirty."""
     syms = kernel_symbols(kernel.elf)
     vector = rng.choice([v for v in range(0x32, 0x100) if v != 0x80])
-    handler, kind, dpl, ist = rng.getrandbits(64), 0xF, rng.randint(1, 3), rng.randint(4, 7)
+    handler = rng.getrandbits(64) | 1 | 1 << 16 | 1 << 32 | 1 << 48
+    kind, dpl, ist = 0xF, rng.randint(1, 3), rng.randint(4, 7)
     want = {v: (syms[f"isr_stub_{v}"][0], 0x08, IST_OF_VECTOR.get(v, 0), 0x8E, 0) for v in range(256)}
     if kernel.lab >= 6:
         want[0x80] = want[0x80][:3] + (0xEE, 0)          # int 0x80: DPL 3 (Lab 6)
@@ -229,28 +241,36 @@ def check_report_block(lines, vector, error, ist, frame, syms):
 @pytest.mark.points(10)
 @pytest.mark.exercise(2)
 def test_exception_report(kernel):
-    """exception_report on four trap frames of random registers, cr2 and
+    """exception_report on five trap frames of random registers, cr2 and
     rip, one boot: page faults with random error bits and their complement,
-    a selector error, an exception without error code, each on the boot
-    stack or one of the IST stacks. Every line of each report, and a
-    backtrace from the frame's rbp."""
+    two selector errors (GDT or LDT with an external event, IDT without),
+    an exception without error code, each on the boot stack or one of the
+    IST stacks. Every line of each report, and a backtrace from the frame's
+    rbp. Catches the table taken from the wrong bits of a selector error
+    (bits 0-1: the two selectors cannot both decode right)."""
     syms = kernel_symbols(kernel.elf)
     rip, where = random_code_address(syms)
     frame = {r: rng.getrandbits(64) for r in REGS + ["rflags", "cr2"]}
     frame["rbp"] = rng.randrange(1 << 12, 1 << 47) & ~7   # not a kernel stack: the chain ends at once
     frame["cs"], frame["ss"] = rng.getrandbits(16), rng.getrandbits(16)
     pf_error = rng.randrange(32)
-    # index bit 12 set (test_general_protection has the low ones), an external event
-    selector = rng.randrange(1 << 12, 1 << 13) << 3 | rng.randrange(4) << 1 | 1
-    cases = [(14, pf_error), (14, pf_error ^ 0x1F), (rng.choice(SELECTOR_ERRORS), selector),
-             (rng.choice([v for v in EXCEPTIONS if v != 14 and v not in SELECTOR_ERRORS]), 0)]
+    # index bit 12 set (test_general_protection has the low ones), GDT or LDT, an external
+    # event; and any index in the IDT, no external event: the table's bits are 1-2, not 0-1
+    selectors = [rng.randrange(1 << 12, 1 << 13) << 3 | rng.choice([0, 2]) << 1 | 1,
+                 rng.randrange(1, 1 << 13) << 3 | rng.choice([1, 3]) << 1]
+    cases = [(14, pf_error), (14, pf_error ^ 0x1F)]
+    cases += [(rng.choice(SELECTOR_ERRORS), selector) for selector in selectors]
+    cases += [(rng.choice([v for v in EXCEPTIONS if v != 14 and v not in SELECTOR_ERRORS]), 0)]
     rng.shuffle(cases)
-    cases = [(v, e, ist) for (v, e), ist in zip(cases, rng.sample(range(4), 4))]
+    ists = rng.sample(range(4), 4) + [rng.randrange(4)]          # every stack, one twice
+    rng.shuffle(ists)
+    cases = [(v, e, ist) for (v, e), ist in zip(cases, ists)]
     cmdline = (f"test=report vectors={','.join(str(v) for v, _, _ in cases)} "
                f"errors={','.join(f'{e:#x}' for _, e, _ in cases)} "
                f"ists={','.join(str(i) for _, _, i in cases)} rip={rip:#x} "
                + " ".join(f"{k}={frame[k]:#x}" for k in ("rflags", "cs", "ss", "cr2"))
-               + " regs=" + ",".join(f"{frame[r]:#x}" for r in REGS))      # < 512 bytes
+               + " regs=" + ",".join(f"{frame[r]:#x}" for r in REGS))
+    assert len(cmdline) < 512, len(cmdline)                       # CMDLINE_MAX_LEN
     backtraces = []
     with kernel.boot(cmdline, dead_ends=stubs(2)) as m:
         for vector, error, ist in cases:
@@ -276,15 +296,17 @@ def test_exception_report(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_int3(kernel):
-    """int3: a report naming the breakpoint, rip just after int3, and execution
-    goes on. Catches a dispatcher that panics on #BP (or returns for every
-    exception), and a report whose rip is not the frame's."""
+    """int3: a report naming the breakpoint, rip just after int3, '  breakpoint:
+    resuming', and execution goes on. Catches a dispatcher that panics on
+    #BP (or returns for every exception, or silently), and a report whose
+    rip is not the frame's."""
     syms = kernel_symbols(kernel.elf)
     with kernel.boot("test=int3", dead_ends=stubs(1, 2)) as m:
         m.expect_line("int3: before")
         rip = expect_exception(m, syms, "Breakpoint", "BP", 3)
         after = syms["ktest_int3_resume"][0]
         check(rip == after, f"rip=0x{after:016x}, the instruction after int3", f"0x{rip:016x}")
+        m.expect_line("  breakpoint: resuming")
         m.expect_line("int3: after")
         m.expect_line("ktest int3: ok")
         m.expect_exit(SUCCESS)
@@ -346,10 +368,11 @@ def test_general_protection(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2)
 def test_stack_overflow(kernel):
-    """Unbounded recursion: a double fault handled on IST1, failure status, no
-    triple fault. Catches an IST entry that is not the top of its stack (the
-    report would run off its end), a DF gate without IST, a dispatcher that
-    returns from #DF."""
+    """Unbounded recursion: a double fault handled on IST1, a PANIC that
+    says "stack overflow", failure status, no triple fault. Catches an IST
+    entry that is not the top of its stack (the report would run off its
+    end), a DF gate without IST, a dispatcher that returns from #DF or
+    gives it the message of any other exception."""
     syms = kernel_symbols(kernel.elf)
     bottom, top = ist_stacks(syms)[0]
     with kernel.boot("test=stack_overflow", dead_ends=stubs(1, 2)) as m:
@@ -359,7 +382,10 @@ def test_stack_overflow(kernel):
         rsp = int(h.group(2), 16)
         check(h.group(1) == "1" and bottom < rsp <= top,
               f"the handler on IST1 (0x{bottom:x}..0x{top:x})", f"IST{h.group(1)} rsp=0x{rsp:x}")
-        expect_panic_exit(m)
+        p = m.expect(r"^PANIC at .*$", what="a PANIC line after the report")
+        check("stack overflow" in p.group(0).lower(),
+              "a double fault's PANIC message that says 'stack overflow' (§3.2)", p.group(0))
+        m.expect_exit(FAILURE)
 
 
 # ---- exercise 3: the PICs and IRQ dispatch ------------------------------------
@@ -433,20 +459,29 @@ def test_pic(kernel):
 @pytest.mark.exercise(1, 3, 4)
 def test_bad_vectors(kernel):
     """An unused vector and an unmasked IRQ without a handler, each raised
-    twice: one message each, the IRQ masked (read from outside), and the
-    timer still ticks. Catches an IRQ without a handler left unmasked or
-    reported at every arrival, the wrong line masked, an IRQ path that stops
-    the timer (no EOI, a mask too wide)."""
+    twice: one message each, at the first arrival, the IRQ masked (read from
+    outside); IRQ 7's and 15's vectors raised with nothing in service (as
+    spurious IRQs arrive): no message; and the timer still ticks. Catches an
+    IRQ without a handler left unmasked, reported at every arrival or only
+    from the second on, the wrong line masked, a spurious 7 or 15 taken for
+    an IRQ without a handler (not checked with pic_is_spurious), an IRQ
+    path that stops the timer (no EOI, a mask too wide)."""
     with kernel.boot("test=bad_vectors", dead_ends=stubs(1, 3, 4)) as m:
         m.expect_line("bad_vectors: still running")
         m.expect_line("ktest: hold")
         imr = pic_state(m)["master"]["imr"]
         m.send("\r")
         m.expect_exit(SUCCESS)
-    unexpected = re.findall(r"^trap: unexpected interrupt vector 144 ", m.text, re.MULTILINE)
-    no_handler = re.findall(r"^irq: IRQ 3 \(vector 35\) has no handler", m.text, re.MULTILINE)
-    check(len(unexpected) == 1, "one 'trap: unexpected interrupt vector 144' line", len(unexpected))
-    check(len(no_handler) == 1, "one 'irq: IRQ 3 (vector 35) has no handler' line", len(no_handler))
+    for what, marker in (("trap: unexpected interrupt vector 144 ", "vector 144 raised once"),
+                         ("irq: IRQ 3 (vector 35) has no handler", "IRQ 3 raised once")):
+        lines = [r.start() for r in re.finditer("^" + re.escape(what), m.text, re.MULTILINE)]
+        once = m.text.find(f"bad_vectors: {marker}")
+        check(len(lines) == 1, f"one '{what.strip()}' line", len(lines))
+        check(0 <= lines[0] < once, f"'{what.strip()}' at the first arrival, before "
+              f"'bad_vectors: {marker}'", "after it")
+    spurious = re.findall(r"^irq: IRQ (?:7|15)\b.*$", m.text, re.MULTILINE)
+    check(not spurious, "no message for vectors 39 and 47 raised with nothing in service "
+          "(spurious IRQs 7 and 15: pic_is_spurious)", spurious)
     check(imr & 0x1F == 0x08, "master mask: IRQ 3 masked; IRQ 0, 1, 2 and 4 (timer, keyboard, "
           "cascade, serial) still unmasked", f"imr=0x{imr:02x}")
 
@@ -460,27 +495,50 @@ PIT_INPUT_HZ = 1193182
 @pytest.mark.exercise(1, 3, 4)
 def test_timer_rate(kernel):
     """At a rate the grader picks (hz=), channel 0 is a rate generator (mode
-    2, low then high byte, binary: its read-back status) and n ticks take
-    n/hz s of wall time (QEMU's PIT follows host time). Catches a divisor
-    for the wrong rate or only its low byte written, a one-shot or
-    square-wave mode, ticks not counted or counted twice, a wait that
-    returns early or spins past its tick."""
-    hz = rng.randint(40, 250)
+    2, low then high byte, binary: its read-back status) with the nearest
+    divisor (measured against channel 2 over 8 reloads, three times: the
+    median counts), and n ticks take n/hz s of wall time (QEMU's PIT
+    follows host time). The rate is one where 1193182/hz has a fraction in
+    [1/2, 2/3). Catches a divisor for the
+    wrong rate, truncated or rounded otherwise than to the nearest, or only
+    its low byte written, a one-shot or square-wave mode, ticks not counted
+    or counted twice, a wait that returns early or spins past its tick, or
+    spins instead of halting (QEMU's `info registers` says HLT=1 at one of
+    five looks during the wait)."""
+    hz = rng.choice([r for r in range(40, 251) if (PIT_INPUT_HZ + r // 2) // r
+                     not in (PIT_INPUT_HZ // r, (PIT_INPUT_HZ + r // 3) // r)])
+    divisor = (PIT_INPUT_HZ + hz // 2) // hz
     n = rng.randint(hz // 2, hz)
     with kernel.boot(f"hz={hz} test=timer ticks={n}", dead_ends=stubs(1, 3, 4)) as m:
         m.expect_line(f"timer: {hz} Hz")
         st = m.expect(r"^timer: channel 0 status 0x([0-9a-f]+)$")
+        dv = [m.expect(r"^timer: (\d+) reloads in (\d+) input clocks, count (\d+) then (\d+)$",
+                       what="timer: N reloads in C input clocks, count A then B") for _ in range(3)]
         a = m.expect(r"^timer: start at tick (\d+)$")
+        halted = [cpu_halted(m) for _ in range(5)]
         b = m.expect(r"^timer: end at tick (\d+)$")
         m.expect_exit(SUCCESS)
     status = int(st.group(1), 16)
     check(status >> 4 & 3 == 3 and status >> 1 & 3 == 2 and not status & 1,
           "channel 0 status: access low then high byte (bits 5-4 = 3), mode 2 (bits 3-1 = "
           "x10), binary (bit 0 = 0)", f"0x{status:02x}")
+    # clocks = reloads * divisor + first count - last count, give or take a clock at each end
+    # (the two channels latched a moment apart); reloads from the clocks, should one be missed;
+    # the median of three measurements, should the host stall the guest during one
+    measured = []
+    for d in dv:
+        clocks = int(d.group(2)) + int(d.group(4)) - int(d.group(3))
+        measured.append(clocks / max(1, round(clocks / divisor)))
+    check(abs(sorted(measured)[1] - divisor) < 0.5,
+          f"channel 0's divisor {divisor}, the nearest to {PIT_INPUT_HZ}/{hz} = "
+          f"{PIT_INPUT_HZ / hz:.3f} (median of three measurements over 8 reloads)",
+          " ".join(f"{v:.2f}" for v in measured))
+    check(any(h == "HLT=1" for h in halted), "the CPU halted (HLT=1 in 'info registers') at "
+          "one of five looks while pit_wait_ticks waits", halted)
     ticks = int(b.group(1)) - int(a.group(1))
     check(n <= ticks <= n + 1, f"{n} ticks between the lines", ticks)
     seconds = m.time_of(b) - m.time_of(a)
-    want = n * round(PIT_INPUT_HZ / hz) / PIT_INPUT_HZ
+    want = n * divisor / PIT_INPUT_HZ
     check(0.8 * want <= seconds <= 1.5 * want + 0.1,
           f"about {want:.2f} s of wall time for {n} ticks at {hz} Hz", f"{seconds:.2f} s")
 
