@@ -74,3 +74,15 @@ def test_bad_input_is_named(tmp_path):
         r = subprocess.run([sys.executable, "labs/mutants.py", *args], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert r.returncode != 0 and words in r.stdout, r.stdout
+
+
+def test_equivalents_are_current():
+    """Every line of labs/mutants-equivalent.txt names a mutant the tool
+    makes today (a reworded solution line leaves a stale entry: say so), and
+    gives a reason."""
+    known = mutants.read_equivalent(mutants.EQUIVALENT_FILE)
+    made = {(m.path, m.before.strip(), m.after.strip())
+            for lab in mutants.course.LABS for m in mutants.mutants_of(lab)}
+    stale = [f"{p}: {b} ==> {a}" for (p, b, a) in known if (p, b, a) not in made]
+    assert not stale, "equivalent mutants no longer made (update the file):\n" + "\n".join(stale)
+    assert all(len(reason.split()) >= 5 for reason in known.values()), known
