@@ -193,12 +193,6 @@ static void rtc_periodic(bool on)
     outb(CMOS_DATA, on ? b | RTC_PERIODIC : b & ~RTC_PERIODIC);
 }
 
-/* Put IRQ 0 (master), then IRQ 8 (slave, through the master's IRQ 2) in
- * service, and call pic_eoi for each. Then with IRQ 0, and again with IRQ 8,
- * in service, ask pic_is_spurious about IRQ 7 and 15: both are spurious (no
- * in-service bit of theirs). The grader reads the PICs' state from outside
- * at every hold: a spurious 7 must leave IRQ 0 in service, a spurious 15
- * must end the master's IRQ 2 and leave the slave's IRQ 8 in service. */
 /* One RTC interrupt, taken in service on both chips (IRQ 8 on the slave,
  * its cascade IRQ 2 on the master), the RTC quiet again. */
 static void rtc_irq_in_service(void)
@@ -210,6 +204,12 @@ static void rtc_irq_in_service(void)
     rtc_periodic(false);
 }
 
+/* Put IRQ 0 (master), then IRQ 8 (slave, through the master's IRQ 2) in
+ * service, and call pic_eoi for each. Then with IRQ 0, and again with IRQ 8,
+ * in service, ask pic_is_spurious about IRQ 7 and 15: both are spurious (no
+ * in-service bit of theirs). The grader reads the PICs' state from outside
+ * at every hold: a spurious 7 must leave IRQ 0 in service, a spurious 15
+ * must end the master's IRQ 2 and leave the slave's IRQ 8 in service. */
 KTEST(pic, "")
 {
     cpu_disable_interrupts();
