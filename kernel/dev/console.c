@@ -56,11 +56,27 @@ _Static_assert((CONSOLE_INPUT_SIZE & (CONSOLE_INPUT_SIZE - 1)) == 0, "a power of
 static char input[CONSOLE_INPUT_SIZE];
 static volatile unsigned input_head, input_tail;   /* head == tail: empty */
 
+static void (*input_hook)(void);
+
+void console_on_input(void (*hook)(void))
+{
+    ASSERT(input_hook == NULL);
+    input_hook = hook;
+}
+
 void console_input(char c)
 {
     ASSERT(!cpu_interrupts_enabled());   /* the buffer's lock */
     if (input_head - input_tail < CONSOLE_INPUT_SIZE)
         input[input_head++ % CONSOLE_INPUT_SIZE] = c;
+    if (input_hook)
+        input_hook();
+}
+
+int console_has_input(void)
+{
+    ASSERT(!cpu_interrupts_enabled());
+    return input_head != input_tail;
 }
 
 int console_getc(void)

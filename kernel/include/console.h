@@ -36,6 +36,13 @@ int console_getc(void);
  * or by a thread and an interrupt handler, may interleave. */
 void console_input(char c);
 
+/* Is a typed character waiting (console_getc would not wait)? Interrupts off. */
+int console_has_input(void);
+
+/* Register the one hook console_input calls after it buffers a character,
+ * interrupts off (Lab 7: wake the processes reading the console). */
+void console_on_input(void (*hook)(void));
+
 /* printf to every console; see printf.h for the conversions. Returns the
  * number of characters written. */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

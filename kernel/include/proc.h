@@ -15,6 +15,8 @@
 #include "trap.h"
 #include "tunables.h"                /* USER_STACK_PAGES, USER_BRK_MAX, PROC_*, INIT_* */
 
+struct file;
+
 /* No lock: pid and thread are set by proc_spawn before the thread runs,
  * then read-only; name, pml4, brk_start and brk change only in the
  * process's own thread (its system calls: execve, brk; pml4 with
@@ -27,6 +29,23 @@ struct proc {
     uint64_t brk_start, brk;             /* the heap: [brk_start, brk), mapped (or reserved:
                                           * proc_heap_is_lazy) */
     struct thread *thread;
+#if LAB >= 7
+    /* Lab 7. The tree and the exit fields are guarded by proc_tree_lock
+     * (process.c); the fd table is [self]: only the process's own thread
+     * changes it (fork copies it before the child runs). */
+    struct proc *parent;                 /* NULL: started by the kernel, which reaps it */
+    struct proc *children;               /* the first child; the rest through sibling */
+    struct proc *sibling;
+    bool zombie;                         /* ended; exit_status holds wait4's word */
+    int exit_status;                     /* Linux's encoding: code << 8, or the signal */
+    int killed;                          /* the signal kill() sent (0: none): ends it on its
+                                          * way back to ring 3 */
+    bool kernel_reaps;                   /* started by init=: proc_run_init reaps it */
+    struct waitqueue child_exited;       /* wait4 sleeps here until a child ends */
+    struct waitqueue *blocked_on;        /* the queue it sleeps on in proc_sleep, for kill */
+    struct file *files[PROC_MAX_FILES];  /* the fd table: NULL is a free fd */
+    uint32_t cloexec;                    /* bit fd: close fd on execve (O_CLOEXEC) */
+#endif
 };
 
 /* The process of the running thread, or NULL in a kernel thread. */
@@ -70,7 +89,71 @@ void proc_fault(const struct trap_frame *tf);
  * lazybrk=1. Any context, no lock; may call cmdline_get_int. */
 bool proc_heap_is_lazy(void);
 
+/* Free a user frame of an address space (from Lab 7 through frame_release:
+ * fork may have shared it). */
+void user_frame_free(uint64_t pa);
+
+/* Print "NAME: exit(STATUS)" when a process ends (true; Lab 7's shell
+ * session turns it off). */
+extern bool proc_exit_lines;
+
 /* The page tables to load for thread t (its process's, or the kernel's). */
 uint64_t proc_cr3_of(const struct thread *t);
+
+#if LAB >= 7
+/* ---- Lab 7: the process tree (process.c) ---- */
+
+#define WNOHANG 1                    /* wait4: return 0 at once if no child has ended */
+#define W_EXITCODE(code) (((code) & 0xff) << 8)   /* wait4's status word of exit(code) */
+#define SIGKILL 9
+#define SIGTERM 15
+
+/* Guards every process's parent, children, sibling, zombie, exit_status and
+ * killed, and the table of processes. */
+extern struct spinlock proc_tree_lock;
+
+/* A new process, not yet running: a pid (never one a living or zombie
+ * process holds), no address space, no files, no thread, and already a
+ * child of parent (NULL: the kernel's, which reaps it). NULL if PROC_MAX
+ * processes exist (fork: -EAGAIN) or memory ran out. */
+struct proc *proc_alloc(struct proc *parent, const char *name);
+
+/* Undo proc_alloc for a process that never ran (its address space, if any,
+ * is destroyed; it has no open files). */
+void proc_discard(struct proc *p);
+
+/* An empty address space (the kernel's upper half only), or NULL; and
+ * freeing one with every user frame in it (frame_release). Not the one
+ * loaded in CR3. */
+pte_t *as_create(void);
+void as_destroy(pte_t *pml4);
+
+/* The process with this pid (alive or zombie), or NULL. Hold proc_tree_lock. */
+struct proc *proc_find(int pid);
+
+/* End process p, the caller's own, with wait4's status word wstatus: close
+ * its files, free its address space, make it a zombie for its parent to
+ * reap, give its children to the reaper (pid 1), and end its thread. */
+void proc_end(struct proc *p, int wstatus) __attribute__((noreturn));
+
+/* Free a zombie nobody else can reach any more (its thread is joined here). */
+void proc_reap(struct proc *p);
+
+/* Sleep on wq like waitqueue_sleep (lock held, interrupts off), but
+ * so that kill() can wake the sleeper. Returns -EINTR if the process was
+ * killed (before or while it slept), else 0; the caller checks its
+ * condition again either way. */
+int proc_sleep(struct waitqueue *wq, struct spinlock *lock);
+
+/* Has the calling process been killed (kill)? */
+bool proc_killed(void);
+
+/* Copy-on-write (fork.c). A user page shared by fork is mapped read-only
+ * with PTE_COW set in both address spaces; the first write copies it. */
+#define PTE_COW (1ull << 9)          /* a bit the CPU leaves to software */
+int as_copy_cow(pte_t *parent, pte_t *child);
+int cow_break(pte_t *pml4, uint64_t va);
+int cow_prepare_write(pte_t *pml4, uint64_t addr, uint64_t len);
+#endif
 
 #endif

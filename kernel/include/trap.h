@@ -63,6 +63,13 @@ void exception_report(const struct trap_frame *tf);
 const char *exception_name(uint64_t vector);
 const char *exception_mnemonic(uint64_t vector);
 
+/* Register the one hook trap_dispatch calls on every way back to ring 3
+ * (after a system call, an IRQ or a resolved fault that came from ring 3),
+ * with the frame it will return with; interrupts off, or on after a
+ * system call. It may end the process there (Lab 7's kill); a second
+ * registration is a bug (ASSERT). */
+void trap_on_return_to_user(void (*hook)(struct trap_frame *tf));
+
 /* How many times vector v has been taken since boot (for tests). */
 uint64_t trap_count(unsigned vector);
 

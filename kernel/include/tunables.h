@@ -48,4 +48,10 @@
 #define INIT_MAX_PROGS       16      /* programs in init=..., all groups together */
 #define INIT_MAX_LEN         255     /* characters of init='s value */
 
+/* ---- Lab 7: processes ---- */
+#define PROC_MAX             64      /* processes at once, zombies included: fork beyond gives -EAGAIN */
+#define PROC_MAX_FILES       16      /* file descriptors of one process (0 .. PROC_MAX_FILES - 1) */
+#define PIPE_SIZE            4096    /* bytes a pipe holds before its writers block */
+#define CONSOLE_LINE_MAX     256     /* characters of one line read from the console */
+
 #endif

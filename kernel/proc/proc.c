@@ -10,6 +10,8 @@
 #include "cmdline.h"
 #include "console.h"
 #include "elf.h"
+#include "file.h"
+#include "frameref.h"
 #include "errno.h"
 #include "gdt.h"
 #include "kmalloc.h"
@@ -27,7 +29,10 @@
 #define AT_NULL   0                  /* the auxiliary vector's last entry */
 #define AT_PAGESZ 6                  /* its value: the page size */
 
+#if LAB < 7
 static int next_pid = 1;
+#endif
+bool proc_exit_lines = true;
 
 void enter_user(uint64_t entry, uint64_t user_rsp);   /* usermode.asm */
 
@@ -49,8 +54,18 @@ uint64_t proc_cr3_of(const struct thread *t)
 
 /* ---- address spaces ---------------------------------------------------------- */
 
+/* Contract in proc.h. */
+void user_frame_free(uint64_t pa)
+{
+#if LAB >= 7
+    frame_release(pa);               /* fork may have shared it */
+#else
+    pmm_free(pa);
+#endif
+}
+
 /* A new address space: an empty lower half, the kernel's upper half. */
-static pte_t *as_create(void)
+pte_t *as_create(void)
 {
     uint64_t pa = pmm_alloc_zeroed();
 
@@ -69,7 +84,7 @@ static void free_table(pte_t *table, int level)
         if (!(table[i] & PTE_P))
             continue;
         if (level == 0)
-            pmm_free(table[i] & PTE_ADDR);
+            user_frame_free(table[i] & PTE_ADDR);
         else
             free_table(phys_to_virt(table[i] & PTE_ADDR), level - 1);
     }
@@ -77,7 +92,7 @@ static void free_table(pte_t *table, int level)
 }
 
 /* Free everything of the lower half, then the PML4. Not the running one. */
-static void as_destroy(pte_t *pml4)
+void as_destroy(pte_t *pml4)
 {
     for (int i = 0; i < 256; i++)
         if (pml4[i] & PTE_P)
@@ -199,7 +214,11 @@ static int user_thread(void *arg)
 
 struct proc *proc_spawn(const char *name, int argc, char *const argv[])
 {
+#if LAB >= 7
+    struct proc *p = proc_alloc(NULL, name);     /* a pid, a place in the table */
+#else
     struct proc *p = kcalloc(1, sizeof *p);
+#endif
     struct start *s = kmalloc(sizeof *s);
 
     if (p == NULL || s == NULL || (p->pml4 = as_create()) == NULL)
@@ -207,16 +226,28 @@ struct proc *proc_spawn(const char *name, int argc, char *const argv[])
     if (load_program(p->pml4, name, argc, argv, &s->entry, &s->rsp, &p->brk_start) != 0)
         goto fail;
     p->brk = p->brk_start;
+#if LAB >= 7
+    p->kernel_reaps = true;
+    files_open_console(p);
+#else
     p->pid = next_pid++;
+#endif
     strlcpy(p->name, name, sizeof p->name);
     s->proc = p;
     if ((p->thread = thread_create(user_thread, s, name)) == NULL)
         goto fail;
     return p;
 fail:
+#if LAB >= 7
+    if (p) {
+        files_close_all(p);
+        proc_discard(p);
+    }
+#else
     if (p && p->pml4)
         as_destroy(p->pml4);
     kfree(p);
+#endif
     kfree(s);
     return NULL;
 }
@@ -242,6 +273,9 @@ int proc_exec(struct trap_frame *tf, const char *name, int argc, char *const arg
     thread_fpu_load(current);
     pop_cli();
     as_destroy(old);
+#if LAB >= 7
+    files_close_on_exec(p);
+#endif
     p->brk_start = p->brk = brk;
     strlcpy(p->name, name, sizeof p->name);
     strlcpy(current->name, name, sizeof current->name);
@@ -257,7 +291,11 @@ void proc_exit(int status)
     struct proc *p = proc_current();
 
     ASSERT(p != NULL);
-    kprintf("%s: exit(%d)\n", p->name, status);
+    if (proc_exit_lines)
+        kprintf("%s: exit(%d)\n", p->name, status);
+#if LAB >= 7
+    proc_end(p, W_EXITCODE(status));         /* a zombie until its parent reaps it */
+#endif
     push_cli();
     current->proc = NULL;                    /* back to the kernel's tables for good */
     write_cr3(pml4_phys(kernel_pml4));
@@ -354,6 +392,11 @@ void proc_fault(const struct trap_frame *tf)
     ASSERT(!cpu_interrupts_enabled() && (tf->cs & 3) == 3 && p != NULL);
     if (tf->vector == EXC_PF && heap_fault(p, cr2, tf->error))
         return;
+#if LAB >= 7
+    if (tf->vector == EXC_PF && (tf->error & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE) &&
+        cow_break(p->pml4, cr2 & ~(PAGE_SIZE - 1)) == 0)
+        return;                              /* a write to a copy-on-write page */
+#endif
     fault_kill(p, tf, cr2);
 }
 
@@ -482,8 +525,12 @@ void proc_run_init(const char *spec)
             } while (i < init_nprogs && init_progs[i].joins);
             for (int k = 0; k < n; k++)              /* and ends together */
                 if (running[k]) {
+#if LAB >= 7
+                    proc_reap(running[k]);   /* joins its thread once it is a zombie */
+#else
                     thread_join(running[k]->thread);
                     kfree(running[k]);
+#endif
                 }
         }
     }

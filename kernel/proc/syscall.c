@@ -14,8 +14,8 @@
 #include "proc.h"
 #include "string.h"
 #include "uaccess.h"
-
-typedef long (*syscall_fn)(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2);
+#include "kinit.h"
+#include "panic.h"
 
 static pte_t *user_space(void)
 {
@@ -135,7 +135,7 @@ static long sys_brk(struct trap_frame *tf, uint64_t addr, uint64_t a1, uint64_t 
     for (uint64_t va = new_top; va < old_top; va += PAGE_SIZE) {      /* shrink (lazy: mapped ones) */
         uint64_t pa;
         if (vmm_unmap(p->pml4, va, &pa) == 0)
-            pmm_free(pa);
+            user_frame_free(pa);
     }
     p->brk = addr;
     return (long)addr;
@@ -195,7 +195,7 @@ static long sys_execve(struct trap_frame *tf, uint64_t path, uint64_t argv, uint
     return err;
 }
 
-static const syscall_fn syscalls[NSYSCALLS] = {
+static syscall_fn syscalls[NSYSCALLS] = {   /* boot adds the registered ones */
     [SYS_read] = sys_read,
     [SYS_write] = sys_write,
     [SYS_brk] = sys_brk,
@@ -206,6 +206,18 @@ static const syscall_fn syscalls[NSYSCALLS] = {
     [SYS_exit] = sys_exit,
     [SYS_exit_group] = sys_exit,
 };
+
+extern const struct syscall_entry __start_syscalls[], __stop_syscalls[];
+
+/* Boot step: the calls later labs register next to their code (SYSCALL). */
+static void syscalls_register(void)
+{
+    for (const struct syscall_entry *e = __start_syscalls; e < __stop_syscalls; e++) {
+        ASSERT(e->nr < NSYSCALLS);
+        syscalls[e->nr] = e->fn;
+    }
+}
+KINIT(64, syscalls_register);
 
 /* Contract in syscall.h. */
 void syscall_dispatch(struct trap_frame *tf)

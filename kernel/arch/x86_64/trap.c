@@ -205,6 +205,16 @@ static void report_stack_overflow(const struct trap_frame *tf)
 }
 #endif
 
+static void (*return_to_user_hook)(struct trap_frame *tf);
+
+void trap_on_return_to_user(void (*hook)(struct trap_frame *tf))
+{
+    ASSERT(return_to_user_hook == NULL);
+    return_to_user_hook = hook;
+}
+
+static void trap_dispatch_kernel(struct trap_frame *tf);
+
 void trap_dispatch(struct trap_frame *tf)
 {
     ASSERT(!cpu_interrupts_enabled());   /* every gate is an interrupt gate (idt.c) */
@@ -213,13 +223,22 @@ void trap_dispatch(struct trap_frame *tf)
     if (tf->vector == VECTOR_SYSCALL) {
         cpu_enable_interrupts();     /* a system call may block: it runs like thread code */
         syscall_dispatch(tf);
-        return;
-    }
-    if (tf->vector < 32 && (tf->cs & 3) == 3) {
+    } else if (tf->vector < 32 && (tf->cs & 3) == 3) {
         proc_fault(tf);          /* ring 3's exception: proc.c resolves it or kills the process */
-        return;
+    } else {
+        trap_dispatch_kernel(tf);
     }
+    if ((tf->cs & 3) == 3 && return_to_user_hook)
+        return_to_user_hook(tf);
+#else
+    trap_dispatch_kernel(tf);
 #endif
+}
+
+/* What trap_dispatch does for an exception, IRQ or other vector that is
+ * not a system call or ring 3's exception. */
+static void trap_dispatch_kernel(struct trap_frame *tf)
+{
 #if LAB >= 3
     report_stack_overflow(tf);
 #endif
