@@ -1,9 +1,9 @@
-/* echo.c - print the arguments and the pid. Lab 6 (given). */
+/* args.c - print the arguments and the pid. Lab 6 (given). */
 #include "ulib.h"
 
 int main(int argc, char **argv)
 {
-    printf("echo: argc %d, pid %d:", argc, getpid());
+    printf("args: argc %d, pid %d:", argc, getpid());
     for (int i = 1; i < argc; i++)
         printf(" %s", argv[i]);
     printf("\n");
