@@ -25,12 +25,12 @@ INIT_REFUSED = [
     # (what, init= value, the line that refuses it)
     ("17_programs", ",".join(["hello"] * 17),
      "init: too many programs (17, at most 16)"),
-    ("300_characters", "echo:" + "x" * 295,
+    ("300_characters", "args:" + "x" * 295,
      "init: the value is too long (300 characters, at most 255)"),
-    ("16_arguments", "echo:" + ":".join("abcdefghijklmnop"),
-     "init: too many arguments for echo (16, at most 15)"),
-    ("128_character_argument", "echo:" + "y" * 128,
-     "init: argument 1 of echo is too long (128 characters, at most 127)"),
+    ("16_arguments", "args:" + ":".join("abcdefghijklmnop"),
+     "init: too many arguments for args (16, at most 15)"),
+    ("128_character_argument", "args:" + "y" * 128,
+     "init: argument 1 of args is too long (128 characters, at most 127)"),
     ("empty_program", "hello,,hello",
      "init: program 2 of init=hello,,hello has no name"),
 ]
@@ -66,8 +66,8 @@ def test_init_at_the_limits_runs():
     text, status = boot_to_exit("init=" + ",".join(["hello"] * 16), "init_at_limits_16")
     assert text.count("hello: exit(0)") == 16 and status == SUCCESS, text[-600:]
     args = ["z" * 127] + list("abcdefghijklmn")
-    text, status = boot_to_exit("init=echo:" + ":".join(args), "init_at_limits_args")
-    assert f"echo: argc 16, pid 1: {' '.join(args)}" in text.splitlines(), text[-600:]
+    text, status = boot_to_exit("init=args:" + ":".join(args), "init_at_limits_args")
+    assert f"args: argc 16, pid 1: {' '.join(args)}" in text.splitlines(), text[-600:]
     assert status == SUCCESS, gradelib.describe_exit(status)
 
 

@@ -512,9 +512,9 @@ def test_argv(kernel):
     or without their terminating NUL (the words run together), and argv
     pointers left as kernel addresses (the program faults reading them)."""
     words = [word(rng.randint(1, 12)) for _ in range(rng.randint(1, 6))]
-    text = run(kernel, "echo:" + ":".join(words))
-    want = f"echo: argc {len(words) + 1}, pid "
-    got = [l for l in lines(text, "echo: argc")]
+    text = run(kernel, "args:" + ":".join(words))
+    want = f"args: argc {len(words) + 1}, pid "
+    got = [l for l in lines(text, "args: argc")]
     check(got and got[0].startswith(want) and got[0].endswith(": " + " ".join(words)),
           f"{want}N: {' '.join(words)}", got)
 
@@ -539,7 +539,7 @@ def test_distinct_pids(kernel):
     pid reused as soon as its process exits, a pid that is the same for every
     process (a constant, or the creating thread's id), and a getpid that
     returns something other than the caller's pid."""
-    text = run(kernel, "echo:a,echo:b,hello")
+    text = run(kernel, "args:a,args:b,hello")
     pids = [int(p) for p in re.findall(r"pid (\d+)", text)]
     check(len(pids) == 3 and len(set(pids)) == 3, "three different pids", pids)
 
@@ -571,10 +571,10 @@ def test_nanosleep(kernel):
     sleep 1000 times too long or too short), a sleep that returns before its
     time, and a tv_nsec of 2000000000 accepted instead of -EINVAL."""
     ms = rng.randint(100, 600)
-    with kernel.boot(f"init=sleep:{ms}", dead_ends=STUBS) as m:
-        a = m.expect_line(f"sleep: start, {ms} ms")
-        b = m.expect_line("sleep: done")
-        m.expect_line("sleep: bad timespec gives -22")
+    with kernel.boot(f"init=nap:{ms}", dead_ends=STUBS) as m:
+        a = m.expect_line(f"nap: start, {ms} ms")
+        b = m.expect_line("nap: done")
+        m.expect_line("nap: bad timespec gives -22")
         m.expect_exit(SUCCESS)
     took = m.time_of(b) - m.time_of(a)
     check(ms / 1000 * 0.9 <= took <= ms / 1000 + 1.0, f"about {ms} ms of wall time", f"{took * 1000:.0f} ms")
@@ -610,12 +610,12 @@ def test_execve(kernel):
     other than -ENOENT."""
     words = [word(6) for _ in range(rng.randint(1, 4))]
     text = run(kernel, "exec:" + ":".join(words))
-    pid = re.search(r"^exec: pid (\d+), running echo$", text, re.M)
-    check(pid, "exec: pid N, running echo", lines(text, "exec"))
+    pid = re.search(r"^exec: pid (\d+), running args$", text, re.M)
+    check(pid, "exec: pid N, running args", lines(text, "exec"))
     check("exec: a missing program gives -2" in text, "execve of a missing program: -2", lines(text, "exec:"))
-    want = f"echo: argc {len(words) + 1}, pid {pid.group(1)}: {' '.join(words)}"
-    check(want in text.splitlines(), want, lines(text, "echo"))
-    check("echo: exit(0)" in text and "exec: execve came back" not in text, "echo: exit(0), no return",
+    want = f"args: argc {len(words) + 1}, pid {pid.group(1)}: {' '.join(words)}"
+    check(want in text.splitlines(), want, lines(text, "args"))
+    check("args: exit(0)" in text and "exec: execve came back" not in text, "args: exit(0), no return",
           lines(text, "e"))
 
 

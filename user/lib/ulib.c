@@ -88,3 +88,133 @@ void sleep_ms(long ms)
 
     nanosleep(&t, NULL);
 }
+#if LAB >= 7
+
+int fork(void)
+{
+    return (int)syscall6(57, 0, 0, 0, 0, 0, 0);
+}
+
+int wait4(int pid, int *status, int options, void *rusage)
+{
+    return (int)syscall6(61, pid, (long)status, options, (long)rusage, 0, 0);
+}
+
+int waitpid(int pid, int *status, int options)
+{
+    return wait4(pid, status, options, NULL);
+}
+
+int wait(int *status)
+{
+    return wait4(-1, status, 0, NULL);
+}
+
+int getppid(void)
+{
+    return (int)syscall6(110, 0, 0, 0, 0, 0, 0);
+}
+
+int kill(int pid, int sig)
+{
+    return (int)syscall6(62, pid, sig, 0, 0, 0, 0);
+}
+
+int pipe(int fds[2])
+{
+    return (int)syscall6(22, (long)fds, 0, 0, 0, 0, 0);
+}
+
+int pipe2(int fds[2], int flags)
+{
+    return (int)syscall6(293, (long)fds, flags, 0, 0, 0, 0);
+}
+
+int dup(int fd)
+{
+    return (int)syscall6(32, fd, 0, 0, 0, 0, 0);
+}
+
+int dup2(int oldfd, int newfd)
+{
+    return (int)syscall6(33, oldfd, newfd, 0, 0, 0, 0);
+}
+
+int close(int fd)
+{
+    return (int)syscall6(3, fd, 0, 0, 0, 0, 0);
+}
+
+long write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+
+    for (size_t done = 0; done < n;) {
+        long w = write(fd, p + done, n - done);
+        if (w < 0)
+            return w;
+        if (w == 0)                  /* should not happen; do not spin */
+            return -EPIPE;
+        done += (size_t)w;
+    }
+    return (long)n;
+}
+
+int dprintf(int fd, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = kvsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return (int)write_all(fd, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+const char *errstr(long err)
+{
+    switch (-err) {
+    case ENOENT: return "not found";
+    case ESRCH: return "no such process";
+    case ENOEXEC: return "not an executable";
+    case EBADF: return "bad file descriptor";
+    case ECHILD: return "no child processes";
+    case ENOMEM: return "out of memory";
+    case EFAULT: return "bad address";
+    case EINVAL: return "invalid argument";
+    case EMFILE: return "too many open files";
+    case EPIPE: return "broken pipe";
+    case ENOSYS: return "not implemented";
+    default: return "error";
+    }
+}
+
+void reader_init(struct reader *r, int fd)
+{
+    r->fd = fd;
+    r->start = r->end = 0;
+}
+
+long read_line(struct reader *r, char *line, size_t size)
+{
+    size_t n = 0;
+
+    while (n + 1 < size) {
+        if (r->start == r->end) {
+            long got = read(r->fd, r->buf, sizeof r->buf);
+            if (got < 0)
+                return got;
+            if (got == 0)
+                break;               /* end of file: what we have is the last line */
+            r->start = 0;
+            r->end = (size_t)got;
+        }
+        char c = r->buf[r->start++];
+        line[n++] = c;
+        if (c == '\n')
+            break;
+    }
+    line[n] = '\0';
+    return (long)n;
+}
+#endif

@@ -1,0 +1,5 @@
+/* false.c - do nothing, unsuccessfully: exit status 1. Lab 7 (given). */
+int main(void)
+{
+    return 1;
+}
