@@ -71,7 +71,7 @@ class Kernel:
             self._elf = gradelib.build(self.lab, self.sol)
         return self._elf
 
-    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=(), progs=()):
+    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=(), progs=(), shell=False):
         """A Machine booting this kernel; use in a with statement. Each boot
         of a test keeps its own log: NAME.log, NAME-2.log, ..."""
         self.boots = getattr(self, "boots", 0) + 1
@@ -80,7 +80,8 @@ class Kernel:
             name += f"-{self.boots}"
         modules = sorted((self.elf.parent / "user").glob("*.elf")) + list(progs)
         m = gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
-                             extra_args=extra_args, dead_ends=dead_ends, modules=modules)
+                             extra_args=extra_args, dead_ends=dead_ends, modules=modules,
+                             shell=shell)
         self.log = m.log_path
         return m
 

@@ -211,7 +211,12 @@ class Machine:
     socket for looking inside. Use as a context manager."""
 
     def __init__(self, elf, cmdline="", mem="128M", log_name="boot", extra_args=(),
-                 dead_ends=(), modules=None):
+                 dead_ends=(), modules=None, shell=False):
+        # A boot that runs nothing (no init=, test= or bench) is for the
+        # monitor: say so, since from Lab 7 such a boot starts /bin/init and
+        # its shell instead (shell=True asks for that).
+        if not shell and not re.search(r"(^|\s)(init=|test=|bench(\s|$)|monitor(\s|$))", cmdline):
+            cmdline = (cmdline + " monitor").strip()
         self.elf, self.cmdline, self.mem = Path(elf), cmdline, mem
         # Boot modules: by default the user programs built with this kernel.
         self.modules = sorted((self.elf.parent / "user").glob("*.elf")) if modules is None else modules

@@ -5,12 +5,18 @@
 
 #include "monitor.h"
 #include "backtrace.h"
+#include "cmdline.h"
 #include "console.h"
 #include "memlayout.h"
 #include "power.h"
 #include "string.h"
 
 extern const struct monitor_command __start_monitor_commands[], __stop_monitor_commands[];
+
+/* The bare word monitor: boot to this prompt even where a user program
+ * would start (from Lab 7, /bin/init); known from Lab 1 so that the graders
+ * can always pass it. */
+CMDLINE_KEY(monitor, NULL);
 
 MONITOR_COMMAND(help, "list the commands")
 {

@@ -93,6 +93,10 @@ bool proc_heap_is_lazy(void);
  * fork may have shared it). */
 void user_frame_free(uint64_t pa);
 
+/* nanosleep's sleep of ms milliseconds (thread_sleep); from Lab 7 it ends
+ * early when the process is killed. */
+void proc_nap(uint64_t ms);
+
 /* Print "NAME: exit(STATUS)" when a process ends (true; Lab 7's shell
  * session turns it off). */
 extern bool proc_exit_lines;

@@ -363,8 +363,6 @@ SYSCALL(SYS_sysinfo, sys_sysinfo);
 
 /* ---- starting ---------------------------------------------------------------------- */
 
-CMDLINE_KEY(monitor, NULL);
-
 /* Boot steps: the reaper and the check on the way to ring 3; then, with
  * neither init= nor test= nor monitor on the command line, /bin/init as
  * pid 1 (it starts the shell); when it ends, the kernel powers off. */

@@ -99,7 +99,7 @@ static long sys_nanosleep(struct trap_frame *tf, uint64_t req, uint64_t rem, uin
         return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 || ts.tv_sec > 1000000)
         return -EINVAL;
-    thread_sleep((uint64_t)ts.tv_sec * 1000 + ((uint64_t)ts.tv_nsec + 999999) / 1000000);
+    proc_nap((uint64_t)ts.tv_sec * 1000 + ((uint64_t)ts.tv_nsec + 999999) / 1000000);
     if (rem && copy_to_user(user_space(), rem, &zero, sizeof zero))
         return -EFAULT;
     return 0;

@@ -1,0 +1,53 @@
+/* forkbomb.c - fork until the kernel says no, then let them all go. Lab 7 (given).
+ * Every child waits on a pipe that the parent then closes. Two rounds, each
+ *     forkbomb: round R: N children, then fork gave E; reaped N; free frames before B after A
+ * The kernel must refuse (-EAGAIN, -ENOMEM), never panic or hang; in the
+ * second round, with the kernel's heap grown by the first, every frame
+ * comes back. */
+#include "ulib.h"
+
+struct sysinfo {
+    long uptime;
+    unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    unsigned short procs, pad;
+    unsigned long totalhigh, freehigh;
+    unsigned int mem_unit;
+    char reserved[4];
+};
+
+static long free_frames(void)
+{
+    struct sysinfo si;
+
+    return syscall6(99, (long)&si, 0, 0, 0, 0, 0) == 0 ? (long)si.freeram : -1;
+}
+
+/* One bomb: fork until refused, then free them all. */
+static void bomb(int round)
+{
+    int p[2], n = 0, pid, reaped = 0;
+    char c;
+
+    pipe(p);
+    long before = free_frames();
+    while ((pid = fork()) > 0)
+        n++;
+    if (pid == 0) {
+        close(p[1]);
+        read(p[0], &c, 1);           /* 0 once the parent closes its end */
+        exit(0);
+    }
+    close(p[1]);
+    while (wait(NULL) > 0)
+        reaped++;
+    close(p[0]);
+    printf("forkbomb: round %d: %d children, then fork gave %d; reaped %d; "
+           "free frames before %ld after %ld\n", round, n, pid, reaped, before, free_frames());
+}
+
+int main(void)
+{
+    bomb(1);                         /* the kernel's heap grows to fit them */
+    bomb(2);                         /* and holds them again: every frame comes back */
+    return 0;
+}
