@@ -1,7 +1,7 @@
 /* sh.c - the shell: reads command lines from standard input and runs them.
  * Words with '...' and "..." quotes, $? (the last status), pipelines
  * (a | b | c), sequences (a ; b), background jobs (a &), the builtins exit
- * and wait; < and > wait for Lab 8's files. Lab 7 (given, but for
+ * and wait; <, > and >> wait for Lab 8's files. Lab 7 (given, but for
  * run_pipeline: exercise 5). */
 #include "ulib.h"
 
@@ -13,7 +13,8 @@
 struct command {
     char *argv[MAXARGS + 1];         /* argc words, then NULL */
     int argc;
-    char *in, *out;                  /* the files of < and >, or NULL */
+    char *in, *out;                  /* the files of <, and of > or >>, or NULL */
+    int append;                      /* >> */
 };
 
 struct pipeline {
@@ -31,7 +32,7 @@ static int njobs;
 
 /* The next token of *s, moving *s past it: a word (returns 'w', the word in
  * w: size bytes with its NUL, quotes removed, $? expanded), an operator
- * (returns it: | ; & < >), the end of the line or a comment (returns 0),
+ * (returns it: | ; & < >, or 'A' for >>), the end of the line or a comment (returns 0),
  * or an error (said on fd 2, returns -1). */
 static int next_token(char **s, char *w, size_t size)
 {
@@ -43,6 +44,10 @@ static int next_token(char **s, char *w, size_t size)
     *s = p;
     if (*p == '\0' || *p == '\n' || *p == '#')
         return 0;
+    if (p[0] == '>' && p[1] == '>') {
+        *s = p + 2;
+        return 'A';
+    }
     if (strchr("|;&<>", *p)) {
         *s = p + 1;
         return *p;
@@ -101,10 +106,14 @@ static int parse_pipeline(char **s, struct pipeline *p)
             return syntax_error("too many words in a command");
         if (t == 'w')
             c->argv[c->argc++] = w;
-        else if (next_token(s, w, (size_t)(end - w)) == 'w')
-            *(t == '<' ? &c->in : &c->out) = w;
-        else
-            return syntax_error("< and > need a file name");
+        else if (next_token(s, w, (size_t)(end - w)) != 'w')
+            return syntax_error("<, > and >> need a file name");
+        else if (t == '<')
+            c->in = w;
+        else {
+            c->out = w;
+            c->append = t == 'A';
+        }
         w += strlen(w) + 1;
     }
     if (t < 0)
