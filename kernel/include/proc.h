@@ -97,9 +97,9 @@ void user_frame_free(uint64_t pa);
  * early when the process is killed. */
 void proc_nap(uint64_t ms);
 
-/* Print "NAME: exit(STATUS)" when a process ends (true; Lab 7's shell
- * session turns it off). */
-extern bool proc_exit_lines;
+/* Print "NAME: exit(STATUS)" when a process ends, and why an exec was
+ * refused (true; Lab 7's shell session turns it off: the shell says it). */
+extern bool proc_report;
 
 /* The page tables to load for thread t (its process's, or the kernel's). */
 uint64_t proc_cr3_of(const struct thread *t);

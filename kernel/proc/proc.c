@@ -33,7 +33,7 @@
 #if LAB < 7
 static int next_pid = 1;
 #endif
-bool proc_exit_lines = true;
+bool proc_report = true;
 
 void enter_user(uint64_t entry, uint64_t user_rsp);   /* usermode.asm */
 
@@ -197,7 +197,8 @@ static int load_program(pte_t *pml4, const char *name, int argc, char *const arg
     const char *why = "out of memory";
 
     if (m == NULL) {
-        kprintf("exec %s: no such program in the boot image\n", name);
+        if (proc_report)
+            kprintf("exec %s: no such program in the boot image\n", name);
         return -ENOENT;
     }
     int err = elf_load(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, entry, brk, &why);
@@ -309,7 +310,7 @@ void proc_exit(int status)
     struct proc *p = proc_current();
 
     ASSERT(p != NULL);
-    if (proc_exit_lines)
+    if (proc_report)
         kprintf("%s: exit(%d)\n", p->name, status);
 #if LAB >= 7
     proc_end(p, W_EXITCODE(status));         /* a zombie until its parent reaps it */

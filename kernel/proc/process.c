@@ -324,7 +324,7 @@ static void end_if_killed(struct trap_frame *tf)
     (void)tf;
     if (p == NULL || !p->killed)
         return;
-    if (proc_exit_lines)
+    if (proc_report)
         kprintf("%s: killed by signal %d\n", p->name, p->killed);
     cpu_enable_interrupts();         /* thread context: ending may take a while */
     proc_end(p, p->killed);
@@ -378,7 +378,7 @@ static void start_init(void)
 {
     if (cmdline_has("monitor") || mb2_find_module("init") == NULL)
         return;
-    proc_exit_lines = false;         /* a shell session: no exit line per command */
+    proc_report = false;         /* a shell session: no exit line per command */
     proc_run_init("init");
 }
 KINIT(93, start_init);

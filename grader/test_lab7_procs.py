@@ -1,0 +1,362 @@
+"""Lab 7 graders: processes (handouts/lab7-procs.md, §5).
+
+Programs from user/ run with init=PROG:ARG... and report what they saw;
+every shape, status, size, seed and word is drawn here, and what the
+programs must print is computed here from it (the tree's sizes, the
+streams' hashes, the child's checksum). Memory is judged by the frames the
+kernel has free (sysinfo) before and after. The shell is driven by typing
+into the serial console of a plain boot, which starts /bin/init.
+"""
+
+import re
+import time
+
+import pytest
+
+from checks import check, rng, word
+from gradelib import PANIC_DEAD_END, SUCCESS, stub_dead_ends
+
+STUBS = stub_dead_ends(3, 4, 5, 6, 7, panic=True)
+PROC_MAX = 64                             # tunables.h: processes at once
+MASK = (1 << 64) - 1
+
+
+def run(kernel, init, timeout=30):
+    """Boot with init=..., wait for the power-off; return the serial text."""
+    with kernel.boot(f"init={init}", dead_ends=STUBS) as m:
+        m.expect_exit(SUCCESS, timeout=timeout)
+        m.refuse_dead_ends(f"the programs of init={init} to run")
+    return m.text
+
+
+def lines(text, prefix):
+    return [l for l in text.splitlines() if l.startswith(prefix)]
+
+
+def xorshift_bytes(seed, n):
+    """The low bytes of n steps of xorshift64 from seed (user/pipes.c, cow.c)."""
+    out, s = bytearray(n), seed
+    for i in range(n):
+        s ^= (s << 13) & MASK
+        s ^= s >> 7
+        s ^= (s << 17) & MASK
+        out[i] = s & 0xFF
+    return out
+
+
+def fnv1a(data):
+    h = 14695981039346656037
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & MASK
+    return h
+
+
+# ---- process trees and wait4 (exercise 2) -------------------------------------------
+
+
+def random_tree(nodes):
+    """A random tree of nodes processes: (the preorder child counts, each
+    node's label and subtree size)."""
+    children = {"r": []}
+    for i in range(1, nodes):
+        parent = rng.choice(list(children))
+        label = f"{parent}.{len(children[parent])}"
+        children[parent].append(label)
+        children[label] = []
+    counts, sizes = [], {}
+
+    def walk(label):
+        counts.append(str(len(children[label])))
+        sizes[label] = 1 + sum(walk(c) for c in children[label])
+        return sizes[label]
+    walk("r")
+    return ".".join(counts), sizes
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(2)
+def test_fork_tree(kernel):
+    """A tree of processes of a random shape: every process forks its
+    children, waits for each by pid and adds their exit statuses. Every
+    process must be accounted for with the right subtree size, and each
+    one's getppid must be the pid its parent printed. Catches wait4
+    returning another child than the pid asked for, a status word not in
+    Linux's encoding, a zombie reaped twice or never, getppid wrong, and
+    fork returning the wrong value on either side."""
+    shape, sizes = random_tree(rng.randint(8, 20))
+    text = run(kernel, f"forktree:{shape}")
+    seen = {m[0]: (int(m[1]), int(m[2]), int(m[3]))
+            for m in re.findall(r"^forktree: (\S+) pid (\d+) ppid (\d+) size (\d+)$", text, re.M)}
+    check(set(seen) == set(sizes), f"one line from each of the {len(sizes)} processes {sorted(sizes)}",
+          lines(text, "forktree:"))
+    for label, size in sizes.items():
+        pid, ppid, got = seen[label]
+        check(got == size, f"{label}: a subtree of {size}", f"size {got}")
+        if label != "r":
+            parent = seen[label.rsplit(".", 1)[0]][0]
+            check(ppid == parent, f"{label}: ppid {parent} (its parent's pid)", ppid)
+    check(len({pid for pid, _, _ in seen.values()}) == len(seen), "a different pid each",
+          sorted(pid for pid, _, _ in seen.values()))
+    check(f"forktree: exit({len(sizes)})" in text.splitlines(), f"forktree: exit({len(sizes)})",
+          lines(text, "forktree: exit")[-1:])
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(2)
+def test_wait_statuses(kernel):
+    """Children exit with random statuses at different times: WNOHANG
+    gives 0 while none has ended; waitpid of the last child waits for that
+    one (the first to be created ends first); wait(-1) reaps the rest with
+    their own statuses; then -ECHILD with no children or for a pid that is
+    not a child; -EFAULT for a bad status pointer; a child that faults ends
+    with 255 while its parent goes on. Catches a WNOHANG that blocks or
+    reaps a live child, statuses swapped between children, waitpid taking
+    any child, wait blocking forever with no children, the status not
+    shifted into bits 8-15."""
+    codes = [rng.randint(0, 255) for _ in range(rng.randint(3, 6))]
+    text = run(kernel, "waitstat:" + ":".join(map(str, codes)))
+    check("waitstat: WNOHANG at once gives 0" in text.splitlines(), "WNOHANG at once gives 0",
+          lines(text, "waitstat: WNOHANG"))
+    got = re.findall(r"^waitstat: child (\d+) \(pid \d+\) exited with (\d+)$", text, re.M)
+    check(got and int(got[0][0]) == len(codes) - 1, f"waitpid of the last child (child {len(codes) - 1}) first",
+          got[:1])
+    check(sorted((int(k), int(c)) for k, c in got) == list(enumerate(codes)),
+          f"each child k with its status {codes}", got)
+    for want in ("waitstat: wait with no children left gives -10",
+                 "waitstat: waitpid of a pid that is not a child gives -10",
+                 "waitstat: wait with a bad status pointer gives -14",
+                 "waitstat: a child that wrote to address 0 ended with 255, and I go on"):
+        check(want in text.splitlines(), want, lines(text, want[:22]))
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(2)
+def test_orphans(kernel):
+    """A grandchild whose parent ends goes to pid 1, which reaps both.
+    Catches children left pointing at a dead parent (getppid never becomes
+    1), orphans nobody reaps (pid 1's wait never gets the grandchild's 42),
+    and a zombie handed over without waking its new parent."""
+    text = run(kernel, "orphan")
+    m = re.search(r"^orphan: grandchild pid (\d+): parent was (\d+), now (\d+)$", text, re.M)
+    check(m and m.group(3) == "1", "the grandchild's parent is now pid 1", lines(text, "orphan: grandchild"))
+    reaped = sorted(re.findall(r"^orphan: reaped (\d+) status (\d+)$", text, re.M))
+    want = sorted([(m.group(2), "7"), (m.group(1), "42")])
+    check(reaped == want, f"pid 1 reaps the middle process (7) and the grandchild (42): {want}", reaped)
+    check("orphan: no children left: -10" in text.splitlines(), "then -ECHILD",
+          lines(text, "orphan: no"))
+
+
+# ---- copy-on-write (exercise 1) ------------------------------------------------------
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(1)
+def test_cow(kernel):
+    """fork of a process with a random number of touched pages of random
+    bytes: the child sees the parent's bytes and writes its own (its
+    checksum computed here), the parent still sees its own; the fork costs
+    far fewer frames than pages (sharing, not copying), and the child's
+    first write to a page costs one frame. Catches an eager copy, shared
+    pages left writable (the parent sees the child's bytes), a write fault
+    that copies the wrong frame or maps it read-only, and a copy made for
+    every fault instead of the faulting page."""
+    pages, seed = rng.randint(200, 400), rng.randint(1, 1 << 40)
+    text = run(kernel, f"cow:{pages}:{seed}")
+    used = re.search(rf"^cow: fork of {pages} touched pages used (-?\d+) frames$", text, re.M)
+    check(used and 0 <= int(used.group(1)) < pages // 8,
+          f"fork using far fewer than {pages} frames (under {pages // 8})", lines(text, "cow: fork"))
+    one = re.search(r"^cow: the child's first write to one page used (-?\d+) frames$", text, re.M)
+    check(one and int(one.group(1)) == 1, "one write, one frame", lines(text, "cow: the child"))
+    for want in ("cow: child sees the parent's data: yes",
+                 "cow: parent sees its own data after the child wrote: yes"):
+        check(want in text.splitlines(), want, lines(text, want[:13]))
+    total = 0
+    for b in xorshift_bytes(seed + 1, pages * 4096):
+        total = (total * 31 + b) & MASK
+    check(f"cow: child checksum {total}" in text.splitlines(), f"cow: child checksum {total}",
+          lines(text, "cow: child checksum"))
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(1, 2)
+def test_no_leak(kernel):
+    """Hundreds of rounds of fork, a child writing a few shared pages (each
+    a copy-on-write copy), exit and wait: every status right, and the free
+    frames after the last round exactly as after the first. Catches a frame
+    whose last owner never frees it, a copy made when the writer was the
+    last owner (the shared frame then leaks), page tables or kernel stacks
+    not freed with the process, and a zombie never freed."""
+    rounds, pages = rng.randint(300, 600), rng.randint(2, 8)
+    text = run(kernel, f"forkloop:{rounds}:{pages}", timeout=60)
+    check(f"forkloop: {rounds} rounds, statuses right: yes" in text.splitlines(),
+          "every status right", lines(text, "forkloop: ") [-3:])
+    m = re.search(r"^forkloop: free frames before (\d+) after (\d+)$", text, re.M)
+    check(m and m.group(1) == m.group(2), "as many free frames after as before",
+          lines(text, "forkloop: free"))
+
+
+# ---- kill (with exercises 2-4) ---------------------------------------------------------
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(2, 3, 4)
+def test_kill(kernel):
+    """kill ends a child spinning in ring 3, one blocked reading a pipe
+    (SIGTERM) and one asleep for a minute, each reaped with the signal in
+    its status; kill of a missing pid gives -ESRCH, of signal 1 -EINVAL,
+    signal 0 checks only. Catches a pipe wait that kill cannot end (the
+    test would wait out its deadline), the signal lost from the status, and
+    a killed reader that goes on to read."""
+    text = run(kernel, "killer")
+    for want in ("killer: spinning child: status 0x9, signalled yes",
+                 "killer: reading child: status 0xf, signalled yes",
+                 "killer: sleeping child: status 0x9, signalled yes",
+                 "killer: kill of no such pid gives -3", "killer: kill with signal 1 gives -22",
+                 "killer: kill 0 of myself gives 0"):
+        check(want in text.splitlines(), want, lines(text, "killer:"))
+    check("killer: the reader read" not in text and "killer: the sleeper woke" not in text,
+          "no killed child going on", lines(text, "killer: the"))
+
+
+# ---- pipes (exercises 3 and 4) -----------------------------------------------------------
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(3, 4)
+def test_pipe_stream(kernel):
+    """A random stream of about a megabyte through one pipe, then through
+    a three-stage pipeline (the middle adds one to each byte), written and
+    read in chunks of random sizes: the lengths and FNV-1a hashes are
+    computed here. Catches a ring buffer that loses or repeats bytes when
+    it wraps, a read that returns more than asked, a writer that does not
+    block when full (bytes overwritten), end of file too early or never."""
+    size, seed = rng.randint(600_000, 1_100_000), rng.randint(1, 1 << 40)
+    text = run(kernel, f"pipes:{size}:{seed}", timeout=60)
+    data = xorshift_bytes(seed, size)
+    want = f"pipes: one pipe: {size} bytes, fnv {fnv1a(data):x}"
+    check(want in text.splitlines(), want, lines(text, "pipes: one"))
+    want = f"pipes: pipeline: {size} bytes, fnv {fnv1a(bytes((b + 1) & 0xFF for b in data)):x}"
+    check(want in text.splitlines(), want, lines(text, "pipes: pipeline"))
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(2, 3, 4)
+def test_pipe_ends(kernel):
+    """End of file comes only when the last write end closes (one kept by
+    a child that writes later); a write with no read end open gives
+    -EPIPE, and so does a writer blocked on a full pipe when its reader
+    leaves (after what it wrote). Catches end of file at the first close,
+    writers never woken when readers go, -EPIPE never given."""
+    text = run(kernel, f"pipes:{rng.randint(1000, 5000)}:{rng.randint(1, 1000)}")
+    for want in ("pipes: end of file after every writer closed: 'late' then 0",
+                 "pipes: write with no reader gives -32",
+                 "pipes: a writer blocked on a full pipe whose reader left: 1st write ok, 2nd gives -32"):
+        check(want in text.splitlines(), want, lines(text, want[:20]))
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(3, 4)
+def test_fd_table(kernel):
+    """dup2 sends stdout into a pipe and back (a random word through it);
+    dup takes the lowest free fd; a write end kept by dup2 holds end of
+    file back; dup2(fd, fd); the errors (-EBADF for closed or out-of-range
+    fds, -EFAULT for bad pointers); dup until -EMFILE; across execve an
+    O_CLOEXEC fd is closed and a plain one kept. Catches dup2 not closing
+    newfd's old file or not counting the new reference, dup2(fd, fd)
+    closing fd, the lowest-fd rule broken, close-on-exec ignored or applied
+    to every fd."""
+    w = word(rng.randint(4, 20))
+    text = run(kernel, f"redirect:{w}")
+    for want in (f"redirect: stdout through a pipe carried '{w}'",
+                 "redirect: dup gives the lowest free fd: 3",
+                 f"redirect: a write end kept by dup2 after close: '{w}' then 0",
+                 "redirect: dup2(fd, fd) gives fd: yes",
+                 "redirect: errors: dup2 of a closed fd -9, dup2 to fd 16 -9, close twice -9, "
+                 "read of a closed fd -9, write from a bad pointer -14, read into a bad pointer -14",
+                 "redirect: dup until it fails: 12 more fds, then -24",
+                 "fdcheck: fd 3 open, fd 4 open, fd 5 closed, fd 6 closed"):
+        check(want in text.splitlines(), want, lines(text, want[:12]))
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(2, 3, 4)
+def test_fork_bomb(kernel):
+    """Fork until refused, twice: the kernel refuses with -EAGAIN at its
+    process limit (never a panic or a hang), every child is reaped, and in
+    the second round every frame comes back. Catches a process table that
+    overflows, slots of reaped processes never reused, a failed fork that
+    leaks its half-made child."""
+    text = run(kernel, "forkbomb", timeout=60)
+    rounds = re.findall(r"^forkbomb: round (\d): (\d+) children, then fork gave (-?\d+); reaped (\d+); "
+                        r"free frames before (\d+) after (\d+)$", text, re.M)
+    check(len(rounds) == 2, "two rounds", lines(text, "forkbomb: round"))
+    for r, n, err, reaped, before, after in rounds:
+        check(int(n) == PROC_MAX - 1 and err == "-11" and reaped == n,
+              f"round {r}: {PROC_MAX - 1} children, then -11 (EAGAIN), all reaped", (n, err, reaped))
+    check(rounds[1][4] == rounds[1][5], "round 2: as many free frames after as before",
+          rounds[1][4:])
+
+
+# ---- the shell (exercise 5, with the rest) -------------------------------------------------
+
+
+def shell_command(m, command, timeout=20):
+    """Type command at the shell's prompt; return the lines it printed
+    before the next prompt (its echo left out)."""
+    m.send(command + "\r")
+    m.expect(re.escape(command) + r"\n", timeout=timeout, what=f"the shell echoing {command!r}")
+    start = m.pos
+    m.expect(r"^\$ ", timeout=timeout, partial=True, what=f"the prompt after {command!r}")
+    return [l for l in m.text[start:m.pos].splitlines() if l and not l.startswith("$ ")]
+
+
+@pytest.mark.points(10)
+@pytest.mark.exercise(2, 3, 4, 5)
+def test_shell_pipelines(kernel):
+    """A plain boot reaches the shell's prompt; typed pipelines of random
+    length and words give what the host computes: seq | grep | wc -l with
+    a random bound and digit (and the issue's own seq 1 1000 | grep 7 | wc -l,
+    271), and echo through a chain of cats. Catches pipe ends left open in
+    the shell or a stage (the pipeline never ends), stages connected in the
+    wrong order, the shell not waiting for every stage."""
+    with kernel.boot("", dead_ends=STUBS, shell=True) as m:
+        m.expect(r"^\$ ", partial=True, what="the shell's prompt after a plain boot")
+        got = shell_command(m, "seq 1 1000 | grep 7 | wc -l")
+        check(got == ["271"], "271", got)
+        n, d = rng.randint(500, 3000), str(rng.randint(1, 9))
+        got = shell_command(m, f"seq 1 {n} | grep {d} | wc -l")
+        want = str(sum(d in str(i) for i in range(1, n + 1)))
+        check(got == [want], want, got)
+        words = [word(rng.randint(2, 8)) for _ in range(rng.randint(2, 5))]
+        cats = " | cat" * rng.randint(1, 5)
+        got = shell_command(m, "echo " + " ".join(words) + cats)
+        check(got == [" ".join(words)], " ".join(words), got)
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(2, 5)
+def test_shell_commands(kernel):
+    """A missing command says so and the shell goes on with $? = 127; a
+    command's exit status reaches $?; a background job does not hold the
+    prompt and is reaped. Catches a shell that dies with its child, a
+    missing exec failure, a foreground wait that takes the background job
+    instead."""
+    with kernel.boot("", dead_ends=STUBS, shell=True) as m:
+        m.expect(r"^\$ ", partial=True, what="the shell's prompt after a plain boot")
+        name = "no" + word(6)
+        got = shell_command(m, name)
+        check(f"sh: {name}: not found" in got, f"sh: {name}: not found", got)
+        check(shell_command(m, "echo $?") == ["127"], "127", m.lines()[-3:])
+        shell_command(m, "false")
+        check(shell_command(m, "echo $?") == ["1"], "1 after false", m.lines()[-3:])
+        job = shell_command(m, "sleep 2 &")
+        check(len(job) == 1 and re.fullmatch(r"\[\d+\]", job[0]), "[PID]", job)
+        start = time.monotonic()
+        w = word(8)
+        got = shell_command(m, f"echo {w}")
+        check(w in got and time.monotonic() - start < 1.5, f"{w} at once, not after the job",
+              got)
+        shell_command(m, "wait", timeout=10)
+        got = shell_command(m, "echo done")
+        check(any(re.fullmatch(rf"{re.escape(job[0])} done 0", l) for l in m.lines()),
+              f"{job[0]} done 0 (the job reaped)", m.lines()[-6:])
