@@ -171,9 +171,9 @@ def test_mb2_walk(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1)
 def test_mb2_malformed(kernel):
-    """A malformed tag stops the kernel with failure status (QEMU exit 35):
-    twice, a random tag's size made smaller than its 8-byte header, then
-    one that runs past total_size. Catches a walk that never checks a tag's
+    """A malformed tag stops the kernel with failure status (QEMU exit 35),
+    in two boots: a random tag's size made smaller than its 8-byte header,
+    then one that runs past total_size. Catches a walk that never checks a tag's
     size (it walks on, loops on a size of 0, or returns the tag), checks
     only one of the two bounds, or stops with success status (power_off(true))
     instead of failure."""
