@@ -57,35 +57,77 @@ def test_banner_vga(kernel):
 
 # ---- VGA (exercises 3 and 4) ------------------------------------------------
 
+def tab_text():
+    """Random words joined by tabs, written '.' for '\\t' on the command line:
+    one empty word (two tabs in a row, the second at a multiple of 8), one
+    word of 8 (a tab just after it, at a multiple of 8 again), and long
+    enough (85 to 150 columns) to run past column 79."""
+    words = ["", word(8)]
+    while len("\t".join(words).expandtabs(8)) < rng.randint(85, 150):
+        words.append(word(rng.randint(1, 11)))
+    rng.shuffle(words)
+    return ".".join(words)
+
+
+def console_rows(text):
+    """The rows text fills on the VGA console from column 0 of a blank row,
+    as vga.h says: '\\t' to the next multiple of 8 (the cells it passes
+    left as they were: blank), past column 79 on to the next row, '\\n'
+    to the start of the next row."""
+    rows, col = [[" "] * 80], 0
+    for c in text:
+        if c == "\n":
+            rows.append([" "] * 80)
+            col = 0
+            continue
+        if c == "\t":
+            col = (col + 8) & ~7
+        else:
+            rows[-1][col] = c
+            col += 1
+        if col >= 80:
+            rows.append([" "] * 80)
+            col = 0
+    return ["".join(r).rstrip() for r in rows]
+
+
 @pytest.mark.points(10)
 @pytest.mark.exercise(3)
 def test_vga_scroll(kernel):
     """Print more lines than the screen holds: it shows the last ones. Each
     line is written over marks that a '\\r' (back to column 0) and a '\\b'
-    (one column back) must take away. Catches a scroll that loses or
-    shifts a line, a cleared last row left dirty, '\\r' or '\\b' that do not
-    move the column (or move it wrong)."""
-    n, tag = rng.randint(30, 70), word(6)
-    with monitor_test(kernel, "vga_scroll", lines=n, tag=tag) as m:
+    (one column back) must take away, with a '\\b' at column 0 that must
+    not move. Then a line of words and tabs, longer than a row. Catches a
+    scroll that loses or shifts a line, a cleared last row left dirty, a
+    scroll that copies one row too many and so writes VGA memory past the
+    80x25 screen (a canary there, read through QMP, must be intact), '\\r'
+    or '\\b' that do not move the column (or move it wrong, or '\\b' past
+    column 0 onto the row above), a '\\t' ignored or not stopping at the next
+    multiple of 8 (a tab already at a multiple of 8 must still move 8), and
+    a long line not wrapping after column 79 onto the next row."""
+    n, tag, tabs, canary = rng.randint(30, 70), word(6), tab_text(), word(rng.randint(5, 13))
+    with monitor_test(kernel, "vga_scroll", lines=n, tag=tag, tabs=tabs, canary=canary) as m:
         m.expect_line("ktest: hold")
         screen = m.vga_screen()
-        want = [f"scroll {tag} line {i} of {n}" for i in range(n - 23, n + 1)] + [""]
-        for row, (expected, (text, _)) in enumerate(zip(want, screen)):
-            check(text.rstrip() == expected, f"VGA row {row}: {expected!r}", show_row(screen, row))
+        past = m.read_phys(0xB8000 + 80 * 25 * 2, 80 * 2)
         m.send("\r")
         m.expect_exit(SUCCESS)
+    printed = ([f"scroll {tag} line {i} of {n}" for i in range(1, n + 1)]
+               + console_rows(tabs.replace(".", "\t") + "\n"))
+    want = printed[-25:]
+    for row, (expected, (text, _)) in enumerate(zip(want, screen)):
+        check(text.rstrip() == expected, f"VGA row {row}: {expected!r}", show_row(screen, row))
+    want_past = ((canary * 80)[:80]).encode()
+    seen_past = bytes(past[0::2])
+    check(seen_past == want_past and past[1::2] == bytes([VGA_DEFAULT]) * 80,
+          f"VGA memory just past the screen (0xB8FA0, row 25) untouched: {want_past.decode()!r} "
+          "as the test wrote it (a scroll writes rows 0-24 only)",
+          repr(seen_past.decode("latin-1")) + " attributes " + bytes(past[1::2]).hex(" "))
 
 
-@pytest.mark.points(5)
-@pytest.mark.exercise(1)
-def test_mb2_walk(kernel):
-    """mb2_find_tag over an information structure the grader lays out:
-    random tag sizes (not multiples of 8), the wanted type at random places,
-    and the start of one more tag of that type cut off by total_size.
-    Catches a walk that does not round sizes up to 8, stops at the first
-    match when asked for the next one, or reads a tag header that does not
-    fit before total_size (it finds one tag too many, or calls it
-    malformed)."""
+def mb2_layout():
+    """A random tag layout for test=mb2_walk: (want, sizes, at, offsets of
+    the tags of type want, offset of the tag after them)."""
     n = rng.randint(2, 8)
     sizes = [rng.randint(8, 100) for _ in range(n)]
     at = sorted(rng.sample(range(n), rng.randint(1, n)))
@@ -95,13 +137,56 @@ def test_mb2_walk(kernel):
         if i in at:
             offsets.append(offset)
         offset += (size + 7) // 8 * 8
-    with monitor_test(kernel, "mb2_walk", want=want, sizes=",".join(map(str, sizes)),
-                      at=",".join(map(str, at))) as m:
-        m.expect_line("mb2_walk: end")
+    return want, sizes, at, offsets, offset
+
+
+def mb2_params(want, sizes, at, **more):
+    return dict(want=want, sizes=",".join(map(str, sizes)), at=",".join(map(str, at)), **more)
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(1)
+def test_mb2_walk(kernel):
+    """mb2_find_tag over an information structure the grader lays out:
+    random tag sizes (not multiples of 8), the wanted type at random places,
+    and the start of one more tag of that type cut off by total_size; then
+    the same with that last tag whole (8 bytes ending just at total_size).
+    Catches a walk that does not round sizes up to 8, stops at the first
+    match when asked for the next one, reads a tag header that does not
+    fit before total_size (it finds one tag too many, or calls it
+    malformed), or stops before a tag that ends exactly at total_size (a
+    `<` where the header's end may equal the end)."""
+    want, sizes, at, offsets, tail = mb2_layout()
+    with monitor_test(kernel, "mb2_walk", **mb2_params(want, sizes, at)) as m:
+        m.expect_line("mb2_walk: whole: end")
         m.expect_exit(SUCCESS)
-    seen = [int(o) for o in re.findall(rf"^mb2_walk: type {want} at offset (\d+)$", m.text, re.M)]
-    check(seen == offsets, f"type {want} found at offsets {offsets} (sizes {sizes}), "
-          "and not in the cut-off header at the end", seen)
+    for label, expected, how in (("cut", offsets, "and not in the cut-off header at the end"),
+                                 ("whole", offsets + [tail], f"and in the whole last tag at {tail}")):
+        seen = [int(o) for o in re.findall(rf"^mb2_walk: {label}: type {want} at offset (\d+)$",
+                                           m.text, re.M)]
+        check(seen == expected,
+              f"{label}: type {want} found at offsets {expected} (sizes {sizes}), {how}", seen)
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(1)
+def test_mb2_malformed(kernel):
+    """A malformed tag stops the kernel with failure status (QEMU exit 35),
+    in two boots: a random tag's size made smaller than its 8-byte header,
+    then one that runs past total_size. Catches a walk that never checks a tag's
+    size (it walks on, loops on a size of 0, or returns the tag), checks
+    only one of the two bounds, or stops with success status (power_off(true))
+    instead of failure."""
+    for kind in ("short", "long"):
+        want, sizes, at, offsets, tail = mb2_layout()
+        i = rng.randrange(len(sizes))
+        start = 8 + sum((size + 7) // 8 * 8 for size in sizes[:i])
+        size = rng.randint(0, 7) if kind == "short" else tail + 4 - start + rng.randint(1, 64)
+        with monitor_test(kernel, "mb2_walk", **mb2_params(want, sizes, at, bad=f"{i},{size}")) as m:
+            m.expect_exit(FAILURE)
+        check("mb2_walk: cut: end" not in m.text,
+              f"tag {i} of size {size} ({'below the 8-byte header' if kind == 'short' else 'past total_size'}): "
+              "malformed, the walk stopped before its end", "the walk went on to its end")
 
 
 @pytest.mark.points(10)
@@ -151,8 +236,14 @@ def printf_cases():
         "ld": rng.choice([-1, 1]) * rng.randint(2**33, 2**63 - 1),
         "lu": rng.randint(2**63, 2**64 - 1),
         "w": rng.randint(12, 24),
+        "k": rng.randint(-9, 9),
+        "ps": rng.randint(1, 2**rng.randint(4, 56)),
+        "q": rng.choice("bkmqrvwy"),
+        "w9": rng.choice([9, 19, 29, 39]),
+        "w0": rng.choice([10, 20, 30, 40]),
     }
     d, ld, lu, w, p = v["d"], v["ld"], v["lu"], v["w"], v["p"]
+    k, w9, w0 = v["k"], v["w9"], v["w0"]
     low32 = (ld & 0xFFFFFFFF) - (2**32 if ld & 0x80000000 else 0)
     ptr = f"0x{p:016x}"
     cases = [
@@ -165,6 +256,9 @@ def printf_cases():
         ("conversions", "%s", v["s"]),
         ("conversions", "%p", ptr),
         ("conversions", "%s", "(null)"),
+        ("conversions", "%d", str(k)),
+        ("conversions", "%p", f"0x{v['ps']:016x}"),
+        ("conversions", f"%-{w}{v['q']}", f"%-{w}{v['q']}"),
         ("conversions", "%%", "%"),
         ("lengths", "%ld", str(ld)),
         ("lengths", "%lld", str(ld)),
@@ -184,6 +278,8 @@ def printf_cases():
         ("width", f"%0{w}lld", "%0*d" % (w, ld)),
         ("width", f"%-{w}lx", "%-*x" % (w, lu)),
         ("width", f"%{w}p", "%*s" % (w, ptr)),
+        ("width", f"%{w9}d", "%*d" % (w9, k)),
+        ("width", f"%0{w0}d", "%0*d" % (w0, k)),
     ]
     return v, cases
 
@@ -208,14 +304,17 @@ def check_printf(kernel, group):
 @pytest.mark.points(10)
 @pytest.mark.exercise(2)
 def test_printf_conversions(kernel):
-    """%d %i %u %x %X %c %s %p %% with random arguments. Catches a negative %d
+    """%d %i %u %x %X %c %s %p %% with random arguments, a one-digit %d, a
+    short %p, and a letter that is no conversion. Catches a negative %d
     printed as a large unsigned number, a %u above 2^31 printed negative, %X in
-    lower case or %p without its 0x and 16 zero-padded digits, and a NULL %s
-    that crashes or does not print (null)."""
+    lower case or %p without its 0x and 16 zero-padded digits, a NULL %s
+    that crashes or does not print (null), a one-digit value printed with a
+    leading zero (05), and an unknown conversion (%-17q) not copied as it
+    stands, flags and width included, or copied twice."""
     check_printf(kernel, "conversions")
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(2)
 def test_printf_lengths(kernel):
     """The l, ll and z length modifiers with 64-bit arguments. Catches l and ll
@@ -230,8 +329,9 @@ def test_printf_lengths(kernel):
 def test_printf_width_flags(kernel):
     """Field width and the '-' and '0' flags. Catches a width read as one digit
     (the widths are 12 to 24), the '0' flag padding before the minus sign
-    (000-42), '-' padding on the wrong side, and the width ignored for %s, %c
-    or %p or after a length modifier (%0Nlld)."""
+    (000-42), '-' padding on the wrong side, the width ignored for %s, %c
+    or %p or after a length modifier (%0Nlld), and a width whose digit 9 or 0
+    is not taken as a digit (%9d, %020d of a one-digit value)."""
     check_printf(kernel, "width")
 
 

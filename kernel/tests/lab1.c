@@ -63,7 +63,7 @@ static void make_spec(char *buf, const char *flags, uint64_t width, const char *
     memcpy(buf + strlen(buf), conv, strlen(conv) + 1);
 }
 
-#define CHECK_WIDTH(flags, conv, value)                     \
+#define CHECK_WIDTH(flags, width, conv, value)              \
     do {                                                    \
         char spec[32];                                      \
         make_spec(spec, flags, width, conv);                \
@@ -81,17 +81,25 @@ static void make_spec(char *buf, const char *flags, uint64_t width, const char *
 /* volatile: GCC would otherwise refuse a literal NULL for %s at compile time. */
 static const char *volatile null_string = NULL;
 
-KTEST(printf, "d u x c s p ld lu w")
+/* k is one digit (with its sign), ps a pointer short enough to need zeros,
+ * q a letter that is no conversion (copied as it stands, with its flag and
+ * width), w9 and w0 widths with a 9 and a 0 among their digits. */
+KTEST(printf, "d u x c s p ld lu w k ps q w9 w0")
 {
-    int64_t d, u, x, c, p, ld, lu, w;
+    int64_t d, u, x, c, p, ld, lu, w, k, ps, w9, w0;
 
     if (!parse_int(need("d"), &d) || !parse_int(need("u"), &u) ||
         !parse_int(need("x"), &x) || !parse_int(need("c"), &c) ||
         !parse_int(need("p"), &p) || !parse_int(need("ld"), &ld) ||
-        !parse_int(need("lu"), &lu) || !parse_int(need("w"), &w))
-        ktest_fail("printf: every parameter must be a number");
-    const char *s = need("s");
+        !parse_int(need("lu"), &lu) || !parse_int(need("w"), &w) ||
+        !parse_int(need("k"), &k) || !parse_int(need("ps"), &ps) ||
+        !parse_int(need("w9"), &w9) || !parse_int(need("w0"), &w0))
+        ktest_fail("printf: every parameter but s and q must be a number");
+    const char *s = need("s"), *q = need("q");
     uint64_t width = (uint64_t)w;
+
+    if (strlen(q) != 1)
+        ktest_fail("printf: q must be one letter");
 
     CHECK_FORMAT("%d", (int)d);
     CHECK_FORMAT("%i", (int)d);
@@ -102,6 +110,9 @@ KTEST(printf, "d u x c s p ld lu w")
     CHECK_FORMAT("%s", s);
     CHECK_FORMAT("%p", (void *)p);
     CHECK_FORMAT("%s", null_string);
+    CHECK_FORMAT("%d", (int)k);
+    CHECK_FORMAT("%p", (void *)ps);
+    CHECK_WIDTH("-", width, q, 0);        /* no conversion: as it stands */
     console_write("printf %%: [");
     kprintf("%%");
     console_write("]\n");
@@ -112,32 +123,44 @@ KTEST(printf, "d u x c s p ld lu w")
     CHECK_FORMAT("%llX", (unsigned long long)lu);
     CHECK_FORMAT("%zu", (size_t)lu);
     CHECK_FORMAT("%d", (int)ld);          /* the low 32 bits only */
-    CHECK_WIDTH("", "d", (int)d);
-    CHECK_WIDTH("-", "d", (int)d);
-    CHECK_WIDTH("0", "d", (int)d);
-    CHECK_WIDTH("0", "x", (unsigned)x);
-    CHECK_WIDTH("-", "u", (unsigned)u);
-    CHECK_WIDTH("", "s", s);
-    CHECK_WIDTH("-", "s", s);
-    CHECK_WIDTH("", "c", (int)c);
-    CHECK_WIDTH("0", "lld", (long long)ld);
-    CHECK_WIDTH("-", "lx", (unsigned long)lu);
-    CHECK_WIDTH("", "p", (void *)p);
+    CHECK_WIDTH("", width, "d", (int)d);
+    CHECK_WIDTH("-", width, "d", (int)d);
+    CHECK_WIDTH("0", width, "d", (int)d);
+    CHECK_WIDTH("0", width, "x", (unsigned)x);
+    CHECK_WIDTH("-", width, "u", (unsigned)u);
+    CHECK_WIDTH("", width, "s", s);
+    CHECK_WIDTH("-", width, "s", s);
+    CHECK_WIDTH("", width, "c", (int)c);
+    CHECK_WIDTH("0", width, "lld", (long long)ld);
+    CHECK_WIDTH("-", width, "lx", (unsigned long)lu);
+    CHECK_WIDTH("", width, "p", (void *)p);
+    CHECK_WIDTH("", (uint64_t)w9, "d", (int)k);
+    CHECK_WIDTH("0", (uint64_t)w0, "d", (int)k);
 }
 
 /* ---- VGA (exercises 3 and 4) --------------------------------------------- */
 
-/* Print lines=N numbered lines, then let the grader read the screen. */
-KTEST(vga_scroll, "lines tag")
+/* Write canary=WORD over the row just past the screen (VGA memory no row
+ * shows, which a scroll moving one row too many copies over), print
+ * lines=N numbered lines, then tabs=TEXT (each '.' a '\t'), then let the
+ * grader read the screen and the canary. */
+KTEST(vga_scroll, "lines tag tabs canary")
 {
     int64_t lines = cmdline_get_int("lines", 40);
-    const char *tag = need("tag");
+    const char *tag = need("tag"), *tabs = need("tabs"), *canary = need("canary");
+    volatile uint16_t *past = (volatile uint16_t *)phys_to_virt(0xB8000) + VGA_ROWS * VGA_COLS;
+    size_t canary_len = strlen(canary);
     char a[21], b[21];
 
-    /* Each line starts with marks a '\r' must take back, and ends with a
-     * mark a '\b' and a blank must cover: the screen shows neither. */
+    if (canary_len == 0)
+        ktest_fail("vga_scroll: canary must not be empty");
+    for (int i = 0; i < VGA_COLS; i++)
+        past[i] = (uint16_t)(VGA_LIGHT_GREY << 8 | (uint8_t)canary[(size_t)i % canary_len]);
+    /* Each line starts with marks a '\r' must take back (and a '\b' at
+     * column 0 must not move), and ends with a mark a '\b' and a blank
+     * must cover: the screen shows neither. */
     for (int64_t i = 1; i <= lines; i++) {
-        console_write("#####\rscroll ");
+        console_write("#####\r\bscroll ");
         console_write(tag);
         console_write(" line ");
         console_write(utoa((uint64_t)i, a));
@@ -145,6 +168,9 @@ KTEST(vga_scroll, "lines tag")
         console_write(utoa((uint64_t)lines, b));
         console_write("#\b \n");
     }
+    for (; *tabs; tabs++)
+        console_write_n(*tabs == '.' ? "\t" : tabs, 1);
+    console_write("\n");
     ktest_hold();
 }
 
@@ -272,23 +298,50 @@ static int numbers(const char *key, int64_t out[], int max)
     return n;
 }
 
+/* Print every tag of type want mb2_find_tag finds in walk_info, one after
+ * the other, with its offset, each line starting "mb2_walk: <label>: ". */
+static void walk(const char *label, int64_t want)
+{
+    const struct mb2_tag *tag = NULL;
+    const uint8_t *start = phys_to_virt((uintptr_t)walk_info - KERNEL_VMA);
+    char buf[21];
+
+    mb2_parse(MB2_LOADER_MAGIC, (uint64_t)((uintptr_t)walk_info - KERNEL_VMA));
+    for (int found = 0; found <= WALK_MAX_TAGS && (tag = mb2_find_tag((uint32_t)want, tag)); found++) {
+        console_write("mb2_walk: ");
+        console_write(label);
+        console_write(": type ");
+        console_write(utoa((uint64_t)want, buf));
+        console_write(" at offset ");
+        console_write(utoa((uint64_t)((const uint8_t *)tag - start), buf));
+        console_write("\n");
+    }
+    console_write("mb2_walk: ");
+    console_write(label);
+    console_write(": end\n");
+}
+
 /* An information structure the grader lays out, in place of GRUB's: a tag
  * of each of sizes=S,S,... (8..100 bytes), of type want where at=I,I,...
  * says and 100+i elsewhere, then, 4 bytes before total_size ends, the
- * start of one more tag of type want, cut off (no end tag). Every tag of
- * type want mb2_find_tag finds, one after the other, is printed with its
- * offset: a walk that reads a tag header past total_size finds one too
- * many (or calls it malformed). */
-KTEST(mb2_walk, "want sizes at")
+ * start of one more tag of type want, cut off (no end tag): the walk
+ * labelled "cut". A walk that reads a tag header past total_size finds one
+ * too many (or calls it malformed). Then that last tag made whole, 8 bytes
+ * ending just at total_size: the walk labelled "whole" must find it.
+ * With bad=I,S, tag I's size field says S instead (its place does not
+ * change): malformed, the walk must stop the kernel with failure. */
+KTEST(mb2_walk, "want sizes at bad")
 {
-    int64_t sizes[WALK_MAX_TAGS], at[WALK_MAX_TAGS], want = cmdline_get_int("want", 50);
+    int64_t sizes[WALK_MAX_TAGS], at[WALK_MAX_TAGS], bad[2], want = cmdline_get_int("want", 50);
     int n = numbers("sizes", sizes, WALK_MAX_TAGS), nat = numbers("at", at, WALK_MAX_TAGS);
+    int nbad = cmdline_get("bad") ? numbers("bad", bad, 2) : 0;
     uint8_t *base = (uint8_t *)walk_info;
     uint32_t offset = sizeof(struct mb2_info);
-    char buf[21];
 
     if (want < 20 || want > 90)
         ktest_fail("mb2_walk: want must be 20..90");
+    if (nbad != 0 && (nbad != 2 || bad[0] >= n))
+        ktest_fail("mb2_walk: bad=I,S with I one of the tags");
     for (int i = 0; i < n; i++) {
         struct mb2_tag *tag = (struct mb2_tag *)(base + offset);
         if (sizes[i] < 8 || sizes[i] > 100)
@@ -297,24 +350,16 @@ KTEST(mb2_walk, "want sizes at")
         for (int k = 0; k < nat; k++)
             if (at[k] == i)
                 tag->type = (uint32_t)want;
-        tag->size = (uint32_t)sizes[i];
+        tag->size = (uint32_t)(nbad && bad[0] == i ? bad[1] : sizes[i]);
         offset += ((uint32_t)sizes[i] + 7) & ~7u;
     }
-    struct mb2_tag *cut = (struct mb2_tag *)(base + offset);
-    cut->type = (uint32_t)want;              /* inside total_size ... */
-    cut->size = 8;                           /* ... and past it */
+    struct mb2_tag *last = (struct mb2_tag *)(base + offset);
+    last->type = (uint32_t)want;             /* inside total_size ... */
+    last->size = 8;                          /* ... and past it */
     ((struct mb2_info *)base)->total_size = offset + 4;
-    mb2_parse(MB2_LOADER_MAGIC, (uint64_t)((uintptr_t)walk_info - KERNEL_VMA));
-    const struct mb2_tag *tag = NULL;
-    for (int found = 0; found <= WALK_MAX_TAGS && (tag = mb2_find_tag((uint32_t)want, tag)); found++) {
-        console_write("mb2_walk: type ");
-        console_write(utoa((uint64_t)want, buf));
-        console_write(" at offset ");
-        console_write(utoa((uint64_t)((const uint8_t *)tag - (const uint8_t *)phys_to_virt(
-                                          (uintptr_t)walk_info - KERNEL_VMA)), buf));
-        console_write("\n");
-    }
-    console_write("mb2_walk: end\n");
+    walk("cut", want);
+    ((struct mb2_info *)base)->total_size = offset + 8;     /* now whole */
+    walk("whole", want);
 }
 
 /* ---- panic (given, uses exercises 2 and 5) ------------------------------- */
