@@ -140,8 +140,8 @@ static void become_zombie(struct proc *p, int wstatus)
     p->zombie = true;
     waitqueue_wake_all(parent_queue(p->parent));
 #else
-    /* LAB 7, exercise 2: hand p's children to pid 1 (or the kernel), then
-     * leave p a zombie with wstatus and wake whoever reaps it (handout §3.2) */
+    /* LAB 7, exercise 2: p's children go to pid 1 (or the kernel); p
+     * becomes a zombie with wstatus; whoever reaps it wakes (handout §3.2) */
     (void)parent_queue;
     p->exit_status = wstatus;
     p->zombie = true;
