@@ -28,7 +28,7 @@ static void bomb(int round)
     int p[2], n = 0, pid, reaped = 0;
     char c;
 
-    pipe(p);
+    must_pipe(p, 0);
     long before = free_frames();
     while ((pid = fork()) > 0)
         n++;

@@ -30,7 +30,7 @@ int main(void)
         for (volatile int i = 0;; i++)
             ;
     report("spinning", pid, SIGKILL);
-    pipe(fds);
+    must_pipe(fds, 0);
     if ((pid = fork()) == 0) {
         char c;
         read(fds[0], &c, 1);

@@ -57,7 +57,7 @@ static void one_pipe(long size, uint64_t seed)
     int p[2];
     uint64_t fnv;
 
-    pipe(p);
+    must_pipe(p, 0);
     if (fork() == 0) {
         close(p[0]);
         generate(p[1], size, seed);
@@ -75,14 +75,14 @@ static void pipeline(long size, uint64_t seed)
     int a[2], b[2];
     uint64_t fnv;
 
-    pipe(a);
+    must_pipe(a, 0);
     if (fork() == 0) {
         close(a[0]);
         generate(a[1], size, seed);
         exit(0);
     }
     close(a[1]);
-    pipe(b);
+    must_pipe(b, 0);
     if (fork() == 0) {
         close(b[0]);
         long n;
@@ -108,7 +108,7 @@ static void late_writer(void)
     int p[2];
     char got[16] = "";
 
-    pipe(p);
+    must_pipe(p, 0);
     if (fork() == 0) {
         close(p[0]);
         sleep_ms(50);
@@ -127,11 +127,11 @@ static void no_reader(void)
 {
     int p[2], status;
 
-    pipe(p);
+    must_pipe(p, 0);
     close(p[0]);
     printf("pipes: write with no reader gives %ld\n", write(p[1], "x", 1));
     close(p[1]);
-    pipe(p);
+    must_pipe(p, 0);
     int pid = fork();
     if (pid == 0) {
         close(p[0]);

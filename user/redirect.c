@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     char got[64];
     int p[2];
 
-    pipe(p);                                 /* fds 3 and 4 */
+    must_pipe(p, 0);                         /* fds 3 and 4 */
     int saved = dup(1);
     dup2(p[1], 1);
     printf("%s", w);                         /* into the pipe */
@@ -31,7 +31,7 @@ int main(int argc, char **argv)
     printf("redirect: dup gives the lowest free fd: %d\n", fd);
     close(fd);
 
-    pipe(p);
+    must_pipe(p, 0);
     dup2(p[1], 9);
     close(p[1]);
     write(9, w, strlen(w));
@@ -57,8 +57,8 @@ int main(int argc, char **argv)
         close(f);
 
     int keep[2], gone[2];
-    pipe(keep);
-    pipe2(gone, O_CLOEXEC);
+    must_pipe(keep, 0);
+    must_pipe(gone, O_CLOEXEC);
     char a[4], b[4], c[4], d[4];
     ksnprintf(a, sizeof a, "%d", keep[0]);
     ksnprintf(b, sizeof b, "%d", keep[1]);

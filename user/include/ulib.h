@@ -79,6 +79,9 @@ int kill(int pid, int sig);          /* 0; -ESRCH, -EINVAL (SIGKILL, SIGTERM onl
 /* File descriptors. */
 int pipe(int fds[2]);                /* 0, fds[0] the read end, fds[1] the write end */
 int pipe2(int fds[2], int flags);    /* the same, flags 0 or O_CLOEXEC */
+/* pipe2, or end the program (status 1) with a line saying it failed: for
+ * test programs, whose fds would otherwise be garbage. */
+void must_pipe(int fds[2], int flags);
 int dup(int fd);                     /* the lowest free fd, now also fd's file */
 int dup2(int oldfd, int newfd);      /* newfd (closed first if open) */
 int close(int fd);                   /* 0; -EBADF */

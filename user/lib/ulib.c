@@ -130,6 +130,16 @@ int pipe2(int fds[2], int flags)
     return (int)syscall6(293, (long)fds, flags, 0, 0, 0, 0);
 }
 
+void must_pipe(int fds[2], int flags)
+{
+    int err = pipe2(fds, flags);
+
+    if (err < 0) {
+        printf("pipe2 failed: %d\n", err);
+        exit(1);
+    }
+}
+
 int dup(int fd)
 {
     return (int)syscall6(32, fd, 0, 0, 0, 0, 0);
