@@ -155,8 +155,8 @@ def test_cow(kernel):
     """fork of a process with a random number of touched pages of random
     bytes: the child sees the parent's bytes and writes its own (its
     checksum computed here), the parent still sees its own; the fork costs
-    far fewer frames than pages (sharing, not copying), and the child's
-    first write to a page costs one frame. Catches an eager copy, shared
+    far fewer frames than pages (sharing, not copying), and the parent's
+    first write to a shared page costs one frame. Catches an eager copy, shared
     pages left writable (the parent sees the child's bytes), a write fault
     that copies the wrong frame or maps it read-only, and a copy made for
     every fault instead of the faulting page."""
@@ -165,8 +165,8 @@ def test_cow(kernel):
     used = re.search(rf"^cow: fork of {pages} touched pages used (-?\d+) frames$", text, re.M)
     check(used and 0 <= int(used.group(1)) < pages // 8,
           f"fork using far fewer than {pages} frames (under {pages // 8})", lines(text, "cow: fork"))
-    one = re.search(r"^cow: the child's first write to one page used (-?\d+) frames$", text, re.M)
-    check(one and int(one.group(1)) == 1, "one write, one frame", lines(text, "cow: the child"))
+    one = re.search(r"^cow: the parent's first write to one page used (-?\d+) frames$", text, re.M)
+    check(one and int(one.group(1)) == 1, "one write, one frame", lines(text, "cow: the parent's"))
     for want in ("cow: child sees the parent's data: yes",
                  "cow: parent sees its own data after the child wrote: yes"):
         check(want in text.splitlines(), want, lines(text, want[:13]))
@@ -254,26 +254,42 @@ def test_pipe_ends(kernel):
         check(want in text.splitlines(), want, lines(text, want[:20]))
 
 
-@pytest.mark.points(10)
-@pytest.mark.exercise(3, 4)
+@pytest.mark.points(5)
+@pytest.mark.exercise(3)
 def test_fd_table(kernel):
-    """dup2 sends stdout into a pipe and back (a random word through it);
-    dup takes the lowest free fd; a write end kept by dup2 holds end of
-    file back; dup2(fd, fd); the errors (-EBADF for closed or out-of-range
-    fds, -EFAULT for bad pointers); dup until -EMFILE; across execve an
-    O_CLOEXEC fd is closed and a plain one kept. Catches dup2 not closing
-    newfd's old file or not counting the new reference, dup2(fd, fd)
-    closing fd, the lowest-fd rule broken, close-on-exec ignored or applied
-    to every fd."""
+    """The fd table with the console's fds only: dup takes the lowest free
+    fd; dup2 to fd 9 writes a random word through it; a closed fd 1 gives
+    -EBADF and dup2 brings it back; dup2(fd, fd) leaves fd open; the errors
+    (-EBADF for closed or out-of-range fds, -EFAULT for bad pointers); dup
+    until -EMFILE. Catches the lowest-fd rule broken, dup2 not counting
+    its new reference (the console goes with the next close), dup2(fd, fd)
+    closing fd, close that leaves the entry behind, a table bound off by
+    one."""
     w = word(rng.randint(4, 20))
     text = run(kernel, f"redirect:{w}")
-    for want in (f"redirect: stdout through a pipe carried '{w}'",
-                 "redirect: dup gives the lowest free fd: 3",
-                 f"redirect: a write end kept by dup2 after close: '{w}' then 0",
+    for want in ("redirect: dup gives the lowest free fd: 3",
+                 f"redirect: written through fd 9: {w}",
+                 "redirect: a write to fd 1 while closed gave -9",
                  "redirect: dup2(fd, fd) gives fd: yes",
                  "redirect: errors: dup2 of a closed fd -9, dup2 to fd 16 -9, close twice -9, "
                  "read of a closed fd -9, write from a bad pointer -14, read into a bad pointer -14",
-                 "redirect: dup until it fails: 12 more fds, then -24",
+                 "redirect: dup until it fails: 13 more fds, then -24"):
+        check(want in text.splitlines(), want, lines(text, want[:12]))
+
+
+@pytest.mark.points(5)
+@pytest.mark.exercise(3, 4)
+def test_fd_redirect(kernel):
+    """dup2 sends stdout into a pipe and back (a random word through it); a
+    write end kept by dup2 holds end of file back until it too is closed;
+    across execve an O_CLOEXEC fd is closed and a plain one kept. Catches
+    dup2 that does not close newfd's old file, references not counted
+    (end of file too early or never), close-on-exec ignored or applied to
+    every fd."""
+    w = word(rng.randint(4, 20))
+    text = run(kernel, f"redirect:{w}")
+    for want in (f"redirect: stdout through a pipe carried '{w}'",
+                 f"redirect: a write end kept by dup2 after close: '{w}' then 0",
                  "fdcheck: fd 3 open, fd 4 open, fd 5 closed, fd 6 closed"):
         check(want in text.splitlines(), want, lines(text, want[:12]))
 

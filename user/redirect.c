@@ -1,18 +1,49 @@
 /* redirect.c - the fd table: dup, dup2, close, pipe2's O_CLOEXEC. Lab 7 (given).
- * redirect WORD prints:
- *     redirect: stdout through a pipe carried 'WORD'
- *     redirect: dup gives the lowest free fd: F
- *     redirect: a write end kept by dup2 after close: 'WORD' then 0
+ * redirect WORD prints, first with the console's fds only:
+ *     redirect: dup gives the lowest free fd: 3
+ *     redirect: written through fd 9: WORD
+ *     redirect: a write to fd 1 while closed gave -9
  *     redirect: dup2(fd, fd) gives fd: yes
  *     redirect: errors: dup2 of a closed fd -9, dup2 to fd 16 -9, close twice -9,
  *               read of a closed fd -9, write from a bad pointer -14, read into a bad pointer -14
- *     redirect: dup until it fails: N more fds, then -24
+ *     redirect: dup until it fails: 13 more fds, then -24
+ * then with pipes:
+ *     redirect: stdout through a pipe carried 'WORD'
+ *     redirect: a write end kept by dup2 after close: 'WORD' then 0
  * and a child execs fdcheck with a kept fd and an O_CLOEXEC one. */
 #include "ulib.h"
 
-int main(int argc, char **argv)
+static void console_fds(const char *w)
 {
-    const char *w = argc > 1 ? argv[1] : "word";
+    int fd = dup(2);
+    printf("redirect: dup gives the lowest free fd: %d\n", fd);
+    close(fd);
+
+    dup2(1, 9);
+    dprintf(9, "redirect: written through fd 9: %s\n", w);
+    close(1);
+    long closed_write = write(1, "x", 1);
+    dup2(9, 1);
+    close(9);
+    printf("redirect: a write to fd 1 while closed gave %ld\n", closed_write);
+    printf("redirect: dup2(fd, fd) gives fd: %s\n", dup2(2, 2) == 2 ? "yes" : "no");
+
+    char got[4];
+    printf("redirect: errors: dup2 of a closed fd %d, dup2 to fd 16 %d, close twice %d, "
+           "read of a closed fd %ld, write from a bad pointer %ld, read into a bad pointer %ld\n",
+           dup2(9, 5), dup2(1, 16), close(9), read(9, got, 1), write(1, (void *)16, 4),
+           read(0, (void *)16, 4));
+
+    int more = 0, last;
+    while ((last = dup(1)) >= 0)
+        more++;
+    printf("redirect: dup until it fails: %d more fds, then %d\n", more, last);
+    for (int f = 3; f < 16; f++)
+        close(f);
+}
+
+static void pipe_fds(const char *w)
+{
     char got[64];
     int p[2];
 
@@ -22,14 +53,11 @@ int main(int argc, char **argv)
     printf("%s", w);                         /* into the pipe */
     dup2(saved, 1);
     close(saved);
+    close(p[1]);
     long n = read(p[0], got, sizeof got - 1);
     got[n > 0 ? n : 0] = '\0';
     printf("redirect: stdout through a pipe carried '%s'\n", got);
-
-    close(p[0]);                             /* 3 is free again, 4 is not */
-    int fd = dup(2);
-    printf("redirect: dup gives the lowest free fd: %d\n", fd);
-    close(fd);
+    close(p[0]);
 
     must_pipe(p, 0);
     dup2(p[1], 9);
@@ -40,21 +68,7 @@ int main(int argc, char **argv)
     got[n > 0 ? n : 0] = '\0';
     printf("redirect: a write end kept by dup2 after close: '%s' then %ld\n", got,
            read(p[0], got, 1));
-    printf("redirect: dup2(fd, fd) gives fd: %s\n", dup2(p[0], p[0]) == p[0] ? "yes" : "no");
-
-    int closed = p[0];
-    close(closed);
-    printf("redirect: errors: dup2 of a closed fd %d, dup2 to fd 16 %d, close twice %d, "
-           "read of a closed fd %ld, write from a bad pointer %ld, read into a bad pointer %ld\n",
-           dup2(closed, 5), dup2(1, 16), close(closed), read(closed, got, 1),
-           write(1, (void *)16, 4), read(0, (void *)16, 4));
-
-    int more = 0, last;
-    while ((last = dup(1)) >= 0)
-        more++;
-    printf("redirect: dup until it fails: %d more fds, then %d\n", more, last);
-    for (int f = 3; f < 16; f++)
-        close(f);
+    close(p[0]);
 
     int keep[2], gone[2];
     must_pipe(keep, 0);
@@ -65,10 +79,20 @@ int main(int argc, char **argv)
     ksnprintf(c, sizeof c, "%d", gone[0]);
     ksnprintf(d, sizeof d, "%d", gone[1]);
     char *args[] = {"fdcheck", a, b, c, d, NULL};
-    if (fork() == 0) {
+    int pid = fork();
+    if (pid == 0) {
         execve("/bin/fdcheck", args, NULL);
         exit(127);
     }
-    wait(NULL);
+    waitpid(pid, NULL, 0);
+    sleep_ms(100);                           /* without exercise 2, waitpid does not wait */
+}
+
+int main(int argc, char **argv)
+{
+    const char *w = argc > 1 ? argv[1] : "word";
+
+    console_fds(w);
+    pipe_fds(w);
     return 0;
 }
