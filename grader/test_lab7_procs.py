@@ -177,7 +177,29 @@ def test_cow(kernel):
           lines(text, "cow: child checksum"))
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
+@pytest.mark.exercise(1)
+def test_cow_break(kernel):
+    """cow_break and the owner counts alone, on made-up address spaces (the
+    in-kernel test cow_break): a page with a random word, shared by a random
+    number of owners, is written by each in turn. Every owner but the last
+    gets a new frame (one frame each, the word copied); the last keeps the
+    frame itself; every page ends writable and not COW; and once the spaces
+    are freed every frame is back. Catches a copy made for the last owner
+    too (the shared frame leaks), a count never decremented, a page left
+    read-only or still marked COW, a copy of the wrong frame."""
+    owners, w = rng.randint(1, 8), word(rng.randint(4, 30))
+    with kernel.boot(f"test=cow_break owners={owners} word={w}", dead_ends=STUBS) as m:
+        m.expect_line(f"cow_break: {owners + 1} owners")
+        for i in range(owners + 1):
+            which = "a new frame" if i < owners else "the same frame"
+            m.expect_line(f"cow_break: owner {i}: 0, {which}, writable, not COW, reads '{w}', "
+                          f"frames used {min(i + 1, owners)}")
+        m.expect_line("cow_break: every frame back: yes")
+        m.expect_exit(SUCCESS)
+
+
+@pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_no_leak(kernel):
     """Hundreds of rounds of fork, a child writing a few shared pages (each

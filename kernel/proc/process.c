@@ -15,6 +15,7 @@
 #include "file.h"
 #include "kinit.h"
 #include "kmalloc.h"
+#include "monitor.h"
 #include "multiboot2.h"
 #include "panic.h"
 #include "pit.h"
@@ -360,6 +361,23 @@ static long sys_sysinfo(struct trap_frame *tf, uint64_t info, uint64_t a1, uint6
     return copy_to_user(p->pml4, info, &si, sizeof si);
 }
 SYSCALL(SYS_sysinfo, sys_sysinfo);
+
+/* ---- the monitor's procs ------------------------------------------------------------ */
+
+MONITOR_COMMAND(procs, "the processes: pid, parent, state, name")
+{
+    (void)argc, (void)argv;
+    spin_lock(&proc_tree_lock);
+    kprintf("  pid  ppid  state   name\n");
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *p = procs[i];
+        if (p)
+            kprintf("%5d %5d  %-7s %s\n", p->pid, p->parent ? p->parent->pid : 0,
+                    p->zombie ? "zombie" : p->killed ? "killed" : "alive", p->name);
+    }
+    spin_unlock(&proc_tree_lock);
+    return 0;
+}
 
 /* ---- starting ---------------------------------------------------------------------- */
 
