@@ -202,13 +202,13 @@ def test_cow_break(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(1, 2)
 def test_no_leak(kernel):
-    """Hundreds of rounds of fork, a child writing a few shared pages (each
+    """A thousand rounds or more of fork, a child writing a few shared pages (each
     a copy-on-write copy), exit and wait: every status right, and the free
     frames after the last round exactly as after the first. Catches a frame
     whose last owner never frees it, a copy made when the writer was the
     last owner (the shared frame then leaks), page tables or kernel stacks
     not freed with the process, and a zombie never freed."""
-    rounds, pages = rng.randint(300, 600), rng.randint(2, 8)
+    rounds, pages = rng.randint(1000, 1200), rng.randint(2, 8)
     text = run(kernel, f"forkloop:{rounds}:{pages}", timeout=60)
     check(f"forkloop: {rounds} rounds, statuses right: yes" in text.splitlines(),
           "every status right", lines(text, "forkloop: ") [-3:])
@@ -246,13 +246,13 @@ def test_kill(kernel):
 @pytest.mark.points(10)
 @pytest.mark.exercise(3, 4)
 def test_pipe_stream(kernel):
-    """A random stream of about a megabyte through one pipe, then through
+    """A random stream of a megabyte or more through one pipe, then through
     a three-stage pipeline (the middle adds one to each byte), written and
     read in chunks of random sizes: the lengths and FNV-1a hashes are
     computed here. Catches a ring buffer that loses or repeats bytes when
     it wraps, a read that returns more than asked, a writer that does not
     block when full (bytes overwritten), end of file too early or never."""
-    size, seed = rng.randint(600_000, 1_100_000), rng.randint(1, 1 << 40)
+    size, seed = rng.randint(1 << 20, (1 << 20) + 200_000), rng.randint(1, 1 << 40)
     text = run(kernel, f"pipes:{size}:{seed}", timeout=60)
     data = xorshift_bytes(seed, size)
     want = f"pipes: one pipe: {size} bytes, fnv {fnv1a(data):x}"

@@ -137,8 +137,9 @@ struct proc *proc_find(int pid);
 
 /* End process p, the caller's own, with wait4's status word wstatus: close
  * its files, free its address space, make it a zombie for its parent to
- * reap, give its children to the reaper (pid 1), and end its thread. */
-void proc_end(struct proc *p, int wstatus) __attribute__((noreturn));
+ * reap, give its children to pid 1 (or the kernel), and end its thread
+ * with value (what thread_join gives the kernel: exit's status as called). */
+void proc_end(struct proc *p, int wstatus, int value) __attribute__((noreturn));
 
 /* Free a zombie nobody else can reach any more (its thread is joined here). */
 void proc_reap(struct proc *p);

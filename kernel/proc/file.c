@@ -362,19 +362,18 @@ static long console_write_user(struct file *f, uint64_t buf, size_t count)
 }
 
 static const struct file_ops console_ops = {console_read, console_write_user, NULL};
-static struct file *the_console;
+static struct file the_console = {&console_ops, NULL, 1};   /* the kernel's reference: it
+                                                              * never goes */
 
 struct file *console_file(void)
 {
-    return file_get(the_console);
+    return file_get(&the_console);
 }
 
-/* Boot step: the console file, held by the kernel for good. */
+/* Boot step: the console's reader lock, and its wake-up on typing. */
 static void console_file_init(void)
 {
     mutex_init(&console_reader, "console");
-    the_console = file_new(&console_ops, NULL);
-    ASSERT(the_console != NULL);
     console_on_input(wake_readers);
 }
 KINIT(65, console_file_init);

@@ -149,7 +149,7 @@ static void become_zombie(struct proc *p, int wstatus)
 #endif
 }
 
-void proc_end(struct proc *p, int wstatus)
+void proc_end(struct proc *p, int wstatus, int value)
 {
     ASSERT(p != NULL && p == proc_current());
     files_close_all(p);                      /* pipes see their ends go */
@@ -162,8 +162,10 @@ void proc_end(struct proc *p, int wstatus)
     p->pml4 = NULL;
     spin_lock(&proc_tree_lock);
     become_zombie(p, wstatus);
+    if (init_proc == p)
+        init_proc = NULL;                    /* a dead pid 1 adopts nobody */
     spin_unlock(&proc_tree_lock);
-    thread_exit(0);                          /* the reaper joins it */
+    thread_exit(value);                      /* whoever reaps it joins it */
 }
 
 /* The kernel's reaper: reaps the zombies nobody else will (parent NULL, not
@@ -328,7 +330,7 @@ static void end_if_killed(struct trap_frame *tf)
     if (proc_report)
         kprintf("%s: killed by signal %d\n", p->name, p->killed);
     cpu_enable_interrupts();         /* thread context: ending may take a while */
-    proc_end(p, p->killed);
+    proc_end(p, p->killed, -p->killed);
 }
 
 /* ---- sysinfo: what graders and tests read of the machine ---------------------------- */

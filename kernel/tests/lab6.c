@@ -12,6 +12,7 @@
 #include "console.h"
 #include "elf.h"
 #include "errno.h"
+#include "file.h"
 #include "gdt.h"
 #include "kmalloc.h"
 #include "ktest.h"
@@ -71,6 +72,9 @@ static struct proc *new_proc(const char *name, int pid)
         ktest_fail("out of memory");
     p->pml4 = new_space();
     p->pid = pid;
+#if LAB >= 7
+    files_open_console(p);           /* write goes through the fd table from Lab 7 */
+#endif
     strlcpy(p->name, name, sizeof p->name);
     return p;
 }
