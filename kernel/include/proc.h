@@ -137,11 +137,14 @@ struct proc *proc_find(int pid);
 
 /* End process p, the caller's own, with wait4's status word wstatus: close
  * its files, free its address space, make it a zombie for its parent to
- * reap, give its children to the reaper (pid 1), and end its thread. */
-void proc_end(struct proc *p, int wstatus) __attribute__((noreturn));
+ * reap, give its children to the reaper (pid 1), and end its thread with
+ * value (exit()'s whole argument, -1 if killed: what proc_reap returns). */
+void proc_end(struct proc *p, int wstatus, int value) __attribute__((noreturn));
 
-/* Free a zombie nobody else can reach any more (its thread is joined here). */
-void proc_reap(struct proc *p);
+/* Free a zombie nobody else can reach any more (its thread is joined here).
+ * Returns its thread's value (proc_end): for a process the kernel started
+ * (proc_spawn), exit()'s argument in full, not wait4's 8 bits. */
+int proc_reap(struct proc *p);
 
 /* Sleep on wq like waitqueue_sleep (lock held, interrupts off), but
  * so that kill() can wake the sleeper. Returns -EINTR if the process was

@@ -313,7 +313,7 @@ void proc_exit(int status)
     if (proc_report)
         kprintf("%s: exit(%d)\n", p->name, status);
 #if LAB >= 7
-    proc_end(p, W_EXITCODE(status));         /* a zombie until its parent reaps it */
+    proc_end(p, W_EXITCODE(status), status); /* a zombie until its parent reaps it */
 #endif
     push_cli();
     current->proc = NULL;                    /* back to the kernel's tables for good */

@@ -99,12 +99,13 @@ void proc_discard(struct proc *p)
     kfree(p);
 }
 
-void proc_reap(struct proc *p)
+int proc_reap(struct proc *p)
 {
     ASSERT(p->zombie || p->thread != NULL);
-    thread_join(p->thread);                  /* it may still be on its way out */
+    int value = thread_join(p->thread);      /* it may still be on its way out */
     forget(p);
     kfree(p);
+    return value;
 }
 
 /* ---- ending: zombies and orphans (exercise 2) --------------------------------------- */
@@ -148,7 +149,7 @@ static void become_zombie(struct proc *p, int wstatus)
 #endif
 }
 
-void proc_end(struct proc *p, int wstatus)
+void proc_end(struct proc *p, int wstatus, int value)
 {
     ASSERT(p != NULL && p == proc_current());
     files_close_all(p);                      /* pipes see their ends go */
@@ -162,7 +163,7 @@ void proc_end(struct proc *p, int wstatus)
     spin_lock(&proc_tree_lock);
     become_zombie(p, wstatus);
     spin_unlock(&proc_tree_lock);
-    thread_exit(0);                          /* the reaper joins it */
+    thread_exit(value);                      /* the reaper joins it */
 }
 
 /* The kernel's reaper: reaps the zombies nobody else will (parent NULL, not
@@ -327,7 +328,7 @@ static void end_if_killed(struct trap_frame *tf)
     if (proc_report)
         kprintf("%s: killed by signal %d\n", p->name, p->killed);
     cpu_enable_interrupts();         /* thread context: ending may take a while */
-    proc_end(p, p->killed);
+    proc_end(p, p->killed, -1);
 }
 
 /* ---- sysinfo: what graders and tests read of the machine ---------------------------- */
