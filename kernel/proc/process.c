@@ -100,12 +100,13 @@ void proc_discard(struct proc *p)
     kfree(p);
 }
 
-void proc_reap(struct proc *p)
+int proc_reap(struct proc *p)
 {
     ASSERT(p->zombie || p->thread != NULL);
-    thread_join(p->thread);                  /* it may still be on its way out */
+    int value = thread_join(p->thread);      /* it may still be on its way out */
     forget(p);
     kfree(p);
+    return value;
 }
 
 /* ---- ending: zombies and orphans (exercise 2) --------------------------------------- */
