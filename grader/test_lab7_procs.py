@@ -302,15 +302,15 @@ def test_fd_table(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(3, 4)
 def test_fd_redirect(kernel):
-    """dup2 sends stdout into a pipe and back (a random word through it); a
-    write end kept by dup2 holds end of file back until it too is closed;
-    across execve an O_CLOEXEC fd is closed and a plain one kept. Catches
-    dup2 that does not close newfd's old file, references not counted
-    (end of file too early or never), close-on-exec ignored or applied to
-    every fd."""
+    """dup2 sends stdout into a pipe and back (a random word through it,
+    then end of file: dup2 back let the pipe's end go); a write end kept by
+    dup2 holds end of file back until it too is closed; across execve an
+    O_CLOEXEC fd is closed and a plain one kept. Catches dup2 that does not
+    close newfd's old file, references not counted (end of file too early
+    or never), close-on-exec ignored or applied to every fd."""
     w = word(rng.randint(4, 20))
     text = run(kernel, f"redirect:{w}")
-    for want in (f"redirect: stdout through a pipe carried '{w}'",
+    for want in (f"redirect: stdout through a pipe carried '{w}' then 0",
                  f"redirect: a write end kept by dup2 after close: '{w}' then 0",
                  "fdcheck: fd 3 open, fd 4 open, fd 5 closed, fd 6 closed"):
         check(want in text.splitlines(), want, lines(text, want[:12]))
@@ -354,9 +354,11 @@ def test_shell_pipelines(kernel):
     """A plain boot reaches the shell's prompt; typed pipelines of random
     length and words give what the host computes: seq | grep | wc -l with
     a random bound and digit (and the issue's own seq 1 1000 | grep 7 | wc -l,
-    271), and echo through a chain of cats. Catches pipe ends left open in
-    the shell or a stage (the pipeline never ends), stages connected in the
-    wrong order, the shell not waiting for every stage."""
+    271), seq | head that stops reading early (seq must get -EPIPE), and
+    echo through a chain of cats. Catches pipe ends left open in the shell
+    or a stage (the pipeline never ends: a read end kept by the shell lets
+    seq fill the pipe and wait for ever), stages connected in the wrong
+    order, the shell not waiting for every stage."""
     with kernel.boot("", dead_ends=STUBS, shell=True) as m:
         m.expect(r"^\$ ", partial=True, what="the shell's prompt after a plain boot")
         got = shell_command(m, "seq 1 1000 | grep 7 | wc -l")
@@ -365,6 +367,9 @@ def test_shell_pipelines(kernel):
         got = shell_command(m, f"seq 1 {n} | grep {d} | wc -l")
         want = str(sum(d in str(i) for i in range(1, n + 1)))
         check(got == [want], want, got)
+        n, k = rng.randint(20_000, 60_000), rng.randint(1, 5)
+        got = shell_command(m, f"seq 1 {n} | head -n {k}")
+        check(got == [str(i) for i in range(1, k + 1)], f"1 to {k}, and the prompt back", got)
         words = [word(rng.randint(2, 8)) for _ in range(rng.randint(2, 5))]
         cats = " | cat" * rng.randint(1, 5)
         got = shell_command(m, "echo " + " ".join(words) + cats)

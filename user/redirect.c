@@ -8,7 +8,7 @@
  *               read of a closed fd -9, write from a bad pointer -14, read into a bad pointer -14
  *     redirect: dup until it fails: 13 more fds, then -24
  * then with pipes:
- *     redirect: stdout through a pipe carried 'WORD'
+ *     redirect: stdout through a pipe carried 'WORD' then 0
  *     redirect: a write end kept by dup2 after close: 'WORD' then 0
  * and a child execs fdcheck with a kept fd and an O_CLOEXEC one. */
 #include "ulib.h"
@@ -42,6 +42,21 @@ static void console_fds(const char *w)
         close(f);
 }
 
+/* A child that kills this process after ms milliseconds (a read that would
+ * wait for ever, because an fd was not let go, ends the test at once). */
+static int watchdog(long ms)
+{
+    int parent = getpid(), pid = fork();
+
+    if (pid == 0) {
+        sleep_ms(ms);
+        printf("redirect: still waiting after %ld ms: killed\n", ms);
+        kill(parent, SIGKILL);
+        exit(0);
+    }
+    return pid;
+}
+
 static void pipe_fds(const char *w)
 {
     char got[64];
@@ -51,12 +66,16 @@ static void pipe_fds(const char *w)
     int saved = dup(1);
     dup2(p[1], 1);
     printf("%s", w);                         /* into the pipe */
-    dup2(saved, 1);
+    dup2(saved, 1);                          /* lets the pipe's end at fd 1 go */
     close(saved);
-    close(p[1]);
+    close(p[1]);                             /* the last write end */
     long n = read(p[0], got, sizeof got - 1);
     got[n > 0 ? n : 0] = '\0';
-    printf("redirect: stdout through a pipe carried '%s'\n", got);
+    int dog = watchdog(1000);
+    long end = read(p[0], got + 32, 1);
+    printf("redirect: stdout through a pipe carried '%s' then %ld\n", got, end);
+    kill(dog, SIGKILL);
+    waitpid(dog, NULL, 0);
     close(p[0]);
 
     must_pipe(p, 0);
