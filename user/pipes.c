@@ -142,7 +142,8 @@ static void no_reader(void)
     close(p[1]);
     sleep_ms(30);                    /* the writer fills the pipe and waits */
     read(p[0], buf, 10);
-    close(p[0]);
+    sleep_ms(30);                    /* it fills those 10 bytes and waits again */
+    close(p[0]);                     /* which must wake it */
     waitpid(pid, &status, 0);
     printf("pipes: a writer blocked on a full pipe whose reader left: %s\n",
            WEXITSTATUS(status) == 0 ? "1st write ok, 2nd gives -32" : "wrong");
