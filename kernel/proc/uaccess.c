@@ -8,6 +8,7 @@
 #include "memlayout.h"
 #include "panic.h"
 #include "pmm.h"
+#include "proc.h"                    /* cow_prepare_write (Lab 7) */
 #include "string.h"
 
 /* Contract in uaccess.h. */
@@ -80,6 +81,10 @@ int copy_from_user(pte_t *pml4, void *dst, uint64_t src, size_t len)
 
 int copy_to_user(pte_t *pml4, uint64_t dst, const void *src, size_t len)
 {
+#if LAB >= 7
+    if (cow_prepare_write(pml4, dst, len))   /* a page fork shared gets its own copy first */
+        return -EFAULT;
+#endif
     return copy_user(pml4, dst, (void *)src, len, true);
 }
 

@@ -69,11 +69,13 @@ void sleep_ms(long ms);
 int fork(void);                      /* the child's pid in the parent, 0 in the child */
 /* Wait for child pid (-1: any) to end; its status word in *status (if not
  * NULL). The child's pid, 0 with WNOHANG if none has ended yet, -ECHILD if
- * there is no such child. rusage is not filled in (pass NULL). */
+ * there is no such child. rusage, if not NULL, is zeroed (struct rusage:
+ * 144 bytes). */
 int wait4(int pid, int *status, int options, void *rusage);
 int waitpid(int pid, int *status, int options);   /* wait4 without rusage */
 int wait(int *status);               /* waitpid(-1, status, 0) */
-int getppid(void);                   /* the parent's pid (1 for an orphan) */
+int getppid(void);                   /* the parent's pid: 1 for an orphan (while pid 1
+                                      * lives), 0 for a process the kernel started */
 int kill(int pid, int sig);          /* 0; -ESRCH, -EINVAL (SIGKILL, SIGTERM only) */
 
 /* File descriptors. */

@@ -195,6 +195,9 @@ const char *errstr(long err)
     case EMFILE: return "too many open files";
     case EPIPE: return "broken pipe";
     case ENOSYS: return "not implemented";
+    case EAGAIN: return "too many processes";
+    case EINTR: return "interrupted";
+    case E2BIG: return "argument list too long";
     default: return "error";
     }
 }
