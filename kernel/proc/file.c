@@ -329,6 +329,8 @@ static long console_read(struct file *f, uint64_t buf, size_t count)
     long n;
 
     (void)f;
+    if (count > CONSOLE_LINE_MAX)
+        count = CONSOLE_LINE_MAX;    /* no line is longer */
     if (cow_prepare_write(pml4, buf, count) || !user_range_ok(pml4, buf, count, true))
         return -EFAULT;
     mutex_lock(&console_reader);

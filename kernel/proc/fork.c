@@ -140,7 +140,9 @@ int cow_prepare_write(pte_t *pml4, uint64_t addr, uint64_t len)
         return 0;                    /* user_range_ok refuses it */
     for (uint64_t va = addr & ~(PAGE_SIZE - 1); va < addr + len; va += PAGE_SIZE) {
         uint64_t flags;
-        if (vmm_translate(pml4, va, NULL, &flags) && (flags & PTE_COW) && (flags & PTE_U)) {
+        if (!vmm_translate(pml4, va, NULL, &flags))
+            return 0;                /* a hole: user_range_ok refuses the range */
+        if ((flags & PTE_COW) && (flags & PTE_U)) {
             int err = cow_break(pml4, va);
             if (err)
                 return err;

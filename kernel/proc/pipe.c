@@ -30,9 +30,9 @@ struct pipe {
     struct waitqueue writable;       /* writers wait here while it is full */
 };
 
-/* Read up to count bytes (count > 0) into the user's buf: block while the
- * pipe is empty and a write end is open; then take what is there, at most
- * count, waking the writers. Returns the count taken; 0 when it is empty
+/* Read up to count bytes (count > 0; the given check cuts it to PIPE_CHUNK)
+ * into the user's buf: block while the pipe is empty and a write end is
+ * open; then take what is there, at most count, waking the writers. Returns the count taken; 0 when it is empty
  * with no write end open (end of file); -EFAULT for a bad buf (checked
  * before anything is taken); -EINTR if killed while waiting. */
 static long pipe_read(struct file *f, uint64_t buf, size_t count)
@@ -40,6 +40,8 @@ static long pipe_read(struct file *f, uint64_t buf, size_t count)
     struct pipe *pp = f->data;
     pte_t *pml4 = proc_current()->pml4;
 
+    if (count > PIPE_CHUNK)
+        count = PIPE_CHUNK;          /* a read may return less than asked */
     if (cow_prepare_write(pml4, buf, count) || !user_range_ok(pml4, buf, count, true))
         return -EFAULT;
 #if SOL >= 7
