@@ -112,8 +112,8 @@ def test_wait_statuses(kernel):
     not a child; -EFAULT for a bad status pointer; a child that faults ends
     with 255 while its parent goes on. Catches a WNOHANG that blocks or
     reaps a live child, statuses swapped between children, waitpid taking
-    any child, wait blocking forever with no children, the status not
-    shifted into bits 8-15."""
+    any child, wait blocking forever with no children, a status word
+    copied from the wrong zombie."""
     codes = [rng.randint(0, 255) for _ in range(rng.randint(3, 6))]
     text = run(kernel, "waitstat:" + ":".join(map(str, codes)))
     check("waitstat: WNOHANG at once gives 0" in text.splitlines(), "WNOHANG at once gives 0",
@@ -133,10 +133,13 @@ def test_wait_statuses(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(2)
 def test_orphans(kernel):
-    """A grandchild whose parent ends goes to pid 1, which reaps both.
-    Catches children left pointing at a dead parent (getppid never becomes
-    1), orphans nobody reaps (pid 1's wait never gets the grandchild's 42),
-    and a zombie handed over without waking its new parent."""
+    """A grandchild whose parent ends goes to pid 1, which reaps both; then
+    a process that is already a zombie when its parent ends (pid 1 -> A ->
+    B -> C, C ended, B ends) goes to pid 1, which must wake for it while A
+    still lives. Catches children left pointing at a dead parent (getppid
+    never becomes 1), orphans nobody reaps (pid 1's wait never gets the
+    grandchild's 42), and a zombie handed over without waking its new
+    parent (pid 1 sleeps on until A ends by itself)."""
     text = run(kernel, "orphan")
     m = re.search(r"^orphan: grandchild pid (\d+): parent was (\d+), now (\d+)$", text, re.M)
     check(m and m.group(3) == "1", "the grandchild's parent is now pid 1", lines(text, "orphan: grandchild"))
@@ -145,6 +148,9 @@ def test_orphans(kernel):
     check(reaped == want, f"pid 1 reaps the middle process (7) and the grandchild (42): {want}", reaped)
     check("orphan: no children left: -10" in text.splitlines(), "then -ECHILD",
           lines(text, "orphan: no"))
+    for want in ("orphan: reaped the adopted zombie, status 3",
+                 "orphan: A was killed: pid 1 woke for the zombie"):
+        check(want in text.splitlines(), want, lines(text, "orphan: "))
 
 
 # ---- copy-on-write (exercise 1) ------------------------------------------------------
@@ -225,19 +231,22 @@ def test_no_leak(kernel):
 @pytest.mark.exercise(2, 3, 4)
 def test_kill(kernel):
     """kill ends a child spinning in ring 3, one blocked reading a pipe
-    (SIGTERM) and one asleep for a minute, each reaped with the signal in
-    its status; kill of a missing pid gives -ESRCH, of signal 1 -EINVAL,
-    signal 0 checks only. Catches a pipe wait that kill cannot end (the
-    test would wait out its deadline), the signal lost from the status, and
-    a killed reader that goes on to read."""
+    (SIGTERM), one blocked writing to a full pipe, and one asleep for a
+    minute, each reaped with the signal in its status; kill of a missing
+    pid gives -ESRCH, of signal 1 -EINVAL, signal 0 checks only. Catches a
+    pipe wait that ignores -EINTR (the reader or writer sleeps on, or spins
+    with the lock held: the test waits out its deadline), the signal lost
+    from the status, and a killed reader or writer that goes on."""
     text = run(kernel, "killer")
     for want in ("killer: spinning child: status 0x9, signalled yes",
                  "killer: reading child: status 0xf, signalled yes",
+                 "killer: writing child: status 0x9, signalled yes",
                  "killer: sleeping child: status 0x9, signalled yes",
                  "killer: kill of no such pid gives -3", "killer: kill with signal 1 gives -22",
                  "killer: kill 0 of myself gives 0"):
         check(want in text.splitlines(), want, lines(text, "killer:"))
-    check("killer: the reader read" not in text and "killer: the sleeper woke" not in text,
+    check("killer: the reader read" not in text and "killer: the sleeper woke" not in text
+          and "killer: the writer wrote" not in text,
           "no killed child going on", lines(text, "killer: the"))
 
 
@@ -355,12 +364,12 @@ def shell_command(m, command, timeout=20):
 def test_shell_pipelines(kernel):
     """A plain boot reaches the shell's prompt; typed pipelines of random
     length and words give what the host computes: seq | grep | wc -l with
-    a random bound and digit (and the issue's own seq 1 1000 | grep 7 | wc -l,
-    271), seq | head that stops reading early (seq must get -EPIPE), and
-    echo through a chain of cats. Catches pipe ends left open in the shell
-    or a stage (the pipeline never ends: a read end kept by the shell lets
-    seq fill the pipe and wait for ever), stages connected in the wrong
-    order, the shell not waiting for every stage."""
+    a random bound and digit (and seq 1 1000 | grep 7 | wc -l, 271, the
+    lab's own example), seq | head that stops reading early (seq must get
+    -EPIPE), and echo through a chain of cats. Catches pipe ends left open
+    in the shell or a stage (the pipeline never ends: a read end kept by
+    the shell or by seq itself lets seq fill the pipe and wait for ever),
+    stages connected in the wrong order."""
     with kernel.boot("", dead_ends=STUBS, shell=True) as m:
         m.expect(r"^\$ ", partial=True, what="the shell's prompt after a plain boot")
         got = shell_command(m, "seq 1 1000 | grep 7 | wc -l")
@@ -383,9 +392,11 @@ def test_shell_pipelines(kernel):
 def test_shell_commands(kernel):
     """A missing command says so and the shell goes on with $? = 127; a
     command's exit status reaches $?; a background job does not hold the
-    prompt and is reaped. Catches a shell that dies with its child, a
-    missing exec failure, a foreground wait that takes the background job
-    instead."""
+    prompt and is reaped; a foreground command started after a background
+    job that ends at once still holds the prompt until it ends itself.
+    Catches a shell that dies with its child, a missing exec failure, a
+    foreground wait that takes the background job instead (wait(-1)
+    returns the finished job, and the prompt comes back early)."""
     with kernel.boot("", dead_ends=STUBS, shell=True) as m:
         m.expect(r"^\$ ", partial=True, what="the shell's prompt after a plain boot")
         name = "no" + word(6)
@@ -405,3 +416,10 @@ def test_shell_commands(kernel):
         got = shell_command(m, "echo done")
         check(any(re.fullmatch(rf"{re.escape(job[0])} done 0", l) for l in m.lines()),
               f"{job[0]} done 0 (the job reaped)", m.lines()[-6:])
+        quick = shell_command(m, "true &")
+        start = time.monotonic()
+        shell_command(m, "sleep 1", timeout=10)
+        took = time.monotonic() - start
+        check(took >= 0.9, "the prompt back only once sleep 1 has ended", f"after {took:.2f} s")
+        done = f"{quick[0]} done 0" if quick else "[PID] done 0"
+        check(done in m.lines(), f"{done} (the background true reaped)", m.lines()[-6:])

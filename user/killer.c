@@ -1,9 +1,11 @@
 /* killer.c - kill ends a process wherever it is. Lab 7 (given).
- * Three children: one spinning in ring 3 (no system calls), one blocked
- * reading a pipe nobody writes, one asleep for a minute. Each is killed
- * (SIGKILL, SIGTERM, SIGKILL) and reaped:
+ * Four children: one spinning in ring 3 (no system calls), one blocked
+ * reading a pipe nobody writes, one blocked writing to a full pipe nobody
+ * reads, one asleep for a minute. Each is killed (SIGKILL, SIGTERM,
+ * SIGKILL, SIGKILL) and reaped:
  *     killer: spinning child: status 0x9, signalled yes
  *     killer: reading child: status 0xf, signalled yes
+ *     killer: writing child: status 0x9, signalled yes
  *     killer: sleeping child: status 0x9, signalled yes
  * then the errors:
  *     killer: kill of no such pid gives -3
@@ -38,6 +40,14 @@ int main(void)
         exit(0);
     }
     report("reading", pid, SIGTERM);
+    if ((pid = fork()) == 0) {
+        static char big[8192];
+        close(fds[0]);
+        write(fds[1], big, sizeof big);  /* the pipe holds 4096: it waits */
+        printf("killer: the writer wrote\n");
+        exit(0);
+    }
+    report("writing", pid, SIGKILL);
     if ((pid = fork()) == 0) {
         sleep_ms(60000);
         printf("killer: the sleeper woke\n");

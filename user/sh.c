@@ -147,8 +147,9 @@ __attribute__((unused)) static char *command_path(const char *name, char *buf, s
  * pipe. A child whose execve fails says so and exits 127. In the
  * foreground, returns the last stage's exit_code once every stage has
  * ended; in the background, the last stage's pid at once. If a pipe or a
- * fork fails: said on fd 2, the stages started are left to end, and a
- * negative errno. */
+ * fork fails: said on fd 2, the stages already started are waited for (in
+ * the foreground) or left running (in the background), and a negative
+ * errno. */
 static int run_pipeline(struct pipeline *p)
 {
 #if SOL >= 7
@@ -169,7 +170,7 @@ static int run_pipeline(struct pipeline *p)
             if (fds[1] >= 0) {       /* standard output to the next one */
                 dup2(fds[1], 1);
                 close(fds[1]);
-                close(fds[0]);       /* else the next stage's reader is also a writer: no EOF */
+                close(fds[0]);       /* else this writer is its own reader: no -EPIPE */
             }
             err = execve(command_path(c->argv[0], path, sizeof path), c->argv, NULL);
             dprintf(2, "sh: %s: %s\n", c->argv[0], errstr(err));

@@ -73,15 +73,16 @@ void proc_run_init(const char *spec) __attribute__((noreturn));
 
 /* Map the user stack of pml4 (USER_STACK_PAGES pages below
  * USER_STACK_TOP, the guard page below them left unmapped) and lay out
- * argc and argv on it for the program's entry (handout §1.3). Sets *rsp to
+ * argc and argv on it for the program's entry (Lab 6 handout §1.3). Sets *rsp to
  * the user address of argc. 0, or -ENOMEM (pages mapped so far stay: the
  * caller destroys the address space). Thread context. */
 int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp);
 
 /* An exception tf from ring 3 in the running process (called by
  * trap_dispatch, interrupts off). Returns only if the fault was resolved
- * (challenge 1: a first touch of the lazy heap); otherwise prints one line
- * saying why and ends the process with exit(-1) (handout §3.5). */
+ * (Lab 6 challenge 1: a first touch of the lazy heap; Lab 7: a write to a
+ * copy-on-write page); otherwise prints one line saying why and ends the
+ * process with exit(-1) (Lab 6 handout §3.5). */
 void proc_fault(const struct trap_frame *tf);
 
 /* Does brk only reserve the heap (the command line's lazybrk=1, challenge 1),
@@ -159,8 +160,29 @@ bool proc_killed(void);
 /* Copy-on-write (fork.c). A user page shared by fork is mapped read-only
  * with PTE_COW set in both address spaces; the first write copies it. */
 #define PTE_COW (1ull << 9)          /* a bit the CPU leaves to software */
+
+/* Share every present user page of parent (the running address space) with
+ * child (new, not running), as share_page does for one page (exercise 1),
+ * then flush the parent's TLB (its writable pages became read-only). 0, or
+ * -ENOMEM (pages shared so far stay: the caller destroys child). Thread
+ * context, the parent's own thread. Given. */
 int as_copy_cow(pte_t *parent, pte_t *child);
+
+/* A write to the page at va (page-aligned) of pml4 (the running address
+ * space for a fault; any, e.g. the in-kernel test's made-up ones): if no
+ * page is there or it has no PTE_COW, -EFAULT (a real fault). Otherwise the
+ * page becomes private and writable, PTE_COW cleared, holding the same
+ * bytes: a copy in a fresh frame while other address spaces own the frame
+ * (which then has one owner fewer), or the frame itself once nobody else
+ * does; invlpg(va). 0, or -ENOMEM (nothing changed). Any interrupt state
+ * (interrupts off from proc_fault); calls frame_owners, pmm_alloc, memcpy,
+ * frame_release, invlpg. Exercise 1 (handout §3.1). */
 int cow_break(pte_t *pml4, uint64_t va);
+
+/* Break the copy-on-write of every PTE_COW user page in [addr, addr + len)
+ * of pml4, before the kernel writes there for the process (copy_to_user
+ * does it). 0, or -ENOMEM; a hole or a range outside the user half is left
+ * for user_range_ok to refuse. Given. */
 int cow_prepare_write(pte_t *pml4, uint64_t addr, uint64_t len);
 
 /* The eager copy fork makes instead while fork_eager is set: every page of

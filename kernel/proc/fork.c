@@ -1,4 +1,4 @@
-/* fork.c - fork with copy-on-write. Lab 7: as_copy_cow and cow_break are
+/* fork.c - fork with copy-on-write. Lab 7: share_page and cow_break are
  * exercise 1 with frameref.c (handout §3.1); the rest is given, including
  * the eager copy that fork uses until exercise 1 is done (and that `make
  * bench` compares with, setting fork_eager for its eager row only).
@@ -75,8 +75,12 @@ int as_copy_eager(pte_t *parent, pte_t *child)
 /* Contract in proc.h: false but while the benchmark measures the eager copy. */
 bool fork_eager;
 
-/* Share the page at va (leaf: its entry in the parent) with child, the
- * copy-on-write way (see as_copy_cow). */
+/* Map the frame of the present user page at va (leaf: its entry in the
+ * parent) at va in child too, with the same flags; if the page is writable
+ * or PTE_COW already, it becomes read-only with PTE_COW set in both; the
+ * frame gets one more owner (frame_share). 0, or -ENOMEM if child's page
+ * table cannot be made (pt_walk). Thread context; the caller flushes the
+ * parent's TLB. Exercise 1 (handout §3.1). */
 static int share_page(uint64_t va, pte_t *leaf, void *child)
 {
 #if SOL >= 7
@@ -179,8 +183,9 @@ static int fork_child(void *arg)
 
 /* fork(): a copy of the calling process (its memory shared copy-on-write,
  * its files shared), returning into the same place in both: the child's
- * pid in the parent, 0 in the child. -EAGAIN at PROC_MAX processes,
- * -ENOMEM when memory runs out (nothing of the child is left). */
+ * pid in the parent, 0 in the child. -EAGAIN at the process limit (or
+ * with no memory for the process itself), -ENOMEM when memory for its
+ * address space or thread runs out (nothing of the child is left). */
 static long sys_fork(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
 {
     struct proc *parent = proc_current(), *child = proc_alloc(parent, parent->name);
