@@ -6,22 +6,6 @@
  * comes back. */
 #include "ulib.h"
 
-struct sysinfo {
-    long uptime;
-    unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-    unsigned short procs, pad;
-    unsigned long totalhigh, freehigh;
-    unsigned int mem_unit;
-    char reserved[4];
-};
-
-static long free_frames(void)
-{
-    struct sysinfo si;
-
-    return syscall6(99, (long)&si, 0, 0, 0, 0, 0) == 0 ? (long)si.freeram : -1;
-}
-
 /* One bomb: fork until refused, then free them all. */
 static void bomb(int round)
 {

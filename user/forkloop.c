@@ -7,22 +7,6 @@
  *     forkloop: free frames before B after A */
 #include "ulib.h"
 
-struct sysinfo {
-    long uptime;
-    unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-    unsigned short procs, pad;
-    unsigned long totalhigh, freehigh;
-    unsigned int mem_unit;
-    char reserved[4];
-};
-
-static long free_frames(void)
-{
-    struct sysinfo si;
-
-    return syscall6(99, (long)&si, 0, 0, 0, 0, 0) == 0 ? (long)si.freeram : -1;
-}
-
 int main(int argc, char **argv)
 {
     long rounds = argc > 1 ? atol(argv[1]) : 1000, pages = argc > 2 ? atol(argv[2]) : 4;

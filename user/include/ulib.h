@@ -84,6 +84,10 @@ int pipe2(int fds[2], int flags);    /* the same, flags 0 or O_CLOEXEC */
 /* pipe2, or end the program (status 1) with a line saying it failed: for
  * test programs, whose fds would otherwise be garbage. */
 void must_pipe(int fds[2], int flags);
+
+/* The frames of RAM the kernel has free now (sysinfo's freeram, in pages),
+ * or a negative errno: how the test programs measure memory. */
+long free_frames(void);
 int dup(int fd);                     /* the lowest free fd, now also fd's file */
 int dup2(int oldfd, int newfd);      /* newfd (closed first if open) */
 int close(int fd);                   /* 0; -EBADF */

@@ -140,6 +140,23 @@ void must_pipe(int fds[2], int flags)
     }
 }
 
+struct sysinfo {                     /* Linux's layout: what is used of it here */
+    long uptime;
+    unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    unsigned short procs, pad;
+    unsigned long totalhigh, freehigh;
+    unsigned int mem_unit;
+    char reserved[4];
+};
+
+long free_frames(void)
+{
+    struct sysinfo si;
+    long err = syscall6(99, (long)&si, 0, 0, 0, 0, 0);
+
+    return err < 0 ? err : (long)si.freeram;
+}
+
 int dup(int fd)
 {
     return (int)syscall6(32, fd, 0, 0, 0, 0, 0);
