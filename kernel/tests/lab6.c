@@ -419,7 +419,7 @@ KTEST(uaccess, "a ro k off len word")
             strncpy_from_user(pml4, buf, a + 4096, n));
     memset(buf, 'x', sizeof buf);
     kprintf("uaccess: copy_from_user into the unmapped page -> %d, buffer %s\n",
-            copy_from_user(pml4, buf, a + 8192 - off % 32 - 1, 32),
+            copy_from_user(pml4, buf, a + 8192 - off % 31 - 1, 32),  /* 1..31 bytes mapped */
             buf[0] == 'x' ? "untouched" : "written");
 }
 
