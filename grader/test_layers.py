@@ -14,7 +14,7 @@ import subprocess
 import gradelib
 from course import LAB_MAX
 
-LEVEL = {"lib": 0, "base": 1, "arch": 2, "dev": 2, "mm": 3, "proc": 4, "core": 5, "tests": 6}
+LEVEL = {"lib": 0, "base": 1, "arch": 2, "dev": 2, "mm": 3, "proc": 4, "fs": 5, "core": 6, "tests": 7}
 
 # (from, to): why this call must go up. At most MAX_UPWARD of them.
 INHERENT = {
@@ -23,7 +23,8 @@ INHERENT = {
                       "to proc; switch.asm starts a new thread in thread_start; a spinlock "
                       "records the current thread as its holder, for its reports",
     ("arch", "mm"): "interrupt dispatch: a page fault asks paging whose guard page it hit",
-    ("dev", "proc"): "the PIT's interrupt is the scheduler's tick",
+    ("dev", "proc"): "the PIT's interrupt is the scheduler's tick; a disk request sleeps "
+                     "until the disk's interrupt wakes it",
     ("base", "dev"): "console output (dev) prints base's messages: panic, backtrace, boot lines",
 }
 MAX_UPWARD = 5

@@ -54,4 +54,9 @@
 #define PIPE_SIZE            4096    /* bytes a pipe holds before its writers block */
 #define CONSOLE_LINE_MAX     256     /* characters of one line read from the console */
 
+/* ---- Lab 8: file system ---- */
+#define FS_BLOCK_SIZE        1024    /* the ext2 block size mounted (mke2fs -b 1024 in the Makefile) */
+#define BCACHE_BUFS          128     /* buffers in the buffer cache (FS_BLOCK_SIZE bytes each) */
+#define FS_MAX_INODES        128     /* inodes in memory at once (iget beyond: -ENFILE) */
+
 #endif

@@ -1,0 +1,58 @@
+/* bcache.h - the buffer cache: one copy in memory of each disk block in
+ * use. Lab 8: bget and brelse are exercise 1 (handout §3.1).
+ *
+ * A fixed array of BCACHE_BUFS buffers (tunables.h). A block is in at most
+ * one buffer. A buffer with refs > 0 is in use and keeps its block; one
+ * with refs == 0 may be recycled for another block, least recently
+ * released first (the LRU list). Dirty buffers reach the disk when
+ * recycled, on bsync (fsync, sync) and at a clean shutdown. */
+#ifndef BCACHE_H
+#define BCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sync.h"
+#include "tunables.h"                /* BCACHE_BUFS, FS_BLOCK_SIZE */
+
+/* refs, blockno and the list links are guarded by bcache_lock (bcache.c);
+ * valid, dirty and data by the buffer's own lock, which whoever holds a
+ * reference from bread takes (only one thread uses a buffer at a time). */
+struct buf {
+    uint32_t blockno;                /* the disk block it holds (FS_BLOCK_SIZE bytes) */
+    int refs;                        /* holders: bread without brelse yet */
+    bool valid;                      /* data has been read from the disk */
+    bool dirty;                      /* data is newer than the disk's copy */
+    struct mutex lock;               /* held by the one thread using the buffer */
+    struct buf *prev, *next;         /* the LRU list: most recently released first */
+    uint8_t data[FS_BLOCK_SIZE];
+};
+
+/* The buffer of block blockno, locked by the caller, with one more
+ * reference, its data read from the disk. NULL if the disk read failed
+ * (-EIO: nothing is held). Blocks while every buffer is in use. Thread
+ * context, no spinlock held. */
+struct buf *bread(uint32_t blockno);
+
+/* Mark b (locked by the caller) as changed: it will be written back. */
+void bdirty(struct buf *b);
+
+/* Write b (locked by the caller) to the disk now. 0 or -EIO. */
+int bwrite(struct buf *b);
+
+/* Unlock b and drop the caller's reference; with none left it becomes the
+ * most recently used buffer that may be recycled. */
+void brelse(struct buf *b);
+
+/* Write every dirty buffer back, then flush the disk's cache. 0 or -EIO. */
+int bsync(void);
+
+/* ---- exercise 1 (bcache.c), used by bread ---- */
+
+/* The buffer for blockno with one more reference, not locked: the one that
+ * holds it, else the least recently released unused buffer, recycled for
+ * it (written back first if dirty; valid cleared). Sleeps while every
+ * buffer is in use. Never two buffers for one block. */
+struct buf *bget(uint32_t blockno);
+
+#endif

@@ -1,0 +1,133 @@
+/* fs.h - the file system: ext2 on the disk, through the buffer cache.
+ * Lab 8. Exercises: bmap (§3.2), dir_lookup/dir_add/dir_remove (§3.3),
+ * path resolution (§3.4), inode_read/inode_write (§3.5); mounting, the
+ * bitmaps, inode I/O and the system calls are given.
+ *
+ * Locking: one sleeping lock, fs_lock, serializes every file-system
+ * operation (fs_begin / fs_end around it: a system call, an exec's read of
+ * a program, sync). Everything below is called with it held unless said.
+ * Lab 9 turns fs_begin / fs_end into a journal transaction. */
+#ifndef FS_H
+#define FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ext2.h"                    /* the on-disk structures */
+
+/* An inode in memory: its number and a copy of its on-disk record. One
+ * struct per inode in use (the inode table in inode.c); refs counts the
+ * holders (iget without iput yet). All fields: fs_lock. */
+struct inode {
+    uint32_t ino;
+    int refs;
+    struct ext2_inode d;             /* what the inode table holds (iupdate writes it) */
+};
+
+void fs_begin(void);
+void fs_end(void);
+
+/* Mount the disk's ext2 file system (boot step; says why when it refuses:
+ * no disk, not ext2, a revision, block size or feature it does not
+ * handle). True if mounted. */
+bool fs_mounted(void);
+
+/* ---- inodes (inode.c) ---- */
+
+/* Inode ino with one more reference (read from the inode table on first
+ * use), or NULL: -EIO, or ino out of range (a corrupted directory). */
+struct inode *iget(uint32_t ino);
+
+/* Drop a reference; the last one of an inode with no links left frees its
+ * blocks and the inode itself. */
+void iput(struct inode *ip);
+
+/* Write ip->d back to the inode table. 0 or -EIO. */
+int iupdate(struct inode *ip);
+
+/* A new inode of mode (type and permission bits), links 0, size 0, times
+ * now, with one reference; or NULL with *err = -ENOSPC / -EIO. near: the
+ * directory it goes in (its group is tried first). */
+struct inode *ialloc(uint16_t mode, struct inode *near, int *err);
+
+/* The disk block holding byte lbn * FS_BLOCK_SIZE of ip: direct, single- or
+ * double-indirect. If it has none: with alloc, a new zeroed block is put
+ * there (and any indirect block on the way), else 0 (a hole). Returns
+ * the block number (> 0), 0 for a hole, -EFBIG past double-indirect,
+ * -ENOSPC, -EIO. Exercise 2 (handout §3.2). */
+long bmap(struct inode *ip, uint32_t lbn, bool alloc);
+
+/* Free every block of ip past its first `size` bytes and set its size
+ * (ftruncate, O_TRUNC, and freeing an inode with size 0). 0 or -EIO. */
+int inode_truncate(struct inode *ip, uint64_t size);
+
+/* Move n bytes between ip at offset off and dst / src: kernel memory, or
+ * the calling process's user memory if user (checked: -EFAULT). Read stops
+ * at the end of the file (holes read as zeros) and returns the count (0
+ * at or past the end); write grows the file (and fills a gap with a hole)
+ * and returns n, or less if the disk fills (-ENOSPC if nothing was
+ * written), -EFBIG past the largest file. Exercise 5 (handout §3.5). */
+long inode_read(struct inode *ip, bool user, uint64_t dst, uint64_t off, size_t n);
+long inode_write(struct inode *ip, bool user, uint64_t src, uint64_t off, size_t n);
+
+/* ---- directories (dir.c), exercise 3 (handout §3.3) ---- */
+
+/* The inode number of entry name (not NUL-terminated: len bytes) in
+ * directory dp, or 0 if there is none; -EIO; -EUCLEAN for a record whose
+ * lengths do not fit its block. */
+long dir_lookup(struct inode *dp, const char *name, size_t len);
+
+/* Add entry name -> ino with file_type type (EXT2_FT_*) to dp: in the
+ * first record with room to split, else in a new block at the end.
+ * -EEXIST, -ENOSPC, -EIO. */
+int dir_add(struct inode *dp, const char *name, size_t len, uint32_t ino, uint8_t type);
+
+/* Remove entry name from dp (merged into the record before it, or an
+ * inode 0 at a block's start). -ENOENT, -EIO. */
+int dir_remove(struct inode *dp, const char *name, size_t len);
+
+/* Is dp empty but for . and ..? (rmdir) */
+bool dir_is_empty(struct inode *dp);
+
+/* ---- paths (path.c), exercise 4 (handout §3.4) ---- */
+
+#define SYMLINK_MAX_DEPTH 8          /* symlinks followed in one resolution: -ELOOP past it */
+
+/* Resolve path from dir_at (NULL: the calling process's working directory;
+ * a path starting with / from the root): each component looked up in the
+ * directory before it (-ENOTDIR if that is not one, -ENOENT if absent,
+ * -ENAMETOOLONG past EXT2_NAME_LEN), . and .. as usual (.. of the root is
+ * the root), a symlink followed (a relative one from its directory; -ELOOP
+ * past SYMLINK_MAX_DEPTH) except as the last component when !follow.
+ * *out gets the inode with a reference. 0 or a negative errno. */
+int namei(struct inode *dir_at, const char *path, bool follow, struct inode **out);
+
+/* Resolve all but the last component: *dirp gets that directory (with a
+ * reference) and name its last component (NUL-terminated; "." for "/").
+ * 0 or a negative errno. */
+int namei_parent(struct inode *dir_at, const char *path, struct inode **dirp,
+                 char name[EXT2_NAME_LEN + 1]);
+
+/* The root directory, with a reference. */
+struct inode *fs_root(void);
+
+/* ---- names (namespace.c): what the system calls do, given ---- */
+
+int fs_create(struct inode *dir_at, const char *path, uint16_t mode, bool excl,
+              struct inode **out);
+int fs_mkdir(struct inode *dir_at, const char *path, uint16_t mode);
+int fs_unlink(struct inode *dir_at, const char *path);
+int fs_rmdir(struct inode *dir_at, const char *path);
+int fs_link(struct inode *old_at, const char *oldpath, struct inode *new_at, const char *newpath);
+int fs_rename(struct inode *old_at, const char *oldpath, struct inode *new_at, const char *newpath);
+int fs_symlink(const char *target, struct inode *dir_at, const char *linkpath);
+long fs_readlink(struct inode *ip, char *buf, size_t size);
+
+/* Write every dirty block back and flush the disk (sync, fsync, shutdown). */
+int fs_sync(void);
+
+/* Seconds since 1970 now (the CMOS clock read at boot, plus the ticks since). */
+uint32_t fs_now(void);
+
+#endif
