@@ -6,7 +6,6 @@
 #define ENOENT  2
 #define ESRCH   3                    /* no such process (kill) */
 #define EINTR   4                    /* a blocking call ended by kill */
-#define EIO     5                    /* the disk failed (Lab 8) */
 #define E2BIG   7
 #define ENOEXEC 8
 #define EBADF   9
@@ -16,13 +15,9 @@
 #define EFAULT  14
 #define EEXIST  17
 #define EINVAL  22
-#define ENFILE  23                   /* the in-memory inode table is full (Lab 8) */
 #define EMFILE  24                   /* no free file descriptor */
-#define EFBIG   27                   /* past the largest file (Lab 8) */
-#define ENOSPC  28                   /* the disk is full (Lab 8) */
 #define EPIPE   32                   /* write to a pipe nobody reads */
 #define ENAMETOOLONG 36
 #define ENOSYS  38
-#define EUCLEAN 117                  /* the file system is corrupted (Lab 8) */
 
 #endif
