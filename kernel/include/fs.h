@@ -181,4 +181,66 @@ int fs_sync(void);
 /* Seconds since 1970 now (the CMOS clock read at boot, plus the ticks since). */
 uint32_t fs_now(void);
 
+/* ---- inside fs/: the mounted file system (ext2.c) and its bitmaps
+ * (alloc.c). Geometry is set at mount and read-only afterwards; the
+ * counts in groups[] and sb are fs_lock's. ---- */
+
+struct fs_geometry {
+    struct ext2_super sb;            /* the superblock as mounted (its free counts kept current) */
+    struct ext2_group_desc *groups;  /* ngroups descriptors (their counts kept current) */
+    uint32_t ngroups;
+    uint32_t gdt_blocks;             /* blocks of the group descriptor table */
+    uint32_t inode_size;             /* bytes of an inode table entry (>= 128) */
+    uint32_t itable_blocks;          /* blocks of one group's inode table */
+};
+extern struct fs_geometry fs;
+
+/* Is b a block that may hold data (a file's, a directory's, an indirect
+ * block): inside the file system and not the superblock, a group
+ * descriptor table (or its backups and reserved blocks), a bitmap or an
+ * inode table? */
+bool fs_data_block_ok(uint32_t b);
+
+/* Report corruption once in a line ("fs: corrupt: ..."; only the first
+ * few are printed) and return -EUCLEAN. */
+int fs_corrupt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Group g's free blocks / free inodes / directories changed by the deltas:
+ * kept in fs.groups[g] and fs.sb, and written to the descriptor table's
+ * and the superblock's buffers (they reach the disk with them). 0 or -EIO. */
+int fs_count(uint32_t g, int dblocks, int dinodes, int ddirs);
+
+/* A free block, marked used and zeroed (dirty in the buffer cache), in
+ * group goal or the nearest after it with one free. The block number, or
+ * -ENOSPC, -EIO, -EUCLEAN (a bitmap that disagrees with the counts). */
+long balloc(uint32_t goal);
+
+/* Free data block b. 0; -EUCLEAN if b is not a data block or is already
+ * free (nothing is changed); -EIO. */
+int bfree(uint32_t b);
+
+/* A free inode number (>= s_first_ino), marked used, in group goal or the
+ * nearest after it with one free; dir counts it in bg_used_dirs_count. The
+ * number, or -ENOSPC, -EIO, -EUCLEAN. */
+long inum_alloc(uint32_t goal, bool dir);
+
+/* Free inode number ino (was a directory: dir). 0, -EUCLEAN (reserved or
+ * already free), -EIO. */
+int inum_free(uint32_t ino, bool dir);
+
+/* The group of block b / inode ino. */
+static inline uint32_t fs_block_group(uint32_t b)
+{
+    return (b - fs.sb.s_first_data_block) / fs.sb.s_blocks_per_group;
+}
+static inline uint32_t fs_inode_group(uint32_t ino)
+{
+    return (ino - 1) / fs.sb.s_inodes_per_group;
+}
+
+/* ip's size in bytes (i_size_high counts for regular files only), and
+ * setting it. */
+uint64_t inode_size(const struct inode *ip);
+void inode_set_size(struct inode *ip, uint64_t size);
+
 #endif
