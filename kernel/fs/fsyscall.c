@@ -59,7 +59,9 @@ static int path_in(uint64_t upath, char **out, bool empty_ok)
 
 /* The directory relative paths start from: dirfd's (AT_FDCWD: the working
  * directory), borrowed, or NULL for the root; an absolute path ignores
- * dirfd. 0, -EBADF, -ENOTDIR. */
+ * dirfd. 0, -EBADF, -ENOTDIR, -ENOENT for a directory removed since (an
+ * entry made in it would be lost with it, and e2fsck would find its inode
+ * unattached). */
 static int start_dir(int dirfd, const char *path, struct inode **dp)
 {
     struct file *f = dirfd == AT_FDCWD ? proc_current()->cwd : fd_file(dirfd);
@@ -72,6 +74,8 @@ static int start_dir(int dirfd, const char *path, struct inode **dp)
         return -EBADF;
     if (ff == NULL || type_of(ff->ip) != EXT2_S_IFDIR)
         return -ENOTDIR;
+    if (ff->ip->d.i_links_count == 0)
+        return -ENOENT;
     *dp = ff->ip;
     return 0;
 }
@@ -464,8 +468,7 @@ enum pair_op { OP_LINK, OP_RENAME, OP_SYMLINK };
  * first is the target, stored as it is). */
 static long pair_call(enum pair_op op, uint64_t uold, uint64_t unew)
 {
-    struct file *cwd = proc_current()->cwd;
-    struct inode *dp = fsfile_of(cwd) ? fsfile_of(cwd)->ip : NULL;
+    struct inode *old_at, *new_at;
     char *old, *new;
     int err = path_in(uold, &old, false);
 
@@ -476,9 +479,11 @@ static long pair_call(enum pair_op op, uint64_t uold, uint64_t unew)
         return err;
     }
     fs_begin();
-    err = op == OP_LINK     ? fs_link(dp, old, dp, new)
-        : op == OP_RENAME   ? fs_rename(dp, old, dp, new)
-                            : fs_symlink(old, dp, new);
+    if ((err = start_dir(AT_FDCWD, op == OP_SYMLINK ? "/" : old, &old_at)) == 0 &&
+        (err = start_dir(AT_FDCWD, new, &new_at)) == 0)
+        err = op == OP_LINK     ? fs_link(old_at, old, new_at, new)
+            : op == OP_RENAME   ? fs_rename(old_at, old, new_at, new)
+                                : fs_symlink(old, new_at, new);
     fs_end();
     kfree(old);
     kfree(new);
