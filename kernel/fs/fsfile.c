@@ -1,10 +1,8 @@
-/* fsfile.c - files on the disk as open files: read and write at the open
- * file's offset (O_APPEND at the end), the inode's reference let go with
- * the last reference to the open file, and stat's view of an inode; and
- * what the layers below get from the file system through their hooks:
- * programs for exec (proc_program_reader) and the sync of a clean
- * power-off (power_on_clean_off). Lab 8 (given). The system calls that use
- * open files: fsyscall.c. */
+/* fsfile.c - files on the disk as open files, Lab 8 (given): read and
+ * write at the open file's offset (O_APPEND at the end), the inode let go
+ * with the last reference, stat's view of an inode; and the hooks the
+ * layers below call: programs for exec (proc_program_reader), the sync of a
+ * clean power-off (power_on_clean_off). The calls: fsyscall.c. */
 #include <stddef.h>
 
 #include "fsfile.h"
