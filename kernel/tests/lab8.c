@@ -232,26 +232,34 @@ static long names_count(const char *path)
     return r < 0 ? r : n;
 }
 
-/* test=names_many n=N: N files created in /many, looked up, listed, the
- * even-numbered half removed, the rest looked up again and listed; then N/2
- * more names, which must fit in the freed records (the directory does not
- * grow). Leaves /many with file-1, file-3, ... and new-0 .. new-(N/2-1). */
-KTEST(names_many, "n")
+/* test=names_many n=N name=P: N empty files /many/P-0 .. /many/P-(N-1)
+ * created, looked up, listed, the even-numbered ones removed, the rest
+ * looked up again and listed; then P_0 .. P_(N/2-1) (N/2 rounded up), no
+ * longer than the names removed, which must fit in the records they freed
+ * (the directory does not grow).
+ * Prints
+ *     names_many: N files, directory of B blocks
+ *     names_many: half removed and refilled, N+2 entries
+ * and leaves /many holding P-1, P-3, ... and the P_i, all regular
+ * files of size 0 and 1 link (debugfs -R 'ls -l /many'). */
+KTEST(names_many, "n name")
 {
     int64_t n = cmdline_get_int("n", 1000);
+    const char *p = cmdline_get("name") ? cmdline_get("name") : "file";
     char path[64];
 
-    if (n < 2 || n > 20000)
-        ktest_fail("names_many: n=2..20000");
+    if (n < 2 || n > 20000 || strlen(p) > 32)
+        ktest_fail("names_many: n=2..20000, name= at most 32 characters");
     fs_begin();
     names_expect("mkdir /many", fs_mkdir(NULL, "/many", 0755), 0);
     for (int i = 0; i < n; i++) {
-        ksnprintf(path, sizeof path, "/many/file-%d", i);
+        ksnprintf(path, sizeof path, "/many/%s-%d", p, i);
         names_expect(path, names_create(path), 0);
     }
-    names_expect("create an existing name", names_create("/many/file-0"), -EEXIST);
+    ksnprintf(path, sizeof path, "/many/%s-0", p);
+    names_expect("create an existing name", names_create(path), -EEXIST);
     for (int i = 0; i < n; i++) {
-        ksnprintf(path, sizeof path, "/many/file-%d", i);
+        ksnprintf(path, sizeof path, "/many/%s-%d", p, i);
         names_expect(path, names_ino(path, true) > 0, 1);
     }
     names_expect("entries", names_count("/many"), n + 2);
@@ -263,17 +271,17 @@ KTEST(names_many, "n")
     }
     kprintf("names_many: %ld files, directory of %u blocks\n", (long)n, size / FS_BLOCK_SIZE);
     for (int i = 0; i < n; i += 2) {
-        ksnprintf(path, sizeof path, "/many/file-%d", i);
+        ksnprintf(path, sizeof path, "/many/%s-%d", p, i);
         names_expect(path, fs_unlink(NULL, path), 0);
     }
     for (int i = 0; i < n; i++) {
-        ksnprintf(path, sizeof path, "/many/file-%d", i);
+        ksnprintf(path, sizeof path, "/many/%s-%d", p, i);
         names_expect(path, names_ino(path, true) > 0 ? 0 : names_ino(path, true),
                      i % 2 ? 0 : -ENOENT);
     }
     names_expect("entries after removing half", names_count("/many"), n - (n + 1) / 2 + 2);
     for (int i = 0; i < (n + 1) / 2; i++) {
-        ksnprintf(path, sizeof path, "/many/new-%d", i);
+        ksnprintf(path, sizeof path, "/many/%s_%d", p, i);
         names_expect(path, names_create(path), 0);
     }
     names_expect("entries after refilling", names_count("/many"), n + 2);
@@ -286,12 +294,17 @@ KTEST(names_many, "n")
     fs_end();
 }
 
-/* test=names_ops: mkdir/rmdir, . and .., link/unlink, rename's cases and
- * symlinks (fast, slow, relative, loops, the depth limit). Leaves a small
- * tree described in grader/test_lab8_fs.py. */
+/* test=names_ops: mkdir/rmdir, . and .., link/unlink, rename's cases,
+ * paths relative to a directory, and symlinks (fast, slow, relative,
+ * loops, the depth limit). Prints "names_ops: all as expected" at the end
+ * and leaves in the root: directories a (holding f, a regular file, and
+ * rel -> ../f2), d2, e (the old /d1/sub, holding k, holding d1) and a
+ * regular file f2; symlinks la -> /a, slow (a 158-byte target: a block),
+ * loop1 -> /loop2 (dangling), c0 -> /c1, ..., c7 -> /c8, c8 -> f2. */
 KTEST(names_ops, "")
 {
     char path[300], target[200];
+    struct inode *ip;
 
     fs_begin();
     /* directories and their link counts */
@@ -377,6 +390,21 @@ KTEST(names_ops, "")
     names_expect("rename /d1 /e/k/d1 (across, deeper)", fs_rename(NULL, "/d1", NULL, "/e/k/d1"), 0);
     names_expect("links of /e/k", names_links("/e/k"), 3);
 
+    /* relative to a directory */
+    struct inode *ap;
+    names_expect("namei /a", namei(NULL, "/a", true, &ap), 0);
+    names_expect("mkdir a:rd", fs_mkdir(ap, "rd", 0755), 0);
+    names_expect("a:rd/..", names_ino("/a/rd/..", true), a);
+    names_expect("a:../a/./rd", namei(ap, "../a/./rd", true, &ip), 0);
+    names_expect("  is /a/rd", ip->ino, names_ino("/a/rd", true));
+    iput(ip);
+    names_expect("a:/e/k is absolute", namei(ap, "/e/k", true, &ip), 0);
+    names_expect("  is /e/k", ip->ino, names_ino("/e/k", true));
+    iput(ip);
+    names_expect("rmdir a:rd", fs_rmdir(ap, "rd"), 0);
+    names_expect("rmdir a:.", fs_rmdir(ap, "."), -EINVAL);
+    iput(ap);
+
     /* symlinks */
     names_expect("symlink /la -> /a", fs_symlink("/a", NULL, "/la"), 0);
     names_expect("create /a/f", names_create("/a/f"), 0);
@@ -391,7 +419,6 @@ KTEST(names_ops, "")
     ksnprintf(target + len, sizeof target - len, "a/../f2");
     names_expect("a slow symlink", fs_symlink(target, NULL, "/slow"), 0);
     names_expect("/slow", names_ino("/slow", true), h);
-    struct inode *ip;
     char got[FS_BLOCK_SIZE];
     names_expect("namei /slow", namei(NULL, "/slow", false, &ip), 0);
     long n = fs_readlink(ip, got, sizeof got);
