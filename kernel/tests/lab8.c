@@ -333,6 +333,9 @@ KTEST(names_ops, "")
     names_expect("/a/f/", names_ino("/a/f/", true), -ENOTDIR);
     names_expect("/a/f/x", names_ino("/a/f/x", true), -ENOTDIR);
     names_expect("create /a/f/x", names_create("/a/f/x"), -ENOTDIR);
+    names_expect("create /a/f/", names_create("/a/f/"), -ENOTDIR);
+    names_expect("create /a/new/", names_create("/a/new/"), -EISDIR);
+    names_expect("unlink /a/f/", fs_unlink(NULL, "/a/f/"), -ENOTDIR);
     names_expect("/nope/x", names_ino("/nope/x", true), -ENOENT);
     memset(path, 'n', sizeof path);
     path[0] = '/';
