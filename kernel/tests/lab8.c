@@ -398,3 +398,39 @@ KTEST(fs_scan, "")
     kfree(buf);
     kprintf("fs_scan: %lu inodes in use, %lu bytes read, %lu errors\n", inodes, bytes, errors);
 }
+
+/*     test=fs_ialloc len=L dir=D
+ *         fs_ialloc: inode N, wrote L, freed: free blocks A -> A, free inodes C -> C
+ * a new inode (a directory if D is 1) holding L pattern bytes, dropped
+ * with no links: its blocks and its number come back. Syncs. */
+KTEST(fs_ialloc, "len dir")
+{
+    uint64_t len = cmdline_get_int("len", 0), done = 0;
+    bool dir = cmdline_get_int("dir", 0) == 1;
+    uint8_t *buf = kmalloc(FS_CHUNK);
+    int err = 0;
+
+    if (!fs_mounted() || buf == NULL)
+        ktest_fail("fs_ialloc: no file system mounted");
+    fs_begin();
+    uint32_t blocks = fs.sb.s_free_blocks_count, inodes = fs.sb.s_free_inodes_count;
+    struct inode *ip = ialloc(dir ? EXT2_S_IFDIR | 0755 : EXT2_S_IFREG | 0644, NULL, &err);
+    if (ip == NULL)
+        ktest_fail("fs_ialloc: ialloc: %d", err);
+    uint32_t ino = ip->ino;
+    while (done < len) {
+        size_t m = len - done < FS_CHUNK ? len - done : FS_CHUNK;
+        for (size_t i = 0; i < m; i++)
+            buf[i] = fs_pattern_byte(done + i, 1);
+        long n = inode_write(ip, false, (uint64_t)buf, done, m);
+        if (n <= 0)
+            ktest_fail("fs_ialloc: inode_write: %ld", n);
+        done += n;
+    }
+    iput(ip);                        /* links 0: freed */
+    kprintf("fs_ialloc: inode %u, wrote %lu, freed: free blocks %u -> %u, free inodes %u -> %u, "
+            "sync %d\n", ino, done, blocks, fs.sb.s_free_blocks_count, inodes,
+            fs.sb.s_free_inodes_count, fs_sync());
+    fs_end();
+    kfree(buf);
+}
