@@ -2,8 +2,8 @@
  * Lab 8 (given). Implements disk.h. The device is a PCI function (vendor
  * 0x1af4, device 0x1001) whose registers are I/O ports (BAR0); requests
  * travel through one virtqueue in memory that the device reads and writes
- * by DMA, and it raises INTx (an 8259 IRQ) when it has used one. Handout
- * lab8 §1 draws the virtqueue; the spec is "Virtual I/O Device (VIRTIO)
+ * by DMA, and it raises INTx (an 8259 IRQ) when it has used one. The Lab 8
+ * handout draws the virtqueue; the spec is "Virtual I/O Device (VIRTIO)
  * Version 1.0", §2.4 (virtqueues), §4.1.4.8 (legacy PCI), §5.2 (block).
  *
  * The virtqueue (queue 0), one block of physically contiguous memory:
@@ -52,7 +52,6 @@
 #include "console.h"
 #include "memlayout.h"
 #include "panic.h"
-#include "pic.h"
 #include "spinlock.h"
 #include "string.h"
 #include "sync.h"
@@ -62,6 +61,7 @@
 
 #define VIRTIO_VENDOR      0x1af4
 #define VIRTIO_BLK_LEGACY  0x1001    /* transitional virtio-blk (disable-modern=on) */
+#define VIRTIO_BLK_MODERN  0x1042    /* virtio 1.0 only: no legacy interface */
 
 /* The legacy registers: offsets from the I/O port of BAR0. */
 #define VIRTIO_DEVICE_FEATURES 0x00  /* 32 bits, what the device offers */
@@ -237,6 +237,7 @@ static bool in_range(uint64_t sector, size_t count)
 int disk_read(uint64_t sector, void *buf, size_t count)
 {
     ASSERT(buf != NULL || count == 0);
+    ASSERT(cpu_interrupts_enabled());    /* it sleeps: thread context, no spinlock */
     if (!present || !in_range(sector, count))
         return -EIO;
     mutex_lock(&request_lock);
@@ -255,6 +256,7 @@ int disk_read(uint64_t sector, void *buf, size_t count)
 int disk_write(uint64_t sector, const void *buf, size_t count)
 {
     ASSERT(buf != NULL || count == 0);
+    ASSERT(cpu_interrupts_enabled());    /* it sleeps: thread context, no spinlock */
     if (!present || read_only || !in_range(sector, count))
         return -EIO;
     mutex_lock(&request_lock);
@@ -275,6 +277,7 @@ int disk_flush(void)
         return -EIO;
     if (!has_flush)
         return 0;                    /* no write cache: every write is already stable */
+    ASSERT(cpu_interrupts_enabled());
     mutex_lock(&request_lock);
     int err = do_request(VIRTIO_BLK_T_FLUSH, 0, 0);
     mutex_unlock(&request_lock);
@@ -321,8 +324,13 @@ static bool queue_setup(void)
 static void disk_probe(void)
 {
     mutex_init(&request_lock, "disk");
-    if (!pci_find(VIRTIO_VENDOR, VIRTIO_BLK_LEGACY, &pci))
+    if (!pci_find(VIRTIO_VENDOR, VIRTIO_BLK_LEGACY, &pci)) {
+        if (pci_find(VIRTIO_VENDOR, VIRTIO_BLK_MODERN, &pci))
+            kprintf("disk: virtio-blk at %02x:%02x.%x has no legacy interface "
+                    "(QEMU: disable-modern=on, not disable-legacy=on): no disk\n",
+                    pci.bus, pci.dev, pci.func);
         return;
+    }
     iobase = pci_bar_io(&pci, 0);
     if (iobase == 0) {
         kprintf("disk: virtio-blk at %02x:%02x.%x: BAR0 is not I/O (disable-modern=on?): "
