@@ -485,10 +485,12 @@ KTEST(fs_ialloc, "len dir")
  * and end with fs_sync, so that the grader's e2fsck -fn and debugfs judge
  * what is left on the disk. */
 
-/* Check that what gave want (0 or a negative errno). */
+/* Check that what gave want (0 or a negative errno); else end the test,
+ * after a sync, so that the disk holds what went before, for e2fsck. */
 static void names_expect(const char *what, long got, long want)
 {
     if (got != want) {
+        fs_sync();
         fs_end();
         ktest_fail("names: %s: %ld, expected %ld", what, got, want);
     }
