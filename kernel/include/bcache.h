@@ -17,7 +17,9 @@
 
 /* refs, blockno and the list links are guarded by bcache_lock (bcache.c);
  * valid, dirty and data by the buffer's own lock, which whoever holds a
- * reference from bread takes (only one thread uses a buffer at a time). */
+ * reference from bread takes (only one thread uses a buffer at a time);
+ * while refs == 0 nobody holds that lock, and bget may reset valid under
+ * bcache_lock. */
 struct buf {
     uint32_t blockno;                /* the disk block it holds (FS_BLOCK_SIZE bytes) */
     int refs;                        /* holders: bread without brelse yet */
@@ -28,11 +30,19 @@ struct buf {
     uint8_t data[FS_BLOCK_SIZE];
 };
 
+/* Put every buffer on the LRU list, holding no block: once, at mount,
+ * before any other call. */
+void bcache_init(void);
+
 /* The buffer of block blockno, locked by the caller, with one more
  * reference, its data read from the disk. NULL if the disk read failed
  * (-EIO: nothing is held). Blocks while every buffer is in use. Thread
  * context, no spinlock held. */
 struct buf *bread(uint32_t blockno);
+
+/* Like bread, for a block about to be overwritten whole: its data is
+ * zeroed instead of read (and dirty). NULL: as bread. */
+struct buf *bread_zero(uint32_t blockno);
 
 /* Mark b (locked by the caller) as changed: it will be written back. */
 void bdirty(struct buf *b);
@@ -44,7 +54,8 @@ int bwrite(struct buf *b);
  * most recently used buffer that may be recycled. */
 void brelse(struct buf *b);
 
-/* Write every dirty buffer back, then flush the disk's cache. 0 or -EIO. */
+/* Write every dirty buffer back, then flush the disk's cache. 0 or -EIO.
+ * The caller holds no buffer. */
 int bsync(void);
 
 /* ---- exercise 1 (bcache.c), used by bread ---- */
