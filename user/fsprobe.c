@@ -72,7 +72,7 @@ static void probe(const char *dir)
         for (int k = 0; k < 300 * 1024 / (int)sizeof buf; k++)
             if (note("write", p, write(f, buf, sizeof buf)) < 0)
                 break;
-        note("pread64", p, pread64(f, buf, sizeof buf, 200 * 1024));
+        note("pread64", p, pread(f, buf, sizeof buf, 200 * 1024));
         close(f);
     }
     ksnprintf(q, sizeof q, "%s/newdir", dir);

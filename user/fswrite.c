@@ -6,8 +6,8 @@
  * significant first). Even pairs go through lseek + write, odd ones
  * through pwrite64, in chunks of 1..5000 bytes drawn from SEED. Bytes
  * never written are a hole (zeros). Then it fsyncs and prints
- *     fswrite: PATH size S fnv X
- * with S fstat's size and X the FNV-1a (64-bit) of the whole file read
+ *     fswrite: PATH size S crc X
+ * with S fstat's size and X the CRC-32 (zlib's) of the whole file read
  * back from offset 0 in 4096-byte reads; or, when a call fails,
  *     fswrite: PATH open|write|fstat|fsync|read error -ERRNO
  * The grader builds the file itself and compares it with debugfs's copy. */
@@ -19,6 +19,25 @@ static uint64_t next(uint64_t *s)
     *s ^= *s >> 7;
     *s ^= *s << 17;
     return *s;
+}
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32): crc32(0, ...) starts, a running
+ * value continues. */
+static uint32_t crc_table[256];
+
+static uint32_t crc32(uint32_t crc, const uint8_t *p, long n)
+{
+    if (crc_table[1] == 0)
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            crc_table[i] = c;
+        }
+    crc = ~crc;
+    for (long i = 0; i < n; i++)
+        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
 }
 
 static uint8_t buf[5000 + 8];
@@ -40,7 +59,7 @@ static long put(int fd, bool positioned, long off, long len, uint64_t seed, uint
                 word = next(&s);
             buf[i] = (uint8_t)(word >> 8 * ((at + i) % 8));
         }
-        long w = positioned ? pwrite64(fd, buf, (size_t)n, off + at) : write(fd, buf, (size_t)n);
+        long w = positioned ? pwrite(fd, buf, (size_t)n, off + at) : write(fd, buf, (size_t)n);
         if (w != n)
             return w < 0 ? w : -5;
         at += n;
@@ -80,18 +99,17 @@ int main(int argc, char **argv)
         printf("fswrite: %s fsync error %ld\n", path, err);
         return 1;
     }
-    uint64_t h = 14695981039346656037ull;
+    uint32_t h = 0;
     long n;
     if (lseek(fd, 0, SEEK_SET) != 0)
         return 1;
     while ((n = read(fd, buf, 4096)) > 0)
-        for (long i = 0; i < n; i++)
-            h = (h ^ buf[i]) * 1099511628211ull;
+        h = crc32(h, buf, n);
     if (n < 0) {
         printf("fswrite: %s read error %ld\n", path, n);
         return 1;
     }
-    printf("fswrite: %s size %ld fnv %lx\n", path, (long)st.st_size, h);
+    printf("fswrite: %s size %ld crc %08x\n", path, (long)st.st_size, h);
     close(fd);
     return 0;
 }
