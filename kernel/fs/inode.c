@@ -8,6 +8,8 @@
  * a hole (reads as zeros). i_blocks counts 512-byte sectors, the indirect
  * blocks included. Every block number read from the disk is checked
  * (fs_data_block_ok) before it is used. */
+#include <stddef.h>
+
 #include "bcache.h"
 #include "errno.h"
 #include "fs.h"
@@ -22,6 +24,15 @@
 #define SECTORS_PER_BLOCK (FS_BLOCK_SIZE / 512)
 
 static struct inode itable[FS_MAX_INODES];     /* a slot with refs == 0 is free */
+
+/* iblock(ip, i), which is 4-byte aligned (the compiler cannot know it
+ * of a member of a packed struct). */
+static uint32_t *iblock(struct inode *ip, int i)
+{
+    return (uint32_t *)((uint8_t *)&ip->d + offsetof(struct ext2_inode, i_block)) + i;
+}
+_Static_assert((offsetof(struct inode, d) + offsetof(struct ext2_inode, i_block)) % 4 == 0,
+               "i_block is aligned");
 
 uint64_t inode_size(const struct inode *ip)
 {
@@ -201,13 +212,13 @@ int inode_truncate(struct inode *ip, uint64_t size)
 
     if (has_blocks(ip) && first < MAX_BLOCKS) {
         for (uint64_t i = first; i < EXT2_NDIR_BLOCKS; i++)
-            if ((e = free_slot(ip, &ip->d.i_block[i])) != 0)
+            if ((e = free_slot(ip, iblock(ip, i))) != 0)
                 err = err ? err : e;
         uint64_t rest = first > EXT2_NDIR_BLOCKS ? first - EXT2_NDIR_BLOCKS : 0;
-        if (rest < NINDIR && (e = free_indirect(ip, &ip->d.i_block[EXT2_IND_BLOCK], 1, rest)))
+        if (rest < NINDIR && (e = free_indirect(ip, iblock(ip, EXT2_IND_BLOCK), 1, rest)))
             err = err ? err : e;
         rest = rest > NINDIR ? rest - NINDIR : 0;
-        if ((e = free_indirect(ip, &ip->d.i_block[EXT2_DIND_BLOCK], 2, rest)) != 0)
+        if ((e = free_indirect(ip, iblock(ip, EXT2_DIND_BLOCK), 2, rest)) != 0)
             err = err ? err : e;
     }
     if (size % FS_BLOCK_SIZE != 0 && size < inode_size(ip)) {
@@ -257,7 +268,7 @@ long bmap(struct inode *ip, uint32_t lbn, bool alloc)
     int depth, top;
 
     if (lbn < EXT2_NDIR_BLOCKS)
-        return bmap_slot(ip, NULL, &ip->d.i_block[lbn], alloc);
+        return bmap_slot(ip, NULL, iblock(ip, lbn), alloc);
     lbn -= EXT2_NDIR_BLOCKS;
     if (lbn < NINDIR) {
         depth = 1, top = EXT2_IND_BLOCK, index[0] = lbn;
@@ -266,7 +277,7 @@ long bmap(struct inode *ip, uint32_t lbn, bool alloc)
     } else {
         return -EFBIG;
     }
-    long blk = bmap_slot(ip, NULL, &ip->d.i_block[top], alloc);
+    long blk = bmap_slot(ip, NULL, iblock(ip, top), alloc);
     for (int i = 0; i < depth && blk > 0; i++) {
         struct buf *b = bread(blk);
         if (b == NULL)
