@@ -8,12 +8,14 @@
 #define ESRCH   3                    /* no such process (kill) */
 #define EINTR   4                    /* a blocking call ended by kill */
 #define EIO     5                    /* the disk failed */
+#define ENXIO   6                    /* open of a device file (none is handled) */
 #define E2BIG   7
 #define ENOEXEC 8
 #define EBADF   9
 #define ECHILD  10                   /* wait4: no such child */
 #define EAGAIN  11                   /* fork: too many processes */
 #define ENOMEM  12
+#define EACCES  13                   /* permission denied */
 #define EFAULT  14
 #define EBUSY   16                   /* rmdir of the root */
 #define EEXIST  17
@@ -25,8 +27,11 @@
 #define EMFILE  24                   /* no free file descriptor */
 #define EFBIG   27                   /* past the largest file */
 #define ENOSPC  28                   /* the disk is full */
+#define ESPIPE  29                   /* lseek on a pipe or the console */
+#define EROFS   30                   /* a read-only file system */
 #define EMLINK  31                   /* too many links to an inode */
 #define EPIPE   32                   /* write to a pipe nobody reads */
+#define ERANGE  34                   /* getcwd: the buffer is too small */
 #define ENAMETOOLONG 36
 #define ENOSYS  38
 #define ENOTEMPTY 39                 /* rmdir or rename over a directory with entries */

@@ -12,6 +12,7 @@
 #include "kmalloc.h"
 #include "ktest.h"
 #include "string.h"
+#include "thread.h"
 
 /* ---- the disk driver (dev/virtio_blk.c) -------------------------------------------
  *     test=disk read=A rcount=N write=B wcount=M seed=S
@@ -19,6 +20,7 @@
  *     disk: C sectors
  *     disk: read A+N: fnv1a 0xXXXXXXXX            FNV-1a 32 of image bytes [512A, 512(A+N))
  *     disk: read A+N again, unaligned buffers: same
+ *     disk: read A+N in 3 threads at once: same
  *     disk: write B+M seed 0xSSSSSSSS: read back same, fnv1a 0xXXXXXXXX
  *     disk: past the end: read -5, write -5, wrap -5, last sector unchanged
  *     disk: flush 0
@@ -61,6 +63,45 @@ static size_t disk_count(const char *key, int64_t dflt)
     return (size_t)n;
 }
 
+/* One of the threads reading at once: its own buffer, the same sectors. */
+struct disk_reader {
+    uint64_t sector;
+    size_t count;
+    const uint8_t *expect;
+};
+
+static int disk_reader(void *arg)
+{
+    struct disk_reader *r = arg;
+    size_t bytes = r->count * SECTOR_SIZE;
+    uint8_t *buf = kmalloc(bytes);
+    int result = -1;
+
+    if (buf != NULL && disk_read(r->sector, buf, r->count) == 0)
+        result = memcmp(buf, r->expect, bytes) == 0 ? 0 : -2;
+    kfree(buf);
+    return result;
+}
+
+/* Requests from several threads: they queue on the driver's mutex, each
+ * sleeping until its own interrupt. */
+static void disk_test_threads(uint64_t sector, size_t count, const uint8_t *expect)
+{
+    struct disk_reader r = {sector, count, expect};
+    struct thread *t[3];
+
+    for (int i = 0; i < 3; i++)
+        if ((t[i] = thread_create(disk_reader, &r, "disk_reader")) == NULL)
+            ktest_fail("disk: cannot create a thread");
+    for (int i = 0; i < 3; i++) {
+        int result = thread_join(t[i]);
+        if (result != 0)
+            ktest_fail("disk: reader thread %d: %s", i,
+                       result == -1 ? "disk_read failed" : "other bytes");
+    }
+    kprintf("disk: read %lu+%zu in 3 threads at once: same\n", sector, count);
+}
+
 static void disk_test_read(uint64_t sector, size_t count)
 {
     size_t bytes = count * SECTOR_SIZE;
@@ -84,6 +125,7 @@ static void disk_test_read(uint64_t sector, size_t count)
         memcmp(on_stack + 1, a + bytes - SECTOR_SIZE, SECTOR_SIZE) != 0)
         ktest_fail("disk: reading into a stack buffer gave %d or other bytes", err);
     kprintf("disk: read %lu+%zu again, unaligned buffers: same\n", sector, count);
+    disk_test_threads(sector, count, a);
     kfree(a);
     kfree(b);
 }
