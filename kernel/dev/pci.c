@@ -81,23 +81,37 @@ static bool match(uint8_t bus, uint8_t dev, uint8_t func, uint16_t vendor, uint1
     return true;
 }
 
-/* A brute-force walk of all 256 buses (8192 devices): simpler than following
- * PCI-to-PCI bridges, and done once at boot. A missing device reads vendor
- * 0xFFFF; functions 1-7 exist only on multi-function devices. */
-bool pci_find(uint16_t vendor, uint16_t device, struct pci_dev *out)
+/* Walk bus, and behind each PCI-to-PCI bridge on it the bus it leads to
+ * (its secondary bus, which the firmware numbered), depth first. A missing
+ * device reads vendor 0xFFFF; functions 1-7 exist only on multi-function
+ * devices. depth bounds the walk on a malformed topology (a bridge that
+ * leads back to a bus already seen). */
+static bool scan_bus(uint8_t bus, int depth, uint16_t vendor, uint16_t device,
+                     struct pci_dev *out)
 {
-    ASSERT(out != NULL);
-    for (unsigned bus = 0; bus < 256; bus++) {
-        for (uint8_t dev = 0; dev < 32; dev++) {
-            if (pci_read16(bus, dev, 0, PCI_VENDOR_ID) == 0xFFFF)
+    for (uint8_t dev = 0; dev < 32; dev++) {
+        if (pci_read16(bus, dev, 0, PCI_VENDOR_ID) == 0xFFFF)
+            continue;
+        uint8_t funcs = (pci_read8(bus, dev, 0, PCI_HEADER_TYPE) & 0x80) ? 8 : 1;
+        for (uint8_t func = 0; func < funcs; func++) {
+            if (pci_read16(bus, dev, func, PCI_VENDOR_ID) == 0xFFFF)
                 continue;
-            uint8_t funcs = (pci_read8(bus, dev, 0, PCI_HEADER_TYPE) & 0x80) ? 8 : 1;
-            for (uint8_t func = 0; func < funcs; func++)
-                if (match(bus, dev, func, vendor, device, out))
-                    return true;
+            if (match(bus, dev, func, vendor, device, out))
+                return true;
+            uint8_t type = pci_read8(bus, dev, func, PCI_HEADER_TYPE) & 0x7F;
+            uint8_t secondary = pci_read8(bus, dev, func, PCI_SECONDARY_BUS);
+            if (type == PCI_HEADER_BRIDGE && secondary > bus && depth < 8 &&
+                scan_bus(secondary, depth + 1, vendor, device, out))
+                return true;
         }
     }
     return false;
+}
+
+bool pci_find(uint16_t vendor, uint16_t device, struct pci_dev *out)
+{
+    ASSERT(out != NULL);
+    return scan_bus(0, 0, vendor, device, out);
 }
 
 uint32_t pci_bar(const struct pci_dev *d, int i)

@@ -62,6 +62,7 @@
 
 #define VIRTIO_VENDOR      0x1af4
 #define VIRTIO_BLK_LEGACY  0x1001    /* transitional virtio-blk (disable-modern=on) */
+#define VIRTIO_BLK_MODERN  0x1042    /* virtio 1.0 only: no legacy interface */
 
 /* The legacy registers: offsets from the I/O port of BAR0. */
 #define VIRTIO_DEVICE_FEATURES 0x00  /* 32 bits, what the device offers */
@@ -237,6 +238,7 @@ static bool in_range(uint64_t sector, size_t count)
 int disk_read(uint64_t sector, void *buf, size_t count)
 {
     ASSERT(buf != NULL || count == 0);
+    ASSERT(cpu_interrupts_enabled());    /* it sleeps: thread context, no spinlock */
     if (!present || !in_range(sector, count))
         return -EIO;
     mutex_lock(&request_lock);
@@ -255,6 +257,7 @@ int disk_read(uint64_t sector, void *buf, size_t count)
 int disk_write(uint64_t sector, const void *buf, size_t count)
 {
     ASSERT(buf != NULL || count == 0);
+    ASSERT(cpu_interrupts_enabled());    /* it sleeps: thread context, no spinlock */
     if (!present || read_only || !in_range(sector, count))
         return -EIO;
     mutex_lock(&request_lock);
@@ -275,6 +278,7 @@ int disk_flush(void)
         return -EIO;
     if (!has_flush)
         return 0;                    /* no write cache: every write is already stable */
+    ASSERT(cpu_interrupts_enabled());
     mutex_lock(&request_lock);
     int err = do_request(VIRTIO_BLK_T_FLUSH, 0, 0);
     mutex_unlock(&request_lock);
@@ -321,8 +325,13 @@ static bool queue_setup(void)
 static void disk_probe(void)
 {
     mutex_init(&request_lock, "disk");
-    if (!pci_find(VIRTIO_VENDOR, VIRTIO_BLK_LEGACY, &pci))
+    if (!pci_find(VIRTIO_VENDOR, VIRTIO_BLK_LEGACY, &pci)) {
+        if (pci_find(VIRTIO_VENDOR, VIRTIO_BLK_MODERN, &pci))
+            kprintf("disk: virtio-blk at %02x:%02x.%x has no legacy interface "
+                    "(QEMU: disable-modern=on, not disable-legacy=on): no disk\n",
+                    pci.bus, pci.dev, pci.func);
         return;
+    }
     iobase = pci_bar_io(&pci, 0);
     if (iobase == 0) {
         kprintf("disk: virtio-blk at %02x:%02x.%x: BAR0 is not I/O (disable-modern=on?): "

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "bcache.h"
+#include "console.h"
 #include "disk.h"
 #include "errno.h"
 #include "fs.h"

@@ -9,9 +9,11 @@
  *   40 heap_start                                    (Lab 4)
  *   50 pic_init  51 pit_start  52 keyboard_init
  *   53 serial_enable_interrupts  58 interrupts_on    (Lab 2)
+ *   54 rtc_init                                      (Lab 8)
  *   59 tsc_calibrate  60 sched_init
  *   61 thread_guards_start                           (Lab 5)
  *   62 fpu_init  63 proc_start                       (Lab 6)
+ *   70 fs_mount                                      (Lab 8)
  *   68 disk_probe                                    (Lab 8)
  *   90 bench_start  91 init_start  92 test_start    (what the command line asks) */
 #ifndef KINIT_H

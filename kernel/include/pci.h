@@ -16,8 +16,11 @@
 #define PCI_COMMAND        0x04      /* 16 bits, PCI_CMD_* */
 #define PCI_HEADER_TYPE    0x0E      /* 8 bits; bit 7: a multi-function device */
 #define PCI_BAR0           0x10      /* six 32-bit BARs, 0x10 .. 0x24 */
+#define PCI_SECONDARY_BUS  0x19      /* 8 bits, bridges: the bus behind it */
 #define PCI_INTERRUPT_LINE 0x3C      /* 8 bits: the 8259 IRQ the firmware routed INTx to */
 #define PCI_INTERRUPT_PIN  0x3D      /* 8 bits: 0 none, 1..4 INTA..INTD */
+
+#define PCI_HEADER_BRIDGE   1            /* header type of a PCI-to-PCI bridge */
 
 #define PCI_CMD_IO          (1u << 0)    /* answer accesses to its I/O BARs */
 #define PCI_CMD_MEMORY      (1u << 1)    /* answer accesses to its memory BARs */
@@ -43,8 +46,9 @@ uint8_t pci_read8(uint8_t bus, uint8_t dev, uint8_t func, uint8_t off);
 void pci_write32(uint8_t bus, uint8_t dev, uint8_t func, uint8_t off, uint32_t value);
 void pci_write16(uint8_t bus, uint8_t dev, uint8_t func, uint8_t off, uint16_t value);
 
-/* Walk every bus, device and function; fill *out with the first function
- * whose vendor and device ids match, and return true; false if none. */
+/* Walk the buses from bus 0 through the bridges, every device and
+ * function; fill *out with the first function whose vendor and device ids
+ * match, and return true; false if none. */
 bool pci_find(uint16_t vendor, uint16_t device, struct pci_dev *out);
 
 /* BAR i (0..5) of d, as the firmware set it (with its type bits). */
