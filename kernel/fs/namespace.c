@@ -240,13 +240,13 @@ static int is_ancestor(struct inode *ip, struct inode *dp)
         struct inode *cur = iget(ino);
         if (cur == NULL)
             return -EIO;
-        long up = is_dir(cur) ? dir_lookup(cur, "..", 2) : -EUCLEAN;
+        long up = is_dir(cur) ? dir_lookup(cur, "..", 2) : 0;
         iput(cur);
         if (up <= 0)
-            return up == 0 ? -EUCLEAN : (int)up;
+            return up < 0 ? (int)up : fs_corrupt("directory %u: no '..' leading up", ino);
         ino = (uint32_t)up;
     }
-    return -EUCLEAN;
+    return fs_corrupt("directory %u: a loop of '..'", dp->ino);
 }
 
 /* Rename entry oname of odp (inode ip) to nname in ndp: the entry there
@@ -372,19 +372,19 @@ long fs_readlink(struct inode *ip, char *buf, size_t size)
     if ((ip->d.i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK)
         return -EINVAL;
     if (len >= FS_BLOCK_SIZE)
-        return -EUCLEAN;
+        return fs_corrupt("symlink %u: size %u", ip->ino, len);
     if (len > size)
         len = (uint32_t)size;
     if (ip->d.i_blocks == 0) {                   /* fast: the target is in i_block */
         if (ip->d.i_size >= EXT2_FAST_SYMLINK_MAX)
-            return -EUCLEAN;
+            return fs_corrupt("fast symlink %u: size %u", ip->ino, ip->d.i_size);
         memcpy(buf, ip->d.i_block, len);
         return len;
     }
     long blk = bmap(ip, 0, false);
     struct buf *b;
     if (blk <= 0)
-        return blk == 0 ? -EUCLEAN : blk;
+        return blk < 0 ? blk : fs_corrupt("symlink %u: no block", ip->ino);
     if ((b = bread((uint32_t)blk)) == NULL)
         return -EIO;
     memcpy(buf, b->data, len);
