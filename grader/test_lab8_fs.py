@@ -171,10 +171,12 @@ def superblock_counts(img):
 MKE2FS_WRONG = [
     (["-b", "2048"], "2 KiB blocks"),
     (["-b", "4096"], "4 KiB blocks"),
-    (["-I", "256"], "256-byte inodes"),
-    (["-O", "none,filetype,sparse_super,dir_index"], "the dir_index feature"),
-    (["-O", "none,filetype,sparse_super,has_journal"], "a journal (ext3)"),
     (["-O", "none,sparse_super"], "no filetype feature"),
+    (["-O", "none,filetype,sparse_super,extent"], "the extent feature"),
+    (["-O", "none,filetype,sparse_super,meta_bg"], "the meta_bg feature"),
+    (["-O", "none,filetype,sparse_super,flex_bg"], "the flex_bg feature"),
+    (["-O", "none,filetype,sparse_super,huge_file"], "the huge_file feature"),
+    (["-O", "none,filetype,sparse_super,uninit_bg"], "the uninit_bg feature"),
     (["-r", "0", "-O", "none"], "revision 0"),
 ]
 
@@ -186,7 +188,7 @@ def test_mount(kernel, tmp_path):
     of files, through the buffer cache alone: its mount line gives the
     block and inode counts the superblock holds (free ones too), read by
     dumpe2fs here; the image stays clean. An image made with another block
-    size, inode size, feature set or revision (drawn at random) is refused
+    size, an incompatible feature or revision (drawn at random) is refused
     with one line, and not one byte of it changes. Catches a bget that
     never finds a block (the mount fails), buffers handed out with another
     block's data, and a kernel that writes to a disk it refused."""
