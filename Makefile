@@ -60,6 +60,20 @@ USER_ELFS := $(USER_SRCS:user/%.c=$(B)/user/%.elf)
 endif
 USER_LIB := $(addprefix $(B)/user/lib/,crt0.o ulib.o printf.o string.o)
 
+# The disk (Lab 8 on): an ext2 image made by mke2fs -d (grader/disk.py holds
+# its options) from a staging tree: /bin/NAME for each user program, /etc and
+# /home from user/disk/, /home/numbers.txt (big enough for an indirect
+# block), an empty /tmp. Every grader test boots a copy of the pristine
+# image; disk.img is yours: make run keeps it from run to run, so the files
+# you make stay, and `make disk` starts it afresh from the pristine one.
+ifeq ($(shell [ $(LAB) -ge 8 ] && echo y),y)
+DISK_SRCS := $(filter-out $(LATER_FILES),$(sort $(shell find user/disk -type f -o -type l)))
+DISK_STAGING := $(B)/disk-root
+DISK_PRISTINE := $(B)/disk-pristine.img
+DISK := $(B)/disk.img
+DISK_ARG := --disk $(DISK)
+endif
+
 CC := gcc
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
@@ -81,7 +95,7 @@ LDFLAGS := -nostdlib -n $(call ld_option,--no-warn-rwx-segments) -z max-page-siz
 Q := $(if $(V),,@)
 
 .PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help \
-	handout handout-solutions handouts handin grade-batch gradescope mutants
+	disk fsck disk-note handout handout-solutions handouts handin grade-batch gradescope mutants
 all: kernel
 
 help:
@@ -95,6 +109,8 @@ help:
 	@echo "make boottime   median time from QEMU start to the monitor prompt (5 boots)"
 	@echo "make bench      the kernel's microbenchmarks: cycles per operation against a baseline"
 	@echo "make kernel     build $(B)/kernel.elf and its ISO"
+	@echo "make disk       (Lab 8 on) start the disk afresh: $(B)/disk.img from the pristine image"
+	@echo "make fsck       (Lab 8 on) check the disk with e2fsck -fn (nothing is repaired)"
 	@echo "make handouts   the handouts as HTML with the diagrams drawn: build/handouts/ (HTML=dir)"
 	@echo "make handin     pack the repository with its history into build/handin.tar.gz"
 ifneq ($(INSTRUCTOR),)
@@ -122,10 +138,10 @@ deps:
 	@labs/deps.sh
 
 # ---- the kernel -------------------------------------------------------------
-kernel: deps $(B)/kernel.iso
+kernel: deps $(B)/kernel.iso $(DISK_PRISTINE)
 	@ln -sfn lab$(LAB)-sol$(SOL) build/current
 
-elf: $(B)/kernel.elf $(USER_ELFS)
+elf: $(B)/kernel.elf $(USER_ELFS) $(DISK_PRISTINE)
 
 $(B)/%.o: %.c Makefile
 	@mkdir -p $(@D)
@@ -213,17 +229,54 @@ FORCE:
 # and then cmdline.txt and the ISO would never be remade for a new CMDLINE.
 .SECONDARY: $(USER_LIB) $(USER_SRCS:user/%.c=$(B)/user/%.o)
 
+# ---- the disk (Lab 8) -----------------------------------------------------------
+ifneq ($(DISK),)
+# The staging tree is made afresh each time, so a program or file removed
+# from the tree leaves the disk too.
+$(DISK_PRISTINE): $(USER_ELFS) $(DISK_SRCS) grader/disk.py Makefile
+	@echo "  MKE2FS  $@"
+	$(Q)rm -rf $(DISK_STAGING) && mkdir -p $(DISK_STAGING)/bin $(DISK_STAGING)/home && mkdir -m 1777 $(DISK_STAGING)/tmp
+	$(Q)for f in $(USER_ELFS); do cp $$f $(DISK_STAGING)/bin/$$(basename $$f .elf) || exit 1; done
+	$(Q)for f in $(DISK_SRCS:user/disk/%=%); do \
+		mkdir -p $(DISK_STAGING)/$$(dirname $$f) && cp -P user/disk/$$f $(DISK_STAGING)/$$f || exit 1; done
+	$(Q)seq 1 5000 > $(DISK_STAGING)/home/numbers.txt
+	$(Q)$(PYTHON) grader/disk.py mkfs $(DISK_STAGING) $@.tmp && mv $@.tmp $@
+
+# Your disk: made once, then kept (order-only: a new pristine image does not
+# replace it; disk-note says when one was made since: disk.img.made marks
+# when the disk was, for its own time changes with every write).
+COPY_DISK = $(PYTHON) -c 'import sys; sys.path.insert(0, "grader"); import disk; \
+	disk.copy_image(*sys.argv[1:])' $(DISK_PRISTINE) $(DISK) && touch $(DISK).made && \
+	echo "teachos: made the disk $(DISK) afresh (a copy of $(DISK_PRISTINE)); it is kept from run to run"
+
+$(DISK): | $(DISK_PRISTINE)
+	@$(COPY_DISK)
+
+disk: $(DISK_PRISTINE)
+	@$(COPY_DISK)
+
+fsck:
+	@$(PYTHON) grader/disk.py fsck $(DISK)
+
+disk-note: $(DISK)
+	@[ ! $(DISK_PRISTINE) -nt $(DISK).made ] || echo "teachos: $(DISK) is older than this build's programs and files;" \
+		"\`make disk\` starts it afresh with them (the files you made on it are lost)"
+else
+disk fsck:
+	@echo "make $@: the disk comes with Lab 8 (this is LAB=$(LAB))"; exit 1
+endif
+
 # ---- run and debug ------------------------------------------------------------
-run: kernel
+run: kernel $(if $(DISK),disk-note)
 	@echo "teachos: serial console here; quit with Ctrl-A X (or 'poweroff' at K>)"
-	@$(PYTHON) grader/gradelib.py run --mem $(MEM) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
+	@$(PYTHON) grader/gradelib.py run --mem $(MEM) $(DISK_ARG) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
 
-run-vga: kernel
-	@$(PYTHON) grader/gradelib.py run --vga --mem $(MEM) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
+run-vga: kernel $(if $(DISK),disk-note)
+	@$(PYTHON) grader/gradelib.py run --vga --mem $(MEM) $(DISK_ARG) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
 
-qemu-gdb: kernel
+qemu-gdb: kernel $(if $(DISK),disk-note)
 	@echo "teachos: QEMU paused; GDB stub on localhost:$(GDB_PORT). In another terminal: make gdb"
-	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) --mem $(MEM) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
+	@$(PYTHON) grader/gradelib.py run --gdb $(GDB_PORT) --mem $(MEM) $(DISK_ARG) $(B)/kernel.iso --qemuflags '$(QEMUFLAGS)'
 
 gdb: kernel
 	TEACHOS_GDB_PORT=$(GDB_PORT) TEACHOS_ELF=$(B)/kernel.elf gdb -n -x .gdbinit

@@ -71,9 +71,15 @@ class Kernel:
             self._elf = gradelib.build(self.lab, self.sol)
         return self._elf
 
-    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=(), progs=(), shell=False):
+    def boot(self, cmdline="", mem="128M", extra_args=(), dead_ends=(), progs=(), shell=False,
+             disk=None, fsck=True):
         """A Machine booting this kernel; use in a with statement. Each boot
-        of a test keeps its own log: NAME.log, NAME-2.log, ..."""
+        of a test keeps its own log: NAME.log, NAME-2.log, ...
+        disk (Lab 8 on): True for a fresh copy of the build's pristine disk
+        image (NAME.disk.img beside the log, each boot its own), or the
+        path of an image (m.disk of an earlier boot, to boot it again, or
+        one made with grader/disk.py). After the run e2fsck -fn checks it
+        and a complaint fails the test, unless fsck=False (see Machine)."""
         self.boots = getattr(self, "boots", 0) + 1
         name = self.request.node.nodeid.split("::", 1)[-1]
         if self.boots > 1:
@@ -81,7 +87,7 @@ class Kernel:
         modules = sorted((self.elf.parent / "user").glob("*.elf")) + list(progs)
         m = gradelib.Machine(self.elf, cmdline, mem=mem, log_name=name,
                              extra_args=extra_args, dead_ends=dead_ends, modules=modules,
-                             shell=shell)
+                             shell=shell, disk=disk, fsck=fsck)
         self.log = m.log_path
         return m
 

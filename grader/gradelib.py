@@ -187,6 +187,14 @@ def qemu_argv(iso, mem="128M", accel=None):
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
+def disk_argv(img):
+    """QEMU's arguments for the disk (Lab 8 on): a raw image on a virtio-blk
+    PCI device, legacy interface (I/O BAR0, INTx through the 8259s)."""
+    path = str(Path(img).resolve()).replace(",", ",,")      # QEMU's escape for a comma
+    return ["-drive", f"file={path},if=none,id=disk0,format=raw",
+            "-device", "virtio-blk-pci,drive=disk0,disable-modern=on"]
+
+
 # ---------------------------------------------------------------------------
 # A running machine
 
@@ -208,10 +216,17 @@ def stub_dead_ends(*labs, exercises=None, panic=False):
 
 class Machine:
     """One QEMU running the kernel, its serial port on our pipes and a QMP
-    socket for looking inside. Use as a context manager."""
+    socket for looking inside. Use as a context manager.
+
+    disk (Lab 8 on): the path of an ext2 image to attach, or True for a
+    fresh copy of the build's pristine image, kept next to the log
+    (build/grade/logs/NAME.disk.img); self.disk is its path, for
+    grader/disk.py after the run, or for booting it again. When QEMU has
+    ended, however it ended, e2fsck -fn checks the image unless fsck is
+    False: a complaint fails the test (GradeError), the image kept."""
 
     def __init__(self, elf, cmdline="", mem="128M", log_name="boot", extra_args=(),
-                 dead_ends=(), modules=None, shell=False):
+                 dead_ends=(), modules=None, shell=False, disk=None, fsck=True):
         # A boot that runs nothing (no init=, test= or bench) is for the
         # monitor: say so, since from Lab 7 such a boot starts /bin/init and
         # its shell instead (shell=True asks for that).
@@ -234,6 +249,12 @@ class Machine:
                            for rx, reason in dead_ends]
         self.log_path = LOG_DIR / (re.sub(r"[^A-Za-z0-9_.-]+", "_", log_name) + ".log")
         self.extra_args = list(extra_args)
+        if disk is True:
+            disk = self.log_path.with_suffix(".disk.img")
+            disk_tools().copy_image(self._pristine(), disk)
+        self.disk = Path(disk).resolve() if disk else None
+        self.fsck = fsck and self.disk is not None
+        self.fsck_output = None     # what e2fsck said after the run
         self.proc = None
         self.text = ""          # serial output so far, "\r" removed
         self.arrivals = []      # (length of text, time.monotonic()) after each chunk
@@ -242,13 +263,54 @@ class Machine:
         self._cond = threading.Condition()
         self._qmp = None
 
+    def _pristine(self):
+        """The pristine disk image built with this kernel (Makefile, Lab 8 on)."""
+        img = self.elf.parent / disk_tools().PRISTINE_NAME
+        if not img.exists():
+            raise GradeError(f"a test asked for a disk, but this build has none ({img}): "
+                             "the disk comes with Lab 8")
+        return img
+
     # -- life cycle --
     def __enter__(self):
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.close()
+        # The file system check after the run. If the test failed already,
+        # its own report comes first; the check goes to the log only.
+        if self.fsck and self.proc:
+            self.check_disk(report=exc_type is None)
+
+    def check_disk(self, report=True):
+        """Run e2fsck -fn on the disk (QEMU must have ended); note the verdict
+        in the serial log; with report, raise GradeError on a complaint."""
+        tools = disk_tools()
+        try:
+            clean, out = tools.fsck(self.disk)
+        except tools.DiskError as e:
+            if not report:
+                return
+            raise GradeError(f"could not check the disk after the run: {e}") from None
+        self.fsck_output = out
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(f"# e2fsck -fn {self.disk.name}: {'clean' if clean else 'NOT clean'}\n")
+            if not clean:
+                log.write("".join(f"#   {line}\n" for line in out.splitlines()))
+        if not clean and report:
+            # What it found, without the banner and the five "Pass N" lines.
+            found = [line for line in out.splitlines()
+                     if line.strip() and not re.match(r"Pass \d|e2fsck \d", line)]
+            if len(found) > 30:
+                found = found[:30] + [f"... ({len(found) - 30} more lines in the log)"]
+            lines = "\n".join("      | " + line[:300] for line in found)
+            raise GradeError(
+                "expected: a disk that e2fsck -fn finds clean after the run\n"
+                f"    e2fsck said:\n{lines}\n"
+                f"    end: {describe_exit(self.status)}\n"
+                f"    disk: {_rel(self.disk)} (kept: look inside with debugfs {_rel(self.disk)})\n"
+                f"    log: {_rel(self.log_path)}")
 
     def start(self):
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -260,6 +322,8 @@ class Machine:
         argv = qemu_argv(iso, self.mem) + [
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off"] + self.extra_args
+        if self.disk:
+            argv += disk_argv(self.disk)
         self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
         self.log.write(f"# command line: {self.cmdline}\n# qemu: {' '.join(argv)}\n")
         self.started_at = time.monotonic()
@@ -490,6 +554,23 @@ class Machine:
         return rows
 
 
+def _rel(path):
+    """path relative to the tree's top when it is inside it."""
+    try:
+        return Path(path).relative_to(ROOT)
+    except ValueError:
+        return path
+
+
+def disk_tools():
+    """grader/disk.py, imported on first use (labs 1-7 never need it)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import disk
+    return disk
+
+
 class QMP:
     """A minimal QMP client: one command at a time, events skipped."""
 
@@ -553,6 +634,7 @@ def main(argv):
     p.add_argument("--vga", action="store_true", help="show the VGA screen")
     p.add_argument("--gdb", type=int, metavar="PORT", help="start paused, GDB stub on PORT")
     p.add_argument("--mem", default="128M")
+    p.add_argument("--disk", metavar="IMG", help="attach this disk image (Lab 8 on)")
     p.add_argument("--qemuflags", default="", help="more QEMU options, e.g. '-d int,cpu_reset'")
     args = ap.parse_args(argv)
 
@@ -575,6 +657,8 @@ def main(argv):
         argv += ["-display", "none", "-serial", "mon:stdio"]
     if args.gdb:
         argv += ["-S", "-gdb", f"tcp:localhost:{args.gdb}"]   # GDB's `continue` starts it
+    if args.disk:
+        argv += disk_argv(args.disk)
     argv += shlex.split(args.qemuflags)
     sys.exit(run_interactive(argv, gdb=bool(args.gdb)))
 

@@ -14,6 +14,10 @@ need_tool() {   # need_tool COMMAND PACKAGE
 need_path() {   # need_path FILE PACKAGE
     [ -e "$1" ] || missing="$missing $2"
 }
+need_sbin() {   # need_sbin COMMAND PACKAGE (also where a user's PATH may not look)
+    command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ||
+        missing="$missing $2"
+}
 need_pymod() {  # need_pymod MODULE PACKAGE
     "$PYTHON" -c "import $1" >/dev/null 2>&1 || missing="$missing $2"
 }
@@ -30,6 +34,10 @@ need_tool xorriso xorriso
 need_tool mformat mtools
 need_tool gdb gdb
 need_tool unifdef unifdef
+need_sbin mke2fs e2fsprogs          # the disk (Lab 8): make, check, read ext2 images
+need_sbin e2fsck e2fsprogs
+need_sbin debugfs e2fsprogs
+need_sbin dumpe2fs e2fsprogs
 need_path "$PYTHON" python3
 need_pymod pytest python3-pytest
 need_pymod xdist python3-pytest-xdist
