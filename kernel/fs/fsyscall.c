@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "fsfile.h"
+#include "console.h"
 #include "errno.h"
 #include "kinit.h"
 #include "kmalloc.h"
@@ -750,7 +751,12 @@ static long sys_fsync(struct trap_frame *tf, uint64_t fd, uint64_t a1, uint64_t 
     return err ? err : sync_all();
 }
 SYSCALL(SYS_fsync, sys_fsync);
-SYSCALL(SYS_fdatasync, sys_fsync);
+
+static long sys_fdatasync(struct trap_frame *tf, uint64_t fd, uint64_t a1, uint64_t a2)
+{
+    return sys_fsync(tf, fd, a1, a2);
+}
+SYSCALL(SYS_fdatasync, sys_fdatasync);
 
 /* sync(): everything to the disk. Always 0, as on Linux. */
 static long sys_sync(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
