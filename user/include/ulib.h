@@ -270,16 +270,20 @@ int stat(const char *path, struct stat *st);      /* 0; a symlink followed */
 int fstat(int fd, struct stat *st);
 int lstat(const char *path, struct stat *st);     /* a symlink itself */
 int fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int truncate(const char *path, long length);     /* cut or grow (a hole) to length */
 int ftruncate(int fd, long length);
-int fsync(int fd);
+int fsync(int fd);                                 /* its data and the file system's on disk */
+int fdatasync(int fd);
 void sync(void);
 int statfs(const char *path, struct statfs *st);
+int fstatfs(int fd, struct statfs *st);
 
 /* Directories and names. */
 /* Entries of directory fd into buf: the bytes filled (whole entries), 0 at
  * the end of the directory. */
 long getdents64(int fd, void *buf, size_t count);
 int mkdir(const char *path, int mode);
+int mkdirat(int dirfd, const char *path, int mode);
 int rmdir(const char *path);                       /* an empty directory */
 int unlink(const char *path);                      /* not a directory */
 int unlinkat(int dirfd, const char *path, int flags);
@@ -301,6 +305,9 @@ const char *strerror(int err);
 void mode_string(uint32_t mode, char out[11]);
 /* Seconds since 1970 as "YYYY-MM-DD HH:MM:SS" (UTC) in out. */
 void time_string(int64_t seconds, char out[20]);
+/* Open file path for reading as standard input (fd 0): 0 or a negative
+ * errno (for programs that read standard input or one FILE). */
+int stdin_from(const char *path);
 /* dir "/" name into buf (size bytes): 0, or -ENAMETOOLONG. */
 int path_join(char *buf, size_t size, const char *dir, const char *name);
 /* The last component of path (trailing slashes left off) into buf: "c"

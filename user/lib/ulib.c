@@ -315,6 +315,11 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
     return (int)syscall6(262, dirfd, (long)path, (long)st, flags, 0, 0);
 }
 
+int truncate(const char *path, long length)
+{
+    return (int)syscall6(76, (long)path, length, 0, 0, 0, 0);
+}
+
 int ftruncate(int fd, long length)
 {
     return (int)syscall6(77, fd, length, 0, 0, 0, 0);
@@ -323,6 +328,11 @@ int ftruncate(int fd, long length)
 int fsync(int fd)
 {
     return (int)syscall6(74, fd, 0, 0, 0, 0, 0);
+}
+
+int fdatasync(int fd)
+{
+    return (int)syscall6(75, fd, 0, 0, 0, 0, 0);
 }
 
 void sync(void)
@@ -335,6 +345,11 @@ int statfs(const char *path, struct statfs *st)
     return (int)syscall6(137, (long)path, (long)st, 0, 0, 0, 0);
 }
 
+int fstatfs(int fd, struct statfs *st)
+{
+    return (int)syscall6(138, fd, (long)st, 0, 0, 0, 0);
+}
+
 long getdents64(int fd, void *buf, size_t count)
 {
     return syscall6(217, fd, (long)buf, (long)count, 0, 0, 0);
@@ -343,6 +358,11 @@ long getdents64(int fd, void *buf, size_t count)
 int mkdir(const char *path, int mode)
 {
     return (int)syscall6(83, (long)path, mode, 0, 0, 0, 0);
+}
+
+int mkdirat(int dirfd, const char *path, int mode)
+{
+    return (int)syscall6(258, dirfd, (long)path, mode, 0, 0, 0);
 }
 
 int rmdir(const char *path)
@@ -479,6 +499,17 @@ void time_string(int64_t seconds, char out[20])
 
     ksnprintf(out, 20, "%04ld-%02ld-%02ld %02ld:%02ld:%02ld", year, month, day, rem / 3600,
               rem / 60 % 60, rem % 60);
+}
+
+int stdin_from(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+
+    if (fd < 0 || fd == 0)
+        return fd < 0 ? fd : 0;
+    int err = dup2(fd, 0);
+    close(fd);
+    return err < 0 ? err : 0;
 }
 
 int path_join(char *buf, size_t size, const char *dir, const char *name)
