@@ -1,7 +1,8 @@
 /* grep.c - print the lines of standard input that contain a fixed string:
  * grep [-v] [-c] STRING (-v: the lines without it, -c: only their count).
  * Exit status 0 if a line was selected, 1 if none, 2 on an error. Lines
- * longer than 1023 bytes are taken in pieces. Lab 7 (given). */
+ * longer than 1023 bytes are taken in pieces. From Lab 8, of FILE instead
+ * of standard input: grep [-v] [-c] STRING [FILE]. Lab 7 (given). */
 #include "ulib.h"
 
 static int contains(const char *line, const char *s, size_t len)
@@ -14,7 +15,11 @@ static int contains(const char *line, const char *s, size_t len)
 
 static int usage(void)
 {
+#if LAB >= 8
+    dprintf(2, "usage: grep [-v] [-c] STRING [FILE]\n");
+#else
     dprintf(2, "usage: grep [-v] [-c] STRING\n");
+#endif
     return 2;
 }
 
@@ -35,10 +40,20 @@ int main(int argc, char **argv)
                 return usage();
     if (i == argc)
         return usage();
+#if LAB >= 8
+    if (i + 2 < argc)
+        return usage();
+    int err = i + 1 < argc ? stdin_from(argv[i + 1]) : 0;
+    if (err < 0) {
+        dprintf(2, "grep: %s: %s\n", argv[i + 1], strerror(-err));
+        return 2;
+    }
+#else
     if (i + 1 < argc) {
         dprintf(2, "grep: %s: no files until Lab 8\n", argv[i + 1]);
         return 2;
     }
+#endif
     const char *s = argv[i];
     size_t len = strlen(s);
     reader_init(&in, 0);

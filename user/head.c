@@ -1,10 +1,15 @@
 /* head.c - print the first lines of standard input: head [-n N | -N],
- * 10 by default. Lab 7 (given). */
+ * 10 by default; from Lab 8, of FILE instead: head [-n N | -N] [FILE].
+ * Lab 7 (given). */
 #include "ulib.h"
 
 static int usage(void)
 {
+#if LAB >= 8
+    dprintf(2, "usage: head [-n N | -N] [FILE]\n");
+#else
     dprintf(2, "usage: head [-n N | -N]\n");
+#endif
     return 1;
 }
 
@@ -25,10 +30,20 @@ int main(int argc, char **argv)
         if (!parse_int(num, &lines) || lines < 0)
             return usage();
     }
+#if LAB >= 8
+    if (i + 1 < argc)
+        return usage();
+    int err = i < argc ? stdin_from(argv[i]) : 0;
+    if (err < 0) {
+        dprintf(2, "head: cannot open '%s' for reading: %s\n", argv[i], strerror(-err));
+        return 1;
+    }
+#else
     if (i < argc) {
         dprintf(2, "head: %s: no files until Lab 8\n", argv[i]);
         return 1;
     }
+#endif
     while (lines > 0 && (n = read(0, buf, sizeof buf)) > 0) {
         long upto = 0;               /* the bytes of buf to print: up to the last line wanted */
         while (upto < n && lines > 0)

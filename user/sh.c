@@ -1,7 +1,8 @@
 /* sh.c - the shell: reads command lines from standard input and runs them.
  * Words with '...' and "..." quotes, $? (the last status), pipelines
  * (a | b | c), sequences (a ; b), background jobs (a &), the builtins exit
- * and wait; <, > and >> wait for Lab 8's files. Lab 7 (given, but for
+ * and wait. From Lab 8: < FILE on a pipeline's first command, > FILE and
+ * >> FILE on its last, and the builtin cd. Lab 7 (given, but for
  * run_pipeline: exercise 5). */
 #include "ulib.h"
 
@@ -122,6 +123,11 @@ static int parse_pipeline(char **s, struct pipeline *p)
         return 0;                    /* an empty line, or the end of one */
     if (c->argc == 0)
         return syntax_error(t == 0 ? "a command is missing" : "; or & without a command");
+#if LAB >= 8
+    for (int i = 0; i < p->n; i++)   /* the shell, not run_pipeline, opens the files */
+        if ((i > 0 && p->stage[i].in) || (i < p->n - 1 && p->stage[i].out))
+            return syntax_error("< only on a pipeline's first command, > and >> on its last");
+#endif
     p->background = t == '&';
     return 1;
 }
@@ -208,6 +214,66 @@ static int run_pipeline(struct pipeline *p)
     return -ENOSYS;
 #endif
 }
+#if LAB >= 8
+
+/* Open path with flags (mode 0644 if it is created) as fd target, or only
+ * open and close it if target < 0 (a builtin's files). 0, or a negative
+ * errno after saying so on fd 2. */
+static int redirect(const char *path, int flags, int target)
+{
+    int fd = open(path, flags, 0644);
+
+    if (fd < 0) {
+        dprintf(2, "sh: %s: %s\n", path, strerror(-fd));
+        return fd;
+    }
+    if (target >= 0 && fd != target)
+        dup2(fd, target);
+    if (fd != target)
+        close(fd);
+    return 0;
+}
+
+/* The files of p's redirections, in order: < of its first command as fd 0,
+ * > or >> of its last as fd 1 (with apply; else only opened, so a missing
+ * one is said and a new one created). 0, or a negative errno (said). */
+static int redirect_all(struct pipeline *p, int apply)
+{
+    struct command *first = &p->stage[0], *last = &p->stage[p->n - 1];
+    int err = 0;
+
+    if (first->in)
+        err = redirect(first->in, O_RDONLY, apply ? 0 : -1);
+    if (err == 0 && last->out)
+        err = redirect(last->out, O_WRONLY | O_CREAT | (last->append ? O_APPEND : O_TRUNC),
+                       apply ? 1 : -1);
+    return err;
+}
+
+/* Run p with its redirections: in a child shell that opens the files as
+ * its fds 0 and 1 and runs the pipeline in its foreground, so the stages
+ * inherit them and this shell's own fds stay as they are. Returns what
+ * run_pipeline does (a file that cannot be opened: the child's status 1). */
+static int run_redirected(struct pipeline *p)
+{
+    int pid = fork(), status;
+
+    if (pid == 0) {
+        if (redirect_all(p, 1) < 0)
+            exit(1);
+        p->background = 0;
+        int r = run_pipeline(p);
+        exit(r < 0 ? 1 : r);
+    }
+    if (pid < 0) {
+        dprintf(2, "sh: cannot start the pipeline: %s\n", errstr(pid));
+        return pid;
+    }
+    if (p->background)
+        return pid;
+    return waitpid(pid, &status, 0) == pid ? exit_code(status) : 1;
+}
+#endif
 
 /* If pid is a background job's: say it is done, and forget it. */
 static void job_done(int pid, int status)
@@ -220,12 +286,32 @@ static void job_done(int pid, int status)
         }
 }
 
-/* The builtins: runs command c if it is one (1, $? set), else 0. */
-static int builtin(struct command *c)
+/* The builtins: runs p's one command if it is one (1, $? set), else 0. */
+static int builtin(struct pipeline *p)
 {
+    struct command *c = &p->stage[0];
     int64_t n = last_status;
     int status, pid;
 
+#if LAB >= 8
+    if (strcmp(c->argv[0], "exit") != 0 && strcmp(c->argv[0], "wait") != 0 &&
+        strcmp(c->argv[0], "cd") != 0)
+        return 0;
+    if (redirect_all(p, 0) < 0) {    /* as bash: the files made, the builtin not run */
+        last_status = 1;
+        return 1;
+    }
+    if (strcmp(c->argv[0], "cd") == 0) {
+        const char *dir = c->argc > 1 ? c->argv[1] : "/";
+        int err = c->argc > 2 ? 0 : chdir(dir);
+        if (c->argc > 2)
+            dprintf(2, "sh: cd: too many arguments\n");
+        else if (err < 0)
+            dprintf(2, "sh: cd: %s: %s\n", dir, strerror(-err));
+        last_status = c->argc > 2 || err < 0;
+        return 1;
+    }
+#endif
     if (strcmp(c->argv[0], "exit") == 0) {
         if (c->argc > 2 || (c->argc == 2 && !parse_int(c->argv[1], &n))) {
             dprintf(2, "sh: usage: exit [N]\n");
@@ -246,15 +332,24 @@ static int builtin(struct command *c)
 /* Run one parsed pipeline and set $?. */
 static void run(struct pipeline *p)
 {
+    int redirected = 0;
+
     for (int i = 0; i < p->n; i++)
-        if (p->stage[i].in || p->stage[i].out) {
-            dprintf(2, "sh: redirection needs a file system (Lab 8)\n");
-            last_status = 1;
-            return;
-        }
-    if (p->n == 1 && !p->background && builtin(&p->stage[0]))
+        redirected |= p->stage[i].in || p->stage[i].out;
+#if LAB < 8
+    if (redirected) {
+        dprintf(2, "sh: redirection needs a file system (Lab 8)\n");
+        last_status = 1;
         return;
+    }
+#endif
+    if (p->n == 1 && !p->background && builtin(p))
+        return;
+#if LAB >= 8
+    int r = redirected ? run_redirected(p) : run_pipeline(p);
+#else
     int r = run_pipeline(p);
+#endif
     if (r >= 0 && p->background && njobs < MAXJOBS)
         jobs[njobs++] = r;
     if (r >= 0 && p->background)

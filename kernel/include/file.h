@@ -7,6 +7,7 @@
 #ifndef FILE_H
 #define FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,12 @@ void file_put(struct file *f);
  * processes the kernel starts), with a new reference. */
 struct file *console_file(void);
 
+#if LAB >= 8
+/* Is f the console (fstat's character device; not a pipe end nor a file
+ * on disk)? */
+bool file_is_console(const struct file *f);
+#endif
+
 /* ---- the fd table, of the calling process unless said (exercise 3) ---- */
 
 /* Put f (the caller's reference, now the table's) at the lowest free fd of
@@ -64,7 +71,8 @@ void files_open_console(struct proc *p);
  * more reference, and the same close-on-exec bits. */
 void files_fork(struct proc *parent, struct proc *child);
 
-/* Close every fd of p (at exit) / those marked close-on-exec (execve). */
+/* Close every fd of p (at exit; from Lab 8 its working directory too) /
+ * those marked close-on-exec (execve). */
 void files_close_all(struct proc *p);
 void files_close_on_exec(struct proc *p);
 

@@ -7,6 +7,7 @@
 #define PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "memlayout.h"               /* USER_STACK_TOP, USER_STACK_GUARD, USER_TOP */
@@ -46,6 +47,12 @@ struct proc {
     struct file *files[PROC_MAX_FILES];  /* the fd table: NULL is a free fd */
     uint32_t cloexec;                    /* bit fd: close fd on execve (O_CLOEXEC) */
 #endif
+#if LAB >= 8
+    /* Lab 8, [self] like the fd table: the working directory, an open file
+     * of it (fork takes another reference, exit drops it; proc never looks
+     * inside); NULL: the root. */
+    struct file *cwd;
+#endif
 };
 
 /* The process of the running thread, or NULL in a kernel thread. */
@@ -53,7 +60,10 @@ struct proc *proc_current(void);
 
 /* Start program name (a boot module) with argv (argc entries, argv[0]
  * included). NULL if it is not there or not a valid executable (a message
- * says why). The caller joins p->thread when it wants to wait. */
+ * says why). The caller joins p->thread when it wants to wait. From Lab 8
+ * name may be a path, and the program comes from the disk when the file is
+ * there (proc_program_exists); the process is named after the part after
+ * the last '/'. The same holds for proc_exec. */
 struct proc *proc_spawn(const char *name, int argc, char *const argv[]);
 
 /* Replace the calling process's program (execve) and make tf return into
@@ -104,6 +114,21 @@ extern bool proc_report;
 
 /* The page tables to load for thread t (its process's, or the kernel's). */
 uint64_t proc_cr3_of(const struct thread *t);
+
+#if LAB >= 8
+/* ---- Lab 8: programs from the disk (proc.c) ---- */
+
+/* Set by the file system once it is mounted (proc never calls fs): read the
+ * whole regular file at path (from the caller's cwd, the root for a kernel
+ * thread) into *image, a kmalloc'ed copy the caller frees, its size in
+ * *len; with image NULL only say whether it is there. 0 or a negative
+ * errno (-ENOENT: not on the disk). Thread context, no lock held. */
+extern int (*proc_program_reader)(const char *path, void **image, size_t *len);
+
+/* Is program name there to start: a boot module, or /bin/NAME (a name
+ * with a '/': that path) on the disk? */
+bool proc_program_exists(const char *name);
+#endif
 
 #if LAB >= 7
 /* ---- Lab 7: the process tree (process.c) ---- */

@@ -25,6 +25,41 @@
 #define SYS_getppid     110          /* Lab 7 on */
 #define SYS_exit_group  231
 #define SYS_pipe2       293          /* Lab 7 on */
+#if LAB >= 8
+/* Lab 8: files (kernel/fs/fsyscall.c) and power-off. */
+#define SYS_open        2
+#define SYS_stat        4
+#define SYS_fstat       5
+#define SYS_lstat       6
+#define SYS_lseek       8
+#define SYS_pread64     17
+#define SYS_pwrite64    18
+#define SYS_fsync       74
+#define SYS_fdatasync   75
+#define SYS_truncate    76
+#define SYS_ftruncate   77
+#define SYS_getcwd      79
+#define SYS_chdir       80
+#define SYS_fchdir      81
+#define SYS_rename      82
+#define SYS_mkdir       83
+#define SYS_rmdir       84
+#define SYS_link        86
+#define SYS_unlink      87
+#define SYS_symlink     88
+#define SYS_readlink    89
+#define SYS_statfs      137
+#define SYS_fstatfs     138
+#define SYS_sync        162
+#define SYS_reboot      169
+#define SYS_getdents64  217
+#define SYS_openat      257
+#define SYS_mkdirat     258
+#define SYS_newfstatat  262
+#define SYS_unlinkat    263
+
+#define PATH_MAX        4096         /* bytes of a path, its NUL included (Linux's) */
+#endif
 #if LAB >= 7
 #define NSYSCALLS       335          /* up to Linux's rseq (334), which Lab 10 meets */
 #else

@@ -132,6 +132,13 @@ void files_close_all(struct proc *p)
     for (int fd = 0; fd < PROC_MAX_FILES; fd++)
         if (p->files[fd])
             fd_close(p, fd);
+#if LAB >= 8
+    if (p->cwd) {                    /* the working directory goes with the files */
+        struct file *cwd = p->cwd;
+        p->cwd = NULL;
+        file_put(cwd);
+    }
+#endif
 }
 
 /* Contract in file.h. */
@@ -371,6 +378,13 @@ struct file *console_file(void)
 {
     return file_get(&the_console);
 }
+
+#if LAB >= 8
+bool file_is_console(const struct file *f)
+{
+    return f == &the_console;
+}
+#endif
 
 /* Boot step: the console's reader lock, and its wake-up on typing. */
 static void console_file_init(void)

@@ -206,6 +206,9 @@ static long sys_fork(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a
     child->brk_start = parent->brk_start;
     child->brk = parent->brk;
     files_fork(parent, child);
+#if LAB >= 8
+    child->cwd = parent->cwd ? file_get(parent->cwd) : NULL;   /* the same working directory */
+#endif
     s->proc = child;
     s->tf = *tf;
     push_cli();                      /* the child runs only once it is complete */

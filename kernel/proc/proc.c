@@ -21,6 +21,7 @@
 #include "pit.h"
 #include "pmm.h"
 #include "power.h"
+#include "printf.h"
 #include "string.h"
 #include "thread.h"
 #include "uaccess.h"
@@ -191,19 +192,90 @@ int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
     return 0;
 }
 
-/* Load module name into pml4 with argv. 0 or a negative errno; says why. */
+/* What follows the last '/' of name: the boot module's name and the
+ * process's. */
+static const char *program_base(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+
+    return slash ? slash + 1 : name;
+}
+
+#if LAB >= 8
+/* Lab 8: set by the file system at boot (contract in proc.h). */
+int (*proc_program_reader)(const char *path, void **image, size_t *len);
+
+/* Read program name from the disk: the path itself if it has a '/', else
+ * /bin/NAME. image NULL: only whether it is there. 0 or a negative errno
+ * (-ENOENT without a file system). */
+static int program_read(const char *name, void **image, size_t *len)
+{
+    if (proc_program_reader == NULL)
+        return -ENOENT;
+    if (strchr(name, '/'))
+        return proc_program_reader(name, image, len);
+    size_t size = strlen(name) + sizeof "/bin/";
+    char *path = kmalloc(size);
+    if (path == NULL)
+        return -ENOMEM;
+    ksnprintf(path, size, "/bin/%s", name);
+    int err = proc_program_reader(path, image, len);
+    kfree(path);
+    return err;
+}
+
+/* Contract in proc.h. */
+bool proc_program_exists(const char *name)
+{
+    return mb2_find_module(program_base(name)) != NULL || program_read(name, NULL, NULL) == 0;
+}
+#endif
+
+/* Load boot module name into pml4 (elf_load). 0 or a negative errno;
+ * -ENOENT if there is no such module. */
+static int load_module(pte_t *pml4, const char *name, uint64_t *entry, uint64_t *brk,
+                       const char **why)
+{
+    const struct mb2_tag_module *m = mb2_find_module(name);
+
+    if (m == NULL)
+        return -ENOENT;
+    return elf_load(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, entry, brk, why);
+}
+
+/* Load program name into pml4 with argv: from Lab 8 the file on the disk
+ * (program_read) if it can be read, else (no disk, no such file, or a file
+ * system that does not work yet) the boot module of the same base name.
+ * 0 or a negative errno; says why. */
 static int load_program(pte_t *pml4, const char *name, int argc, char *const argv[],
                         uint64_t *entry, uint64_t *rsp, uint64_t *brk)
 {
-    const struct mb2_tag_module *m = mb2_find_module(name);
     const char *why = "out of memory";
+#if LAB >= 8
+    void *image;
+    size_t len;
+    int err = program_read(name, &image, &len);
 
-    if (m == NULL) {
-        if (proc_report)
-            kprintf("exec %s: no such program in the boot image\n", name);
-        return -ENOENT;
+    name = program_base(name);
+    if (err == 0) {
+        err = elf_load(pml4, image, len, entry, brk, &why);
+        kfree(image);
+    } else {
+        int module_err = load_module(pml4, name, entry, brk, &why);
+        if (module_err == -ENOENT) {
+            if (err == -ENOENT && proc_report)   /* nowhere */
+                kprintf("exec %s: no such program in the boot image\n", name);
+            return err;                          /* the disk's answer: -ENOENT, -EACCES, ... */
+        }
+        err = module_err;
     }
-    int err = elf_load(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, entry, brk, &why);
+#else
+    int err = load_module(pml4, name, entry, brk, &why);
+    if (err == -ENOENT && proc_report)
+        kprintf("exec %s: no such program in the boot image\n", name);
+    if (err == -ENOENT)
+        return err;
+#endif
     if (err == 0)
         err = proc_setup_stack(pml4, argc, argv, rsp);
     if (err)
@@ -233,8 +305,9 @@ static int user_thread(void *arg)
     proc_exit(-1);
 }
 
-struct proc *proc_spawn(const char *name, int argc, char *const argv[])
+struct proc *proc_spawn(const char *path, int argc, char *const argv[])
 {
+    const char *name = program_base(path);
 #if LAB >= 7
     struct proc *p = proc_alloc(NULL, name);     /* a pid, a place in the table */
 #else
@@ -244,7 +317,7 @@ struct proc *proc_spawn(const char *name, int argc, char *const argv[])
 
     if (p == NULL || s == NULL || (p->pml4 = as_create()) == NULL)
         goto fail;
-    if (load_program(p->pml4, name, argc, argv, &s->entry, &s->rsp, &p->brk_start) != 0)
+    if (load_program(p->pml4, path, argc, argv, &s->entry, &s->rsp, &p->brk_start) != 0)
         goto fail;
     p->brk = p->brk_start;
 #if LAB >= 7
@@ -273,15 +346,16 @@ fail:
     return NULL;
 }
 
-int proc_exec(struct trap_frame *tf, const char *name, int argc, char *const argv[])
+int proc_exec(struct trap_frame *tf, const char *path, int argc, char *const argv[])
 {
+    const char *name = program_base(path);
     struct proc *p = proc_current();
     uint64_t entry, rsp, brk;
     pte_t *fresh = as_create(), *old = p->pml4;
 
     if (fresh == NULL)
         return -ENOMEM;
-    int err = load_program(fresh, name, argc, argv, &entry, &rsp, &brk);
+    int err = load_program(fresh, path, argc, argv, &entry, &rsp, &brk);
     if (err) {
         as_destroy(fresh);
         return err;
@@ -517,7 +591,11 @@ static bool init_parse(const char *spec)
             kprintf("init: program %d of init=%s has no name\n", init_nprogs + 1, spec);
             return false;
         }
+#if LAB >= 8
+        if (!proc_program_exists(ip->argv[0])) {      /* a word of the command line: refused */
+#else
         if (mb2_find_module(ip->argv[0]) == NULL) {   /* a word of the command line: refused */
+#endif
             kprintf("init: no program called '%s'. Programs:", ip->argv[0]);
             for (const struct mb2_tag *t = mb2_find_tag(MB2_TAG_MODULE, NULL); t;
                  t = mb2_find_tag(MB2_TAG_MODULE, t))

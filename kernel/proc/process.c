@@ -20,6 +20,7 @@
 #include "panic.h"
 #include "pit.h"
 #include "pmm.h"
+#include "power.h"
 #include "proc.h"
 #include "string.h"
 #include "syscall.h"
@@ -382,6 +383,38 @@ static long sys_sysinfo(struct trap_frame *tf, uint64_t info, uint64_t a1, uint6
 }
 SYSCALL(SYS_sysinfo, sys_sysinfo);
 
+#if LAB >= 8
+/* ---- reboot: poweroff (Lab 8) ---------------------------------------------------- */
+
+#define REBOOT_MAGIC1        0xfee1deadu
+#define REBOOT_MAGIC2        672274793u      /* Linux's LINUX_REBOOT_MAGIC2 (one of four) */
+#define REBOOT_MAGIC2A       85072278u
+#define REBOOT_MAGIC2B       369367448u
+#define REBOOT_MAGIC2C       537993216u
+#define REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define REBOOT_CMD_HALT      0xcdef0123u
+#define REBOOT_CMD_RESTART   0x01234567u
+
+/* reboot(magic1, magic2, cmd): Linux's, for `poweroff`: POWER_OFF, HALT and
+ * RESTART all turn the machine off with success (power_off runs its hooks
+ * first: the file system is written back). -EINVAL for wrong magic numbers
+ * or another command. */
+static long sys_reboot(struct trap_frame *tf, uint64_t magic1, uint64_t magic2, uint64_t cmd)
+{
+    (void)tf;
+    if ((uint32_t)magic1 != REBOOT_MAGIC1 ||
+        ((uint32_t)magic2 != REBOOT_MAGIC2 && (uint32_t)magic2 != REBOOT_MAGIC2A &&
+         (uint32_t)magic2 != REBOOT_MAGIC2B && (uint32_t)magic2 != REBOOT_MAGIC2C))
+        return -EINVAL;
+    if ((uint32_t)cmd != REBOOT_CMD_POWER_OFF && (uint32_t)cmd != REBOOT_CMD_HALT &&
+        (uint32_t)cmd != REBOOT_CMD_RESTART)
+        return -EINVAL;
+    kprintf("Powering off.\n");
+    power_off(true);
+}
+SYSCALL(SYS_reboot, sys_reboot);
+#endif
+
 /* ---- the monitor's procs ------------------------------------------------------------ */
 
 MONITOR_COMMAND(procs, "the processes: pid, parent, state, name")
@@ -414,8 +447,13 @@ KINIT(66, process_start);
 
 static void start_init(void)
 {
+#if LAB >= 8
+    if (cmdline_has("monitor") || !proc_program_exists("init"))
+        return;
+#else
     if (cmdline_has("monitor") || mb2_find_module("init") == NULL)
         return;
+#endif
     proc_report = false;         /* a shell session: no exit line per command */
     proc_run_init("init");
 }

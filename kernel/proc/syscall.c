@@ -173,6 +173,31 @@ static long copy_argv(uint64_t argv, char (*args)[PROC_ARG_MAX], char **argp)
 #endif
 }
 
+#if LAB >= 8
+/* execve(path, argv, envp): the program at path on the disk, else the boot
+ * module named by the part of path after the last '/' (proc_exec); envp is
+ * ignored. */
+static long sys_execve(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t envp)
+{
+    char *argp[PROC_MAX_ARGS];
+    char (*args)[PROC_ARG_MAX] = kmalloc(PROC_MAX_ARGS * PROC_ARG_MAX + PATH_MAX);
+    char *name = (char *)(args + PROC_MAX_ARGS);       /* after the arguments: 6 KiB in all */
+    long err;
+
+    (void)envp;
+    if (args == NULL)
+        return -ENOMEM;
+    long n = strncpy_from_user(user_space(), name, path, PATH_MAX);
+    if (n < 0)
+        err = n == -EFAULT ? -EFAULT : -ENAMETOOLONG;
+    else if (n == 0)
+        err = -ENOENT;
+    else if ((err = copy_argv(argv, args, argp)) >= 0)
+        err = proc_exec(tf, name, (int)err, argp);
+    kfree(args);
+    return err;
+}
+#else
 /* execve(path, argv, envp): the program's name is the part of path after
  * the last '/'; envp is ignored. */
 static long sys_execve(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t envp)
@@ -194,6 +219,8 @@ static long sys_execve(struct trap_frame *tf, uint64_t path, uint64_t argv, uint
     kfree(args);
     return err;
 }
+#endif
+
 
 static syscall_fn syscalls[NSYSCALLS] = {   /* boot adds the registered ones */
     [SYS_read] = sys_read,

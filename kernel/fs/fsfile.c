@@ -1,0 +1,155 @@
+/* fsfile.c - files on the disk as open files: read and write at the open
+ * file's offset (O_APPEND at the end), the inode's reference let go with
+ * the last reference to the open file, and stat's view of an inode.
+ * Lab 8 (given). The system calls that use them: fsyscall.c. */
+#include <stddef.h>
+
+#include "fsfile.h"
+#include "errno.h"
+#include "kmalloc.h"
+#include "panic.h"
+#include "proc.h"
+#include "string.h"
+#include "uaccess.h"
+
+#define FS_DEV      0x0800           /* st_dev of the disk's files: "8:0", as sda */
+#define CONSOLE_DEV 0x0501           /* st_rdev of the console: Linux's /dev/console, 5:1 */
+#define PIPE_DEV    0x000c           /* st_dev of pipes (an anonymous device) */
+
+static bool is_dir(const struct inode *ip)
+{
+    return (ip->d.i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
+}
+
+/* Contract in fsfile.h. */
+long fsfile_io(struct fsfile *ff, uint64_t buf, size_t count, uint64_t off, bool write,
+               uint64_t *end)
+{
+    pte_t *pml4 = proc_current()->pml4;
+    int mode = ff->flags & O_ACCMODE;
+    long n;
+
+    if (write ? mode == O_RDONLY : mode == O_WRONLY)
+        return -EBADF;
+    if (is_dir(ff->ip))
+        return -EISDIR;
+    if (write) {
+        if (ff->flags & O_APPEND)
+            off = inode_size(ff->ip);
+        n = inode_write(ff->ip, true, buf, off, count);
+    } else {
+        uint64_t size = inode_size(ff->ip);
+        if (off >= size)
+            count = 0;
+        else if (count > size - off)
+            count = size - off;      /* only what can be returned is checked */
+        if (cow_prepare_write(pml4, buf, count) || !user_range_ok(pml4, buf, count, true))
+            return -EFAULT;
+        n = count ? inode_read(ff->ip, true, buf, off, count) : 0;
+    }
+    if (n > 0)
+        *end = off + (uint64_t)n;
+    return n;
+}
+
+/* read(2) and write(2): at the open file's offset, which moves past them. */
+static long fsfile_rw(struct file *f, uint64_t buf, size_t count, bool write)
+{
+    struct fsfile *ff = f->data;
+
+    fs_begin();
+    long n = fsfile_io(ff, buf, count, ff->pos, write, &ff->pos);
+    fs_end();
+    return n;
+}
+
+static long fsfile_read(struct file *f, uint64_t buf, size_t count)
+{
+    return fsfile_rw(f, buf, count, false);
+}
+
+static long fsfile_write(struct file *f, uint64_t buf, size_t count)
+{
+    return fsfile_rw(f, buf, count, true);
+}
+
+/* The last reference is gone: so is the inode's (which frees an unlinked
+ * file). file_put calls it with no lock held. */
+static void fsfile_release(struct file *f)
+{
+    struct fsfile *ff = f->data;
+
+    fs_begin();
+    iput(ff->ip);
+    fs_end();
+    kfree(ff);
+}
+
+static const struct file_ops fsfile_ops = {fsfile_read, fsfile_write, fsfile_release};
+
+struct file *fsfile_open(struct inode *ip, int flags)
+{
+    struct fsfile *ff = kmalloc(sizeof *ff);
+    struct file *f = ff ? file_new(&fsfile_ops, ff) : NULL;
+
+    ASSERT(ip != NULL);
+    if (f == NULL) {
+        kfree(ff);
+        return NULL;
+    }
+    ff->ip = ip;
+    ff->pos = 0;
+    ff->flags = flags & (O_ACCMODE | O_APPEND);
+    return f;
+}
+
+struct fsfile *fsfile_of(const struct file *f)
+{
+    return f && f->ops == &fsfile_ops ? f->data : NULL;
+}
+
+/* ---- stat ------------------------------------------------------------------------- */
+
+void fs_stat_inode(const struct inode *ip, struct linux_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = FS_DEV;
+    st->st_ino = ip->ino;
+    st->st_nlink = ip->d.i_links_count;
+    st->st_mode = ip->d.i_mode;
+    st->st_uid = ip->d.i_uid;
+    st->st_gid = ip->d.i_gid;
+    st->st_size = (int64_t)inode_size(ip);
+    st->st_blksize = FS_BLOCK_SIZE;
+    st->st_blocks = ip->d.i_blocks;
+    st->st_atime_sec = ip->d.i_atime;
+    st->st_mtime_sec = ip->d.i_mtime;
+    st->st_ctime_sec = ip->d.i_ctime;
+}
+
+void fs_stat_other(const struct file *f, struct linux_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_nlink = 1;
+    st->st_blksize = 4096;
+    if (file_is_console(f)) {
+        st->st_mode = EXT2_S_IFCHR | 0620;
+        st->st_rdev = CONSOLE_DEV;
+        st->st_ino = 1;
+    } else {
+        st->st_mode = EXT2_S_IFIFO | 0600;
+        st->st_dev = PIPE_DEV;
+        st->st_ino = (uint64_t)f->data >> 4;     /* one number per pipe */
+    }
+}
+
+uint8_t fs_dtype(uint8_t file_type)
+{
+    static const uint8_t dtypes[] = {
+        [EXT2_FT_UNKNOWN] = DT_UNKNOWN, [EXT2_FT_REG_FILE] = DT_REG, [EXT2_FT_DIR] = DT_DIR,
+        [EXT2_FT_CHRDEV] = DT_CHR,      [EXT2_FT_BLKDEV] = DT_BLK,   [EXT2_FT_FIFO] = DT_FIFO,
+        [EXT2_FT_SOCK] = DT_SOCK,       [EXT2_FT_SYMLINK] = DT_LNK,
+    };
+
+    return file_type < sizeof dtypes ? dtypes[file_type] : DT_UNKNOWN;
+}

@@ -1,0 +1,882 @@
+/* fsyscall.c - the file system's system calls (Linux x86-64 numbers,
+ * arguments, structures and errors), and the file system's hooks into the
+ * layers below it: programs read from the disk for exec, and the sync of a
+ * clean power-off. Lab 8 (given).
+ *
+ * Each call copies its paths in (PATH_MAX), then does its work between
+ * fs_begin and fs_end. A relative path starts at the directory of dirfd or
+ * at the process's working directory (proc->cwd, an open file of it; NULL:
+ * the root), borrowed for the call: only the process's own thread changes
+ * its fd table and cwd. An open file is never let go (file_put) inside
+ * fs_begin/fs_end: its release takes fs_lock itself. */
+#include <stddef.h>
+
+#include "fsfile.h"
+#include "console.h"
+#include "errno.h"
+#include "kinit.h"
+#include "kmalloc.h"
+#include "power.h"
+#include "printf.h"
+#include "proc.h"
+#include "string.h"
+#include "syscall.h"
+#include "uaccess.h"
+#include "x86.h"
+
+#define NINDIR (FS_BLOCK_SIZE / 4)
+#define FS_MAX_FILE ((uint64_t)(EXT2_NDIR_BLOCKS + NINDIR + NINDIR * NINDIR) * FS_BLOCK_SIZE)
+#define STATFS_NAMELEN EXT2_NAME_LEN
+
+static pte_t *user_space(void)
+{
+    return proc_current()->pml4;
+}
+
+static uint16_t type_of(const struct inode *ip)
+{
+    return ip->d.i_mode & EXT2_S_IFMT;
+}
+
+/* Copy the user's path at upath into *out, a new PATH_MAX buffer (the
+ * caller kfrees it). 0; -EFAULT, -ENAMETOOLONG (no NUL within PATH_MAX),
+ * -ENOENT for "" (unless empty_ok) or with no file system, -ENOMEM. */
+static int path_in(uint64_t upath, char **out, bool empty_ok)
+{
+    if (!fs_mounted())
+        return -ENOENT;
+    char *path = kmalloc(PATH_MAX);
+    if (path == NULL)
+        return -ENOMEM;
+    long n = strncpy_from_user(user_space(), path, upath, PATH_MAX);
+    if (n < 0 || (n == 0 && !empty_ok)) {
+        kfree(path);
+        return n == -EFAULT ? -EFAULT : n < 0 ? -ENAMETOOLONG : -ENOENT;
+    }
+    *out = path;
+    return 0;
+}
+
+/* The directory relative paths start from: dirfd's (AT_FDCWD: the working
+ * directory), borrowed, or NULL for the root; an absolute path ignores
+ * dirfd. 0, -EBADF, -ENOTDIR. */
+static int start_dir(int dirfd, const char *path, struct inode **dp)
+{
+    struct file *f = dirfd == AT_FDCWD ? proc_current()->cwd : fd_file(dirfd);
+    struct fsfile *ff = fsfile_of(f);
+
+    *dp = NULL;
+    if (path[0] == '/' || (dirfd == AT_FDCWD && f == NULL))
+        return 0;
+    if (f == NULL)
+        return -EBADF;
+    if (ff == NULL || type_of(ff->ip) != EXT2_S_IFDIR)
+        return -ENOTDIR;
+    *dp = ff->ip;
+    return 0;
+}
+
+/* Resolve path from dirfd into *ip (with a reference). fs_lock held. */
+static int lookup_at(int dirfd, const char *path, bool follow, struct inode **ip)
+{
+    struct inode *dp;
+    int err = start_dir(dirfd, path, &dp);
+
+    return err ? err : namei(dp, path, follow, ip);
+}
+
+/* The disk file open at fd: 0 and *ffp, or -EBADF (not open), or bad (the
+ * fd is the console or a pipe). */
+static int fd_disk_file(int fd, struct fsfile **ffp, int bad)
+{
+    struct file *f = fd_file(fd);
+
+    if (f == NULL)
+        return -EBADF;
+    *ffp = fsfile_of(f);
+    return *ffp ? 0 : bad;
+}
+
+/* ---- open ------------------------------------------------------------------------- */
+
+static bool fd_available(struct proc *p)
+{
+    for (int fd = 0; fd < PROC_MAX_FILES; fd++)
+        if (p->files[fd] == NULL)
+            return true;
+    return false;
+}
+
+/* May ip be opened with flags? 0, -ELOOP (a symlink: only O_NOFOLLOW gets
+ * one), -ENOTDIR (O_DIRECTORY), -EISDIR (a directory for writing or
+ * O_CREAT), -ENXIO (a device, a FIFO, a socket). */
+static int open_check(const struct inode *ip, int flags)
+{
+    uint16_t type = type_of(ip);
+
+    if (type == EXT2_S_IFLNK)
+        return -ELOOP;
+    if ((flags & O_DIRECTORY) && type != EXT2_S_IFDIR)
+        return -ENOTDIR;
+    if (type == EXT2_S_IFDIR && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+        return -EISDIR;
+    if (type != EXT2_S_IFDIR && type != EXT2_S_IFREG)
+        return -ENXIO;
+    return 0;
+}
+
+static long do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
+{
+    struct proc *p = proc_current();
+    struct inode *dp, *ip = NULL;
+    struct file *f = NULL;
+    char *path;
+    int err;
+
+    if ((flags & O_ACCMODE) == O_ACCMODE)
+        return -EINVAL;
+    if ((err = path_in(upath, &path, false)) != 0)
+        return err;
+    if (!fd_available(p)) {              /* before O_CREAT or O_TRUNC change anything */
+        kfree(path);
+        return -EMFILE;
+    }
+    fs_begin();
+    err = start_dir(dirfd, path, &dp);
+    if (err == 0 && (flags & O_CREAT))
+        err = fs_create(dp, path, (uint16_t)(mode & 07777), flags & O_EXCL, &ip);
+    else if (err == 0)
+        err = namei(dp, path, !(flags & O_NOFOLLOW), &ip);
+    if (err == 0)
+        err = open_check(ip, flags);
+    if (err == 0 && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY &&
+        type_of(ip) == EXT2_S_IFREG)
+        err = inode_truncate(ip, 0);
+    if (err == 0 && (f = fsfile_open(ip, flags)) == NULL)
+        err = -ENOMEM;
+    if (err && ip)
+        iput(ip);
+    fs_end();
+    kfree(path);
+    if (err)
+        return err;
+    int fd = fd_install(p, f, flags & O_CLOEXEC);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+/* open(path, flags, mode): a new fd (the lowest free) for the file at
+ * path; flags as fsfile.h lists (others are ignored), mode the permission
+ * bits of a file O_CREAT makes. */
+static long sys_open(struct trap_frame *tf, uint64_t path, uint64_t flags, uint64_t mode)
+{
+    (void)tf;
+    return do_open(AT_FDCWD, path, (int)flags, (uint32_t)mode);
+}
+SYSCALL(SYS_open, sys_open);
+
+/* openat(dirfd, path, flags, mode): open relative to dirfd. */
+static long sys_openat(struct trap_frame *tf, uint64_t dirfd, uint64_t path, uint64_t flags)
+{
+    return do_open((int)dirfd, path, (int)flags, (uint32_t)tf->r10);
+}
+SYSCALL(SYS_openat, sys_openat);
+
+/* ---- offsets: lseek, pread64, pwrite64 ---------------------------------------------- */
+
+/* lseek(fd, offset, whence): the new offset. -EBADF, -ESPIPE (the console,
+ * a pipe), -EINVAL (whence, or a negative result). */
+static long sys_lseek(struct trap_frame *tf, uint64_t fd, uint64_t off, uint64_t whence)
+{
+    struct fsfile *ff;
+    int err = fd_disk_file((int)fd, &ff, -ESPIPE);
+    int64_t base, pos;
+
+    (void)tf;
+    if (err)
+        return err;
+    fs_begin();
+    if (whence == SEEK_SET)
+        base = 0;
+    else if (whence == SEEK_CUR)
+        base = (int64_t)ff->pos;
+    else if (whence == SEEK_END)
+        base = (int64_t)inode_size(ff->ip);
+    else
+        base = -1;
+    if (base < 0 || __builtin_add_overflow(base, (int64_t)off, &pos) || pos < 0) {
+        fs_end();
+        return -EINVAL;
+    }
+    ff->pos = (uint64_t)pos;
+    fs_end();
+    return pos;
+}
+SYSCALL(SYS_lseek, sys_lseek);
+
+static long positioned_io(uint64_t fd, uint64_t buf, uint64_t count, uint64_t off, bool write)
+{
+    struct fsfile *ff;
+    uint64_t end;
+    int err = fd_disk_file((int)fd, &ff, -ESPIPE);
+
+    if (err)
+        return err;
+    if ((int64_t)off < 0)
+        return -EINVAL;
+    fs_begin();
+    long n = fsfile_io(ff, buf, count, off, write, &end);
+    fs_end();
+    return n;
+}
+
+/* pread64(fd, buf, count, offset) / pwrite64: at offset, the fd's own
+ * offset unchanged (pwrite on an O_APPEND fd appends, as on Linux). */
+static long sys_pread64(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64_t count)
+{
+    return positioned_io(fd, buf, count, tf->r10, false);
+}
+SYSCALL(SYS_pread64, sys_pread64);
+
+static long sys_pwrite64(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64_t count)
+{
+    return positioned_io(fd, buf, count, tf->r10, true);
+}
+SYSCALL(SYS_pwrite64, sys_pwrite64);
+
+/* ---- stat -------------------------------------------------------------------------- */
+
+static long stat_out(uint64_t ubuf, const struct linux_stat *st)
+{
+    return copy_to_user(user_space(), ubuf, st, sizeof *st) ? -EFAULT : 0;
+}
+
+/* fstat of the open file f, or of the working directory if f is NULL. */
+static long stat_file(struct file *f, uint64_t ubuf)
+{
+    struct fsfile *ff = fsfile_of(f);
+    struct linux_stat st;
+
+    if (f != NULL && ff == NULL) {
+        fs_stat_other(f, &st);
+        return stat_out(ubuf, &st);
+    }
+    fs_begin();
+    struct inode *ip = ff ? ff->ip : fs_root();
+    if (ip)
+        fs_stat_inode(ip, &st);
+    if (ip && !ff)
+        iput(ip);
+    fs_end();
+    return ip ? stat_out(ubuf, &st) : -EIO;
+}
+
+static long stat_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
+{
+    struct linux_stat st;
+    struct inode *ip;
+    char *path;
+    int err;
+
+    if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+        return -EINVAL;
+    if ((err = path_in(upath, &path, flags & AT_EMPTY_PATH)) != 0)
+        return err;
+    if (path[0] == '\0') {               /* AT_EMPTY_PATH: dirfd itself */
+        kfree(path);
+        if (dirfd == AT_FDCWD)
+            return stat_file(proc_current()->cwd, ubuf);
+        struct file *f = fd_file(dirfd);
+        return f ? stat_file(f, ubuf) : -EBADF;
+    }
+    fs_begin();
+    err = lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &ip);
+    if (err == 0) {
+        fs_stat_inode(ip, &st);
+        iput(ip);
+    }
+    fs_end();
+    kfree(path);
+    return err ? err : stat_out(ubuf, &st);
+}
+
+/* stat(path, buf), lstat (a symlink itself), fstat(fd, buf), and
+ * newfstatat(dirfd, path, buf, flags): struct stat as Linux x86-64 has it. */
+static long sys_stat(struct trap_frame *tf, uint64_t path, uint64_t buf, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    return stat_at(AT_FDCWD, path, buf, 0);
+}
+SYSCALL(SYS_stat, sys_stat);
+
+static long sys_lstat(struct trap_frame *tf, uint64_t path, uint64_t buf, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    return stat_at(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
+}
+SYSCALL(SYS_lstat, sys_lstat);
+
+static long sys_fstat(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64_t a2)
+{
+    struct file *f = fd_file((int)fd);
+
+    (void)tf, (void)a2;
+    return f ? stat_file(f, buf) : -EBADF;
+}
+SYSCALL(SYS_fstat, sys_fstat);
+
+static long sys_newfstatat(struct trap_frame *tf, uint64_t dirfd, uint64_t path, uint64_t buf)
+{
+    return stat_at((int)dirfd, path, buf, tf->r10);
+}
+SYSCALL(SYS_newfstatat, sys_newfstatat);
+
+/* ---- getdents64 ---------------------------------------------------------------------- */
+
+#define DIRENT_MAX ((sizeof(struct linux_dirent64) + EXT2_NAME_LEN + 1 + 7) & ~7ul)
+
+/* getdents64(fd, dirp, count): as many records of directory fd as fit in
+ * count bytes from its offset on (which moves past them); the bytes
+ * written, 0 at the end. -EBADF, -ENOTDIR, -EINVAL (no room for the next
+ * record), -EFAULT, -EIO, -EUCLEAN. */
+static long sys_getdents64(struct trap_frame *tf, uint64_t fd, uint64_t dirp, uint64_t count)
+{
+    struct fsfile *ff;
+    int err = fd_disk_file((int)fd, &ff, -ENOTDIR);
+    long done = 0;
+
+    (void)tf;
+    count = (uint32_t)count;             /* Linux's unsigned int */
+    if (err)
+        return err;
+    struct linux_dirent64 *rec = kmalloc(DIRENT_MAX);
+    char *name = kmalloc(EXT2_NAME_LEN + 1);
+    if (rec == NULL || name == NULL) {
+        kfree(rec);
+        kfree(name);
+        return -ENOMEM;
+    }
+    fs_begin();
+    if (type_of(ff->ip) != EXT2_S_IFDIR)
+        done = -ENOTDIR;
+    while (done >= 0) {
+        uint64_t pos = ff->pos;
+        uint32_t ino;
+        uint8_t type;
+        int r = dir_read(ff->ip, &pos, &ino, &type, name);
+        if (r <= 0) {
+            done = done > 0 ? done : r;
+            break;
+        }
+        size_t len = strlen(name);
+        size_t reclen = (sizeof *rec + len + 1 + 7) & ~7ul;
+        if ((uint64_t)done + reclen > count) {
+            done = done > 0 ? done : -EINVAL;
+            break;
+        }
+        memset(rec, 0, reclen);
+        rec->d_ino = ino;
+        rec->d_off = (int64_t)pos;
+        rec->d_reclen = (uint16_t)reclen;
+        rec->d_type = fs_dtype(type);
+        memcpy(rec->d_name, name, len + 1);
+        if (copy_to_user(user_space(), dirp + (uint64_t)done, rec, reclen)) {
+            done = -EFAULT;
+            break;
+        }
+        ff->pos = pos;
+        done += (long)reclen;
+    }
+    fs_end();
+    kfree(rec);
+    kfree(name);
+    return done;
+}
+SYSCALL(SYS_getdents64, sys_getdents64);
+
+/* ---- names: mkdir, rmdir, unlink, link, rename, symlink, readlink ------------------- */
+
+enum name_op { OP_MKDIR, OP_RMDIR, OP_UNLINK };
+
+static long name_call(enum name_op op, int dirfd, uint64_t upath, uint32_t mode)
+{
+    struct inode *dp;
+    char *path;
+    int err = path_in(upath, &path, false);
+
+    if (err)
+        return err;
+    fs_begin();
+    if ((err = start_dir(dirfd, path, &dp)) == 0)
+        err = op == OP_MKDIR ? fs_mkdir(dp, path, (uint16_t)(mode & 07777))
+            : op == OP_RMDIR ? fs_rmdir(dp, path)
+                             : fs_unlink(dp, path);
+    fs_end();
+    kfree(path);
+    return err;
+}
+
+/* mkdir(path, mode), mkdirat(dirfd, path, mode): a new directory. */
+static long sys_mkdir(struct trap_frame *tf, uint64_t path, uint64_t mode, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    return name_call(OP_MKDIR, AT_FDCWD, path, (uint32_t)mode);
+}
+SYSCALL(SYS_mkdir, sys_mkdir);
+
+static long sys_mkdirat(struct trap_frame *tf, uint64_t dirfd, uint64_t path, uint64_t mode)
+{
+    (void)tf;
+    return name_call(OP_MKDIR, (int)dirfd, path, (uint32_t)mode);
+}
+SYSCALL(SYS_mkdirat, sys_mkdirat);
+
+/* rmdir(path): remove an empty directory. */
+static long sys_rmdir(struct trap_frame *tf, uint64_t path, uint64_t a1, uint64_t a2)
+{
+    (void)tf, (void)a1, (void)a2;
+    return name_call(OP_RMDIR, AT_FDCWD, path, 0);
+}
+SYSCALL(SYS_rmdir, sys_rmdir);
+
+/* unlink(path), unlinkat(dirfd, path, flags): remove a name (AT_REMOVEDIR:
+ * an empty directory's). -EINVAL for other flags. */
+static long sys_unlink(struct trap_frame *tf, uint64_t path, uint64_t a1, uint64_t a2)
+{
+    (void)tf, (void)a1, (void)a2;
+    return name_call(OP_UNLINK, AT_FDCWD, path, 0);
+}
+SYSCALL(SYS_unlink, sys_unlink);
+
+static long sys_unlinkat(struct trap_frame *tf, uint64_t dirfd, uint64_t path, uint64_t flags)
+{
+    (void)tf;
+    if (flags & ~(uint64_t)AT_REMOVEDIR)
+        return -EINVAL;
+    return name_call(flags ? OP_RMDIR : OP_UNLINK, (int)dirfd, path, 0);
+}
+SYSCALL(SYS_unlinkat, sys_unlinkat);
+
+enum pair_op { OP_LINK, OP_RENAME, OP_SYMLINK };
+
+/* The calls of two paths, both from the working directory (symlink: the
+ * first is the target, stored as it is). */
+static long pair_call(enum pair_op op, uint64_t uold, uint64_t unew)
+{
+    struct file *cwd = proc_current()->cwd;
+    struct inode *dp = fsfile_of(cwd) ? fsfile_of(cwd)->ip : NULL;
+    char *old, *new;
+    int err = path_in(uold, &old, false);
+
+    if (err)
+        return err;
+    if ((err = path_in(unew, &new, false)) != 0) {
+        kfree(old);
+        return err;
+    }
+    fs_begin();
+    err = op == OP_LINK     ? fs_link(dp, old, dp, new)
+        : op == OP_RENAME   ? fs_rename(dp, old, dp, new)
+                            : fs_symlink(old, dp, new);
+    fs_end();
+    kfree(old);
+    kfree(new);
+    return err;
+}
+
+/* link(old, new): another name for old's inode. */
+static long sys_link(struct trap_frame *tf, uint64_t old, uint64_t new, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    return pair_call(OP_LINK, old, new);
+}
+SYSCALL(SYS_link, sys_link);
+
+/* rename(old, new): move a name, replacing what new names. */
+static long sys_rename(struct trap_frame *tf, uint64_t old, uint64_t new, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    return pair_call(OP_RENAME, old, new);
+}
+SYSCALL(SYS_rename, sys_rename);
+
+/* symlink(target, linkpath): a symlink holding target. */
+static long sys_symlink(struct trap_frame *tf, uint64_t target, uint64_t linkpath, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    return pair_call(OP_SYMLINK, target, linkpath);
+}
+SYSCALL(SYS_symlink, sys_symlink);
+
+/* readlink(path, buf, size): symlink path's target in buf (no NUL), at most
+ * size bytes; the count. -EINVAL if path is not a symlink or size <= 0. */
+static long sys_readlink(struct trap_frame *tf, uint64_t upath, uint64_t buf, uint64_t size)
+{
+    struct inode *ip;
+    char *path, *target;
+    int err;
+
+    (void)tf;
+    if ((int)size <= 0)
+        return -EINVAL;
+    if ((err = path_in(upath, &path, false)) != 0)
+        return err;
+    if ((target = kmalloc(FS_BLOCK_SIZE)) == NULL) {
+        kfree(path);
+        return -ENOMEM;
+    }
+    fs_begin();
+    long n = lookup_at(AT_FDCWD, path, false, &ip);
+    if (n == 0) {
+        n = fs_readlink(ip, target, (int)size < FS_BLOCK_SIZE ? (size_t)(int)size : FS_BLOCK_SIZE);
+        iput(ip);
+    }
+    fs_end();
+    if (n > 0 && copy_to_user(user_space(), buf, target, (size_t)n))
+        n = -EFAULT;
+    kfree(target);
+    kfree(path);
+    return n;
+}
+SYSCALL(SYS_readlink, sys_readlink);
+
+/* ---- the working directory ------------------------------------------------------------- */
+
+/* Make f (a reference that becomes the process's) the working directory;
+ * the old one is let go. */
+static void set_cwd(struct file *f)
+{
+    struct proc *p = proc_current();
+    struct file *old = p->cwd;
+
+    p->cwd = f;
+    if (old)
+        file_put(old);
+}
+
+/* chdir(path): path's directory becomes the working directory. */
+static long sys_chdir(struct trap_frame *tf, uint64_t upath, uint64_t a1, uint64_t a2)
+{
+    struct inode *ip = NULL;
+    struct file *f = NULL;
+    char *path;
+    int err;
+
+    (void)tf, (void)a1, (void)a2;
+    if ((err = path_in(upath, &path, false)) != 0)
+        return err;
+    fs_begin();
+    err = lookup_at(AT_FDCWD, path, true, &ip);
+    if (err == 0 && type_of(ip) != EXT2_S_IFDIR)
+        err = -ENOTDIR;
+    if (err == 0 && (f = fsfile_open(ip, O_RDONLY)) == NULL)
+        err = -ENOMEM;
+    if (err && ip)
+        iput(ip);
+    fs_end();
+    kfree(path);
+    if (err == 0)
+        set_cwd(f);
+    return err;
+}
+SYSCALL(SYS_chdir, sys_chdir);
+
+/* fchdir(fd): fd's directory becomes the working directory. */
+static long sys_fchdir(struct trap_frame *tf, uint64_t fd, uint64_t a1, uint64_t a2)
+{
+    struct fsfile *ff;
+    int err = fd_disk_file((int)fd, &ff, -ENOTDIR);
+
+    (void)tf, (void)a1, (void)a2;
+    if (err == 0 && type_of(ff->ip) != EXT2_S_IFDIR)     /* [once]: no lock needed */
+        err = -ENOTDIR;
+    if (err == 0)
+        set_cwd(file_get(fd_file((int)fd)));
+    return err;
+}
+SYSCALL(SYS_fchdir, sys_fchdir);
+
+/* Find the name of inode ino in directory dp (not . or ..) into name.
+ * 0, -ENOENT (none: the directory was removed), -EIO, -EUCLEAN. */
+static int name_in(struct inode *dp, uint32_t ino, char name[EXT2_NAME_LEN + 1])
+{
+    uint64_t pos = 0;
+    uint32_t e_ino;
+    uint8_t type;
+    int r;
+
+    while ((r = dir_read(dp, &pos, &e_ino, &type, name)) > 0)
+        if (e_ino == ino && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+            return 0;
+    return r < 0 ? r : -ENOENT;
+}
+
+/* The working directory's absolute path, built backwards from the end of
+ * buf (PATH_MAX bytes) by walking '..' up to the root and looking for each
+ * directory's name in its parent. Returns where the path starts in buf,
+ * or a negative errno (-ENAMETOOLONG past PATH_MAX). fs_lock held. */
+static long cwd_path(char *buf, char *name)
+{
+    struct file *cwd = proc_current()->cwd;
+    struct inode *ip = fsfile_of(cwd) ? iget(fsfile_of(cwd)->ip->ino) : fs_root();
+    long at = PATH_MAX - 1, err = 0;
+
+    buf[at] = '\0';
+    if (ip == NULL)
+        return -EIO;
+    while (ip->ino != EXT2_ROOT_INO && err == 0) {
+        long up = dir_lookup(ip, "..", 2);
+        struct inode *parent = up > 0 ? iget((uint32_t)up) : NULL;
+        err = up < 0 ? up : up == 0 ? -ENOENT : parent == NULL ? -EIO : 0;
+        if (err == 0)
+            err = name_in(parent, ip->ino, name);
+        size_t len = err == 0 ? strlen(name) : 0;
+        if (err == 0 && (size_t)at < len + 1)
+            err = -ENAMETOOLONG;
+        if (err == 0) {
+            at -= (long)len;
+            memcpy(buf + at, name, len);
+            buf[--at] = '/';
+        }
+        iput(ip);
+        ip = parent;
+        if (ip == NULL)
+            return err;
+    }
+    iput(ip);
+    if (err == 0 && buf[at] == '\0')
+        buf[--at] = '/';
+    return err ? err : at;
+}
+
+/* getcwd(buf, size): the working directory's path with its NUL; returns
+ * its length counting the NUL (Linux's system call). -ERANGE if size is
+ * too small, -ENOENT if the directory was removed, -EFAULT. */
+static long sys_getcwd(struct trap_frame *tf, uint64_t ubuf, uint64_t size, uint64_t a2)
+{
+    char *buf = kmalloc(PATH_MAX), *name = kmalloc(EXT2_NAME_LEN + 1);
+    long at = -ENOMEM;
+
+    (void)tf, (void)a2;
+    if (buf && name) {
+        fs_begin();
+        at = fs_mounted() ? cwd_path(buf, name) : -ENOENT;
+        fs_end();
+    }
+    long len = at >= 0 ? PATH_MAX - at : at;
+    if (len > 0 && (uint64_t)len > size)
+        len = -ERANGE;
+    else if (len > 0 && copy_to_user(user_space(), ubuf, buf + at, (size_t)len))
+        len = -EFAULT;
+    kfree(buf);
+    kfree(name);
+    return len;
+}
+SYSCALL(SYS_getcwd, sys_getcwd);
+
+/* ---- sizes and write-back: ftruncate, truncate, fsync, sync ------------------------- */
+
+/* Set ip's size to length (fs_lock held): a shorter file loses its blocks
+ * past it, a longer one reads zeros there. */
+static int set_size(struct inode *ip, uint64_t length)
+{
+    if (type_of(ip) == EXT2_S_IFDIR)
+        return -EISDIR;
+    if (type_of(ip) != EXT2_S_IFREG)
+        return -EINVAL;
+    if (length > FS_MAX_FILE)
+        return -EFBIG;
+    return inode_truncate(ip, length);
+}
+
+/* ftruncate(fd, length): -EINVAL if fd is not a disk file open for writing
+ * or length < 0; -EFBIG past the largest file. */
+static long sys_ftruncate(struct trap_frame *tf, uint64_t fd, uint64_t length, uint64_t a2)
+{
+    struct fsfile *ff;
+    int err = fd_disk_file((int)fd, &ff, -EINVAL);
+
+    (void)tf, (void)a2;
+    if (err)
+        return err;
+    if ((int64_t)length < 0 || (ff->flags & O_ACCMODE) == O_RDONLY)
+        return -EINVAL;
+    fs_begin();
+    err = set_size(ff->ip, length);
+    fs_end();
+    return err;
+}
+SYSCALL(SYS_ftruncate, sys_ftruncate);
+
+/* truncate(path, length): the same by name. */
+static long sys_truncate(struct trap_frame *tf, uint64_t upath, uint64_t length, uint64_t a2)
+{
+    struct inode *ip;
+    char *path;
+    int err;
+
+    (void)tf, (void)a2;
+    if ((int64_t)length < 0)
+        return -EINVAL;
+    if ((err = path_in(upath, &path, false)) != 0)
+        return err;
+    fs_begin();
+    if ((err = lookup_at(AT_FDCWD, path, true, &ip)) == 0) {
+        err = set_size(ip, length);
+        iput(ip);
+    }
+    fs_end();
+    kfree(path);
+    return err;
+}
+SYSCALL(SYS_truncate, sys_truncate);
+
+static long sync_all(void)
+{
+    fs_begin();
+    int err = fs_sync();
+    fs_end();
+    return err;
+}
+
+/* fsync(fd), fdatasync(fd): every dirty block reaches the disk (the whole
+ * file system's: one cache). -EBADF; -EINVAL for the console or a pipe. */
+static long sys_fsync(struct trap_frame *tf, uint64_t fd, uint64_t a1, uint64_t a2)
+{
+    struct fsfile *ff;
+    int err = fd_disk_file((int)fd, &ff, -EINVAL);
+
+    (void)tf, (void)a1, (void)a2;
+    return err ? err : sync_all();
+}
+SYSCALL(SYS_fsync, sys_fsync);
+
+static long sys_fdatasync(struct trap_frame *tf, uint64_t fd, uint64_t a1, uint64_t a2)
+{
+    return sys_fsync(tf, fd, a1, a2);
+}
+SYSCALL(SYS_fdatasync, sys_fdatasync);
+
+/* sync(): everything to the disk. Always 0, as on Linux. */
+static long sys_sync(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)tf, (void)a0, (void)a1, (void)a2;
+    if (fs_mounted())
+        sync_all();
+    return 0;
+}
+SYSCALL(SYS_sync, sys_sync);
+
+/* ---- statfs ------------------------------------------------------------------------------ */
+
+static long statfs_out(uint64_t ubuf)
+{
+    struct linux_statfs s;
+
+    memset(&s, 0, sizeof s);
+    fs_begin();
+    s.f_type = EXT2_MAGIC;
+    s.f_bsize = s.f_frsize = FS_BLOCK_SIZE;
+    s.f_blocks = fs.sb.s_blocks_count;
+    s.f_bfree = fs.sb.s_free_blocks_count;
+    s.f_bavail = s.f_bfree > fs.sb.s_r_blocks_count ? s.f_bfree - fs.sb.s_r_blocks_count : 0;
+    s.f_files = fs.sb.s_inodes_count;
+    s.f_ffree = fs.sb.s_free_inodes_count;
+    memcpy(s.f_fsid, fs.sb.s_uuid, sizeof s.f_fsid);
+    s.f_namelen = STATFS_NAMELEN;
+    fs_end();
+    return copy_to_user(user_space(), ubuf, &s, sizeof s) ? -EFAULT : 0;
+}
+
+/* statfs(path, buf), fstatfs(fd, buf): the file system's sizes and free
+ * counts (df), struct statfs as Linux x86-64 has it. */
+static long sys_statfs(struct trap_frame *tf, uint64_t upath, uint64_t buf, uint64_t a2)
+{
+    struct inode *ip;
+    char *path;
+    int err;
+
+    (void)tf, (void)a2;
+    if ((err = path_in(upath, &path, false)) != 0)
+        return err;
+    fs_begin();
+    if ((err = lookup_at(AT_FDCWD, path, true, &ip)) == 0)
+        iput(ip);
+    fs_end();
+    kfree(path);
+    return err ? err : statfs_out(buf);
+}
+SYSCALL(SYS_statfs, sys_statfs);
+
+static long sys_fstatfs(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64_t a2)
+{
+    (void)tf, (void)a2;
+    if (fd_file((int)fd) == NULL)
+        return -EBADF;
+    return fs_mounted() ? statfs_out(buf) : -ENOSYS;
+}
+SYSCALL(SYS_fstatfs, sys_fstatfs);
+
+/* ---- hooks: programs from the disk, and the power-off's sync ------------------------ */
+
+/* proc_program_reader (proc.h): the whole regular file at path, from the
+ * calling process's working directory (the root for a kernel thread). */
+static int read_program(const char *path, void **image, size_t *len)
+{
+    struct proc *p = proc_current();
+    struct fsfile *cwd = p ? fsfile_of(p->cwd) : NULL;
+    struct inode *ip;
+    void *data = NULL;
+    uint64_t size = 0;
+
+    fs_begin();
+    int err = namei(cwd ? cwd->ip : NULL, path, true, &ip);
+    if (err == 0) {
+        size = inode_size(ip);
+        if (type_of(ip) != EXT2_S_IFREG)
+            err = -EACCES;
+        else if (image && (data = kmalloc(size ? size : 1)) == NULL)
+            err = -ENOMEM;
+        else if (image) {
+            long n = inode_read(ip, false, (uint64_t)data, 0, size);
+            err = n == (long)size ? 0 : n < 0 ? (int)n : -EIO;
+        }
+        iput(ip);
+    }
+    fs_end();
+    if (err) {
+        kfree(data);
+        return err;
+    }
+    if (image) {
+        *image = data;
+        *len = (size_t)size;
+    }
+    return 0;
+}
+
+/* power_off(true)'s hook: write everything back, and keep fs_lock so that
+ * nothing changes the disk between this sync and the end. */
+static void sync_at_power_off(void)
+{
+    if (!cpu_interrupts_enabled()) {
+        kprintf("fs: power-off with interrupts off: the disk is not synced\n");
+        return;
+    }
+    fs_begin();
+    int err = fs_sync();
+    if (err)
+        kprintf("fs: sync at power-off failed (%d)\n", err);
+}
+
+/* Boot step, after the mount (KINIT 70): with a file system, programs come
+ * from it and a clean power-off syncs it. */
+static void fs_hooks_start(void)
+{
+    if (!fs_mounted())
+        return;
+    proc_program_reader = read_program;
+    power_on_clean_off(sync_at_power_off);
+}
+KINIT(71, fs_hooks_start);
