@@ -395,8 +395,8 @@ long inode_write(struct inode *ip, bool user, uint64_t src, uint64_t off, size_t
     return done > 0 ? (long)done : err;
 #else
     /* LAB 8, exercise 5: copy n bytes to offset off, block by block
-     * (bmap with alloc, bread, copy_in, bdirty); then the size and times,
-     * and iupdate (handout §3.5) */
+     * (bmap with alloc, bread, copy_in, bdirty), growing the size and
+     * setting the times in the inode (handout §3.5) */
     (void)ip, (void)user, (void)src;
     return -EIO;
 #endif
