@@ -67,7 +67,7 @@ def mkfs(tree, img, size=DEFAULT_SIZE, inodes=None):
     """Make img an ext2 file system of size (mke2fs's notation: "32M")
     holding a copy of the directory tree (mke2fs -d), with the course's
     options. inodes: how many inodes (-N), else mke2fs's choice (one per
-    4 KiB). Files keep their modes; owners are the host's."""
+    4 KiB). Files keep their modes and times; every owner is root."""
     argv = ["mke2fs"] + MKE2FS_OPTIONS + (["-N", str(inodes)] if inodes else [])
     argv += ["-d", str(tree), str(img), size]
     img = Path(img)
@@ -75,7 +75,24 @@ def mkfs(tree, img, size=DEFAULT_SIZE, inodes=None):
     # mke2fs warns on stderr that 128-byte inodes end in 2038: kept quiet
     # unless it fails.
     _run(argv)
+    _own_by_root(tree, img)
     return img
+
+
+def _own_by_root(tree, img):
+    """mke2fs -d gives each file the owner it has on the host (root_owner
+    covers only the root directory): make every file root's, so that the
+    image is the same whoever builds it. One debugfs run for all."""
+    tree = Path(tree)
+    paths = [p for p in tree.rglob("*") if p.lstat().st_uid or p.lstat().st_gid]
+    if not paths:
+        return
+    with tempfile.NamedTemporaryFile("w", prefix="teachos-req-", suffix=".txt") as req:
+        for p in paths:
+            name = _quote("/" + str(p.relative_to(tree)))
+            req.write(f"sif {name} uid 0\nsif {name} gid 0\n")
+        req.flush()
+        _run(["debugfs", "-w", "-f", req.name, img])
 
 
 def make_image(path, files=None, dirs=(), symlinks=None, size=DEFAULT_SIZE, inodes=None,

@@ -2,8 +2,8 @@
  * Lab 8 (given). Implements disk.h. The device is a PCI function (vendor
  * 0x1af4, device 0x1001) whose registers are I/O ports (BAR0); requests
  * travel through one virtqueue in memory that the device reads and writes
- * by DMA, and it raises INTx (an 8259 IRQ) when it has used one. Handout
- * lab8 §1 draws the virtqueue; the spec is "Virtual I/O Device (VIRTIO)
+ * by DMA, and it raises INTx (an 8259 IRQ) when it has used one. The Lab 8
+ * handout draws the virtqueue; the spec is "Virtual I/O Device (VIRTIO)
  * Version 1.0", §2.4 (virtqueues), §4.1.4.8 (legacy PCI), §5.2 (block).
  *
  * The virtqueue (queue 0), one block of physically contiguous memory:
@@ -52,7 +52,6 @@
 #include "console.h"
 #include "memlayout.h"
 #include "panic.h"
-#include "pic.h"
 #include "spinlock.h"
 #include "string.h"
 #include "sync.h"

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "bcache.h"
+#include "console.h"
 #include "disk.h"
 #include "errno.h"
 #include "panic.h"
@@ -37,13 +38,12 @@ void bcache_init(void)
     }
 }
 
-/* Write b's data to its block. Called with b's mutex held. */
+/* Write b's data to its block. Called with b's mutex held. Clean after a
+ * failure too: it is reported once, not retried forever (bget would loop). */
 static int bcache_write_out(struct buf *b)
 {
-    if (disk_write((uint64_t)b->blockno * SECTORS, b->data, SECTORS) != 0)
-        return -EIO;
     b->dirty = false;
-    return 0;
+    return disk_write((uint64_t)b->blockno * SECTORS, b->data, SECTORS) != 0 ? -EIO : 0;
 }
 
 /* Drop a reference taken under bcache_lock without moving b on the list. */
@@ -87,8 +87,8 @@ struct buf *bget(uint32_t blockno)
         b->refs++;
         spin_unlock(&bcache_lock);
         mutex_lock(&b->lock);
-        if (b->dirty)
-            bcache_write_out(b);     /* a failure stays dirty: the next try says so */
+        if (b->dirty && bcache_write_out(b) != 0)
+            kprintf("bcache: block %u lost: the disk failed its write\n", b->blockno);
         mutex_unlock(&b->lock);
         spin_lock(&bcache_lock);
         b->refs--;

@@ -25,6 +25,14 @@ static bool is_dir(const struct inode *ip)
     return (ip->d.i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
 }
 
+/* Does path end in '/' (so it must name a directory)? */
+static bool trailing_slash(const char *path)
+{
+    size_t len = strlen(path);
+
+    return len > 0 && path[len - 1] == '/';
+}
+
 static bool is_dot(const char *name)
 {
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
@@ -97,12 +105,18 @@ int fs_create(struct inode *dir_at, const char *path, uint16_t mode, bool excl,
 {
     char name[EXT2_NAME_LEN + 1];
     struct inode *dp;
-    int err = namei_parent(dir_at, path, &dp, name);
+    int err;
 
-    if (err < 0)
+    if (trailing_slash(path)) {                  /* "name/" is a directory, never a new file */
+        if ((err = namei(dir_at, path, true, &dp)) == 0)
+            iput(dp);
+        return err == 0 || err == -ENOENT ? -EISDIR : err;
+    }
+    if ((err = namei_parent(dir_at, path, &dp, name)) < 0)
         return err;
     err = make(dp, name, EXT2_S_IFREG | (mode & 07777), NULL, NULL, out);
     iput(dp);
+
     if (err == -EEXIST && !excl)                 /* open the one there (through a symlink) */
         return namei(dir_at, path, true, out);
     return err;
@@ -162,6 +176,8 @@ int fs_unlink(struct inode *dir_at, const char *path)
     else if ((err = lookup(dp, name, &ip)) == 0) {
         if (is_dir(ip))
             err = -EISDIR;                       /* Linux's unlink says EISDIR */
+        else if (trailing_slash(path))
+            err = -ENOTDIR;
         else if ((err = dir_remove(dp, name, strlen(name))) == 0)
             err = set_links(ip, ip->d.i_links_count - 1);
         iput(ip);                                /* the last one frees it */
@@ -240,13 +256,13 @@ static int is_ancestor(struct inode *ip, struct inode *dp)
         struct inode *cur = iget(ino);
         if (cur == NULL)
             return -EIO;
-        long up = is_dir(cur) ? dir_lookup(cur, "..", 2) : -EUCLEAN;
+        long up = is_dir(cur) ? dir_lookup(cur, "..", 2) : 0;
         iput(cur);
         if (up <= 0)
-            return up == 0 ? -EUCLEAN : (int)up;
+            return up < 0 ? (int)up : fs_corrupt("directory %u: no '..' leading up", ino);
         ino = (uint32_t)up;
     }
-    return -EUCLEAN;
+    return fs_corrupt("directory %u: a loop of '..'", dp->ino);
 }
 
 /* Rename entry oname of odp (inode ip) to nname in ndp: the entry there
@@ -372,19 +388,19 @@ long fs_readlink(struct inode *ip, char *buf, size_t size)
     if ((ip->d.i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK)
         return -EINVAL;
     if (len >= FS_BLOCK_SIZE)
-        return -EUCLEAN;
+        return fs_corrupt("symlink %u: size %u", ip->ino, len);
     if (len > size)
         len = (uint32_t)size;
     if (ip->d.i_blocks == 0) {                   /* fast: the target is in i_block */
         if (ip->d.i_size >= EXT2_FAST_SYMLINK_MAX)
-            return -EUCLEAN;
+            return fs_corrupt("fast symlink %u: size %u", ip->ino, ip->d.i_size);
         memcpy(buf, ip->d.i_block, len);
         return len;
     }
     long blk = bmap(ip, 0, false);
     struct buf *b;
     if (blk <= 0)
-        return blk == 0 ? -EUCLEAN : blk;
+        return blk < 0 ? blk : fs_corrupt("symlink %u: no block", ip->ino);
     if ((b = bread((uint32_t)blk)) == NULL)
         return -EIO;
     memcpy(buf, b->data, len);

@@ -138,7 +138,8 @@ struct inode *fs_root(void);
 /* A new regular file (links 1, mode's permission bits) at path; *out gets
  * it with a reference. If the name exists: -EEXIST with excl, else *out
  * gets what path names (a symlink followed; it may be a directory: the
- * caller says -EISDIR for writing). */
+ * caller says -EISDIR for writing). A path ending in / is -EISDIR (or
+ * -ENOTDIR if it names a file), as Linux's open(O_CREAT) says. */
 int fs_create(struct inode *dir_at, const char *path, uint16_t mode, bool excl,
               struct inode **out);
 
@@ -147,7 +148,8 @@ int fs_create(struct inode *dir_at, const char *path, uint16_t mode, bool excl,
 int fs_mkdir(struct inode *dir_at, const char *path, uint16_t mode);
 
 /* Remove the entry of a non-directory; its links - 1 (freed at its last
- * iput if none left). -ENOENT, -EISDIR (a directory, as Linux says). */
+ * iput if none left). -ENOENT, -EISDIR (a directory, as Linux says),
+ * -ENOTDIR ("file/"). */
 int fs_unlink(struct inode *dir_at, const char *path);
 
 /* Remove an empty directory; its parent's links - 1. -ENOTDIR, -ENOTEMPTY

@@ -232,17 +232,14 @@ bool proc_program_exists(const char *name)
 #endif
 
 /* Load boot module name into pml4 (elf_load). 0 or a negative errno;
- * -ENOENT (said) if there is no such module. */
+ * -ENOENT if there is no such module. */
 static int load_module(pte_t *pml4, const char *name, uint64_t *entry, uint64_t *brk,
                        const char **why)
 {
     const struct mb2_tag_module *m = mb2_find_module(name);
 
-    if (m == NULL) {
-        if (proc_report)
-            kprintf("exec %s: no such program in the boot image\n", name);
+    if (m == NULL)
         return -ENOENT;
-    }
     return elf_load(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, entry, brk, why);
 }
 
@@ -264,13 +261,21 @@ static int load_program(pte_t *pml4, const char *name, int argc, char *const arg
         err = elf_load(pml4, image, len, entry, brk, &why);
         kfree(image);
     } else {
-        err = load_module(pml4, name, entry, brk, &why);
+        int module_err = load_module(pml4, name, entry, brk, &why);
+        if (module_err == -ENOENT) {
+            if (err == -ENOENT && proc_report)   /* nowhere */
+                kprintf("exec %s: no such program in the boot image\n", name);
+            return err;                          /* the disk's answer: -ENOENT, -EACCES, ... */
+        }
+        err = module_err;
     }
 #else
     int err = load_module(pml4, name, entry, brk, &why);
-#endif
+    if (err == -ENOENT && proc_report)
+        kprintf("exec %s: no such program in the boot image\n", name);
     if (err == -ENOENT)
         return err;
+#endif
     if (err == 0)
         err = proc_setup_stack(pml4, argc, argv, rsp);
     if (err)
