@@ -1,9 +1,8 @@
 /* sh.c - the shell: reads command lines from standard input and runs them.
  * Words with '...' and "..." quotes, $? (the last status), pipelines
  * (a | b | c), sequences (a ; b), background jobs (a &), the builtins exit
- * and wait. From Lab 8: < FILE on a pipeline's first command, > FILE and
- * >> FILE on its last, and the builtin cd. Lab 7 (given, but for
- * run_pipeline: exercise 5). */
+ * and wait; from Lab 8 cd, < FILE on a pipeline's first command, > FILE and
+ * >> FILE on its last. Lab 7 (given, but for run_pipeline: exercise 5). */
 #include "ulib.h"
 
 #define MAXLINE   512                /* a command line, its newline and NUL */
