@@ -335,9 +335,10 @@ static struct inode *fs_test_inode(const char *test)
 
     if (!fs_mounted())
         ktest_fail("%s: no file system mounted", test);
-    struct inode *ip = iget((uint32_t)ino);
-    if (ino <= 0 || ip == NULL)
-        ktest_fail("%s: no inode %ld", test, ino);
+    int err = 0;
+    struct inode *ip = ino > 0 ? iget((uint32_t)ino, &err) : NULL;
+    if (ip == NULL)
+        ktest_fail("%s: no inode %ld (%d)", test, ino, err);
     return ip;
 }
 
@@ -415,7 +416,8 @@ KTEST(fs_scan, "")
         ktest_fail("fs_scan: no file system mounted");
     fs_begin();
     for (uint32_t ino = 1; ino <= fs.sb.s_inodes_count; ino++) {
-        struct inode *ip = iget(ino);
+        int err;
+        struct inode *ip = iget(ino, &err);
         if (ip == NULL) {
             errors++;
             continue;
