@@ -618,16 +618,17 @@ static int name_in(struct inode *dp, uint32_t ino, char name[EXT2_NAME_LEN + 1])
 static long cwd_path(char *buf, char *name)
 {
     struct file *cwd = proc_current()->cwd;
-    struct inode *ip = fsfile_of(cwd) ? iget(fsfile_of(cwd)->ip->ino) : fs_root();
+    int e = -EIO;
+    struct inode *ip = fsfile_of(cwd) ? iget(fsfile_of(cwd)->ip->ino, &e) : fs_root();
     long at = PATH_MAX - 1, err = 0;
 
     buf[at] = '\0';
     if (ip == NULL)
-        return -EIO;
+        return e;
     while (ip->ino != EXT2_ROOT_INO && err == 0) {
         long up = dir_lookup(ip, "..", 2);
-        struct inode *parent = up > 0 ? iget((uint32_t)up) : NULL;
-        err = up < 0 ? up : up == 0 ? -ENOENT : parent == NULL ? -EIO : 0;
+        struct inode *parent = up > 0 ? iget((uint32_t)up, &e) : NULL;
+        err = up < 0 ? up : up == 0 ? -ENOENT : parent == NULL ? e : 0;
         if (err == 0)
             err = name_in(parent, ip->ino, name);
         size_t len = err == 0 ? strlen(name) : 0;

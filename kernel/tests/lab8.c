@@ -331,6 +331,40 @@ KTEST(bcache, "")
             waited && waiter_done && value == 0 ? "yes" : "no");
 }
 
+/*     test=itable
+ * the inode table (inode.c): the same inode twice is one struct; with
+ * FS_MAX_INODES held (the root, kept by the mount, among them) the next
+ * iget says -ENFILE, one the caller holds is still found, and after an
+ * iput a new one fits. Prints "itable: <what>: yes". */
+KTEST(itable, "")
+{
+    static struct inode *held[FS_MAX_INODES];
+    int n = 0, err = 0, full = 0;
+
+    if (!fs_mounted() || fs.sb.s_inodes_count <= FS_MAX_INODES + 1)
+        ktest_fail("itable: no file system mounted, or too few inodes");
+    fs_begin();
+    struct inode *a = iget(EXT2_ROOT_INO, &err), *b = iget(EXT2_ROOT_INO, &err);
+    kprintf("itable: one struct per inode: %s\n", a && a == b && a->refs >= 3 ? "yes" : "no");
+    iput(a), iput(b);
+    /* Inodes 3.. (the root has its slot already) until the table is full. */
+    for (uint32_t ino = 3; n < FS_MAX_INODES && (held[n] = iget(ino, &err)) != NULL; ino++)
+        n++;
+    full = n < FS_MAX_INODES && err == -ENFILE;
+    bool found = n > 0 && iget(held[0]->ino, &err) == held[0];
+    if (found)
+        iput(held[0]);
+    iput(held[--n]);
+    struct inode *c = iget(fs.sb.s_inodes_count, &err);
+    kprintf("itable: full table: -ENFILE: %s\n", full && found ? "yes" : "no");
+    kprintf("itable: a freed slot is reused: %s\n", c != NULL ? "yes" : "no");
+    if (c != NULL)
+        iput(c);
+    while (n > 0)
+        iput(held[--n]);
+    fs_end();
+}
+
 /* Inode ino= with a reference (fs_begin held), or the test fails. */
 static struct inode *fs_test_inode(const char *test)
 {
@@ -338,9 +372,10 @@ static struct inode *fs_test_inode(const char *test)
 
     if (!fs_mounted())
         ktest_fail("%s: no file system mounted", test);
-    struct inode *ip = iget((uint32_t)ino);
-    if (ino <= 0 || ip == NULL)
-        ktest_fail("%s: no inode %ld", test, ino);
+    int err = 0;
+    struct inode *ip = ino > 0 ? iget((uint32_t)ino, &err) : NULL;
+    if (ip == NULL)
+        ktest_fail("%s: no inode %ld (%d)", test, ino, err);
     return ip;
 }
 
@@ -418,7 +453,8 @@ KTEST(fs_scan, "")
         ktest_fail("fs_scan: no file system mounted");
     fs_begin();
     for (uint32_t ino = 1; ino <= fs.sb.s_inodes_count; ino++) {
-        struct inode *ip = iget(ino);
+        int err;
+        struct inode *ip = iget(ino, &err);
         if (ip == NULL) {
             errors++;
             continue;
