@@ -122,7 +122,6 @@ static void dir_fill(struct ext2_dir_entry *de, const char *name, size_t len, ui
     memcpy(de->name, name, len);
 }
 
-#define EXT2_INDEX_FL 0x1000         /* i_flags: an htree directory (mke2fs -O dir_index) */
 
 /* dp's contents changed: its mtime and ctime are now; written back. */
 static int dir_changed(struct inode *dp)

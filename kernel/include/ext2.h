@@ -141,6 +141,8 @@ struct ext2_inode {
 
 _Static_assert(sizeof(struct ext2_inode) == 128, "ext2 inode: 128 bytes");
 
+#define EXT2_INDEX_FL 0x1000         /* i_flags: an htree directory (mke2fs -O dir_index) */
+
 #define EXT2_FAST_SYMLINK_MAX 60     /* a target shorter than this lives in i_block */
 
 /* A directory entry: records fill each directory block exactly; rec_len
