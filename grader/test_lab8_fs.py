@@ -86,11 +86,11 @@ def name(n=None):
     return word(n or rng.randint(3, 8))
 
 
-def names(k):
-    """k different random names."""
+def names(k, n=None):
+    """k different random names (of n characters, else 3 to 8)."""
     out = set()
     while len(out) < k:
-        out.add(name())
+        out.add(name(n))
     return sorted(out, key=lambda _: rng.random())
 
 
@@ -341,7 +341,7 @@ def host_tree():
     blocks, the block boundaries and holes, in nested directories, a big
     directory, and symlinks fast and slow: {path: data}, symlinks
     {path: target} and the paths to read with the data each must give."""
-    top, sub, deep, big = names(4)
+    top, sub, deep, big = names(4, 3)           # short: init= holds 255 characters
     sizes = [0, rng.randint(1, BLOCK - 1), BLOCK * rng.randint(1, 11) + rng.randint(-1, 1),
              NDIR * BLOCK + rng.choice([-1, 0, 1]), rng.randint(NDIR * BLOCK + 2, DIND_START * BLOCK),
              DIND_START * BLOCK + rng.choice([-1, 0, 1]),
@@ -359,6 +359,7 @@ def host_tree():
     files[f"/{top}/h1"] = read[f"/{top}/h1"] = data
     # A directory of many blocks: the file asked for is in its last block.
     many = [f"{word(rng.randint(20, 40))}{i}" for i in range(rng.randint(90, 140))]
+    many[-1] = f"{word(3)}z"
     for n in many:
         files[f"/{big}/{n}"] = n.encode()
     read[f"/{big}/{many[-1]}"] = many[-1].encode()
@@ -448,7 +449,7 @@ def test_write_files(kernel, tmp_path):
     blocks, blocks allocated for holes, a partial write that loses the
     rest of its block, a size not updated, dirty buffers never written
     back."""
-    d, a, b, lnk = names(4)
+    d, a, b, lnk = names(4, 3)                  # short: init= holds 255 characters
     img = make_image(tmp_path, "write", junk=True, dirs=[f"/{d}"])
     segs = segments()
     seed_a, seed_b, seed_r = (rng.randint(1, 1 << 40) for _ in range(3))
