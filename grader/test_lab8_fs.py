@@ -611,7 +611,9 @@ def test_names(kernel, tmp_path):
     relative paths, getcwd; fast symlinks: relative, to a directory in the
     middle of a path, a loop (-ELOOP), a chain of 8 (followed) and of 9
     (-ELOOP), a dangling one. After QEMU exits, debugfs must see the same
-    tree and link counts. Catches .. of the root wrong, a symlink resolved
+    tree and link counts. Then the in-kernel test names_ops (rename over
+    directories, rmdir's cases, slow symlinks) and the tree it leaves, seen
+    by debugfs. Catches .. of the root wrong, a symlink resolved
     from the wrong directory, a loop limit off by one, a component that is
     a file not refused, a directory record not found or not removed."""
     A, B, C, F, G, H, X, P = names(8)
@@ -631,6 +633,29 @@ def test_names(kernel, tmp_path):
     check(sorted(disk.ls(img, f"/{C}")) == [P], f"debugfs: /{C} holds only {P}", disk.ls(img, f"/{C}"))
     check(disk.symlink_target(img, f"/{C}/{P}") == B, f"debugfs: /{C}/{P} -> {B}",
           disk.symlink_target(img, f"/{C}/{P}"))
+
+    # The in-kernel test names_ops (rename's and rmdir's cases, slow
+    # symlinks): the tree it leaves, as debugfs sees it.
+    img = make_image(tmp_path, "names_ops", size="4M")
+    text = boot_ktest(kernel, "test=names_ops", img)
+    check_lines(text, "names_ops: all as expected")
+    want = {"/a": ("directory", 2), "/a/f": ("regular", 1), "/f2": ("regular", 1),
+            "/d2": ("directory", 2), "/e": ("directory", 3), "/e/k": ("directory", 3),
+            "/e/k/d1": ("directory", 2), "/la": ("symlink", 1), "/slow": ("symlink", 1)}
+    for path, (kind, links) in want.items():
+        st = disk.stat(img, path)
+        check((st["type"], st["links"]) == (kind, links), f"debugfs: {path} a {kind} with {links} links",
+              f"a {st['type']} with {st['links']} links")
+    check(disk.ls(img, "/d2") == [] and sorted(disk.ls(img, "/e")) == ["k"],
+          "debugfs: /d2 empty, /e holding k", (disk.ls(img, "/d2"), disk.ls(img, "/e")))
+    check(disk.symlink_target(img, "/a/rel") == "../f2" and disk.symlink_target(img, "/la") == "/a",
+          "debugfs: /a/rel -> ../f2, /la -> /a",
+          (disk.symlink_target(img, "/a/rel"), disk.symlink_target(img, "/la")))
+    slow = disk.symlink_target(img, "/slow")
+    check(len(slow) > 60 and slow.endswith("a/../f2"), "debugfs: /slow -> /././.../a/../f2 (a slow symlink)",
+          slow)
+    check(not disk.exists(img, "/loop2") and disk.exists(img, "/loop1"),
+          "debugfs: /loop1 left, /loop2 removed", sorted(disk.ls(img, "/")))
 
 
 # ---- persistence (exercises 1-5) -------------------------------------------------------------
