@@ -1,9 +1,8 @@
-/* ls.c - list directories: ls [-l] [-a] [PATH...] (. if none). Entries
- * sorted by name, those starting with '.' only with -a; -l gives one long
- * line each: type and permissions, links, uid, gid, size, modification
- * time (UTC), name, and "-> target" for a symlink, after a "total" line of
- * 1 KiB blocks. A file argument lists itself; a directory argument lists
- * its entries (under a "PATH:" line when there are several). Lab 8 (given). */
+/* ls.c - list directories: ls [-l] [-a] [PATH...] (. if none), entries
+ * sorted by name, dot files only with -a. -l: a "total" of 1 KiB blocks,
+ * then type and mode, links, uid, gid, size, mtime (UTC), name, and
+ * "-> target" for a symlink. A file argument lists itself; several
+ * directories each come under a "PATH:" line. Lab 8 (given). */
 #include "ulib.h"
 
 #define MAXENTS 1024                 /* entries of one listing */

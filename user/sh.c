@@ -1,9 +1,8 @@
 /* sh.c - the shell: reads command lines from standard input and runs them.
  * Words with '...' and "..." quotes, $? (the last status), pipelines
  * (a | b | c), sequences (a ; b), background jobs (a &), the builtins exit
- * and wait. From Lab 8: < FILE on a pipeline's first command, > FILE and
- * >> FILE on its last, and the builtin cd. Lab 7 (given, but for
- * run_pipeline: exercise 5). */
+ * and wait; from Lab 8 cd, < FILE on a pipeline's first command, > FILE and
+ * >> FILE on its last. Lab 7 (given, but for run_pipeline: exercise 5). */
 #include "ulib.h"
 
 #define MAXLINE   512                /* a command line, its newline and NUL */
@@ -336,18 +335,18 @@ static void run(struct pipeline *p)
 
     for (int i = 0; i < p->n; i++)
         redirected |= p->stage[i].in || p->stage[i].out;
-#if LAB < 8
+#if LAB >= 8
+    if (p->n == 1 && !p->background && builtin(p))
+        return;
+    int r = redirected ? run_redirected(p) : run_pipeline(p);
+#else
     if (redirected) {
         dprintf(2, "sh: redirection needs a file system (Lab 8)\n");
         last_status = 1;
         return;
     }
-#endif
     if (p->n == 1 && !p->background && builtin(p))
         return;
-#if LAB >= 8
-    int r = redirected ? run_redirected(p) : run_pipeline(p);
-#else
     int r = run_pipeline(p);
 #endif
     if (r >= 0 && p->background && njobs < MAXJOBS)

@@ -122,10 +122,13 @@ static void dir_fill(struct ext2_dir_entry *de, const char *name, size_t len, ui
     memcpy(de->name, name, len);
 }
 
+#define EXT2_INDEX_FL 0x1000         /* i_flags: an htree directory (mke2fs -O dir_index) */
+
 /* dp's contents changed: its mtime and ctime are now; written back. */
 static int dir_changed(struct inode *dp)
 {
     dp->d.i_mtime = dp->d.i_ctime = fs_now();
+    dp->d.i_flags &= ~EXT2_INDEX_FL; /* its htree no longer matches: as Linux's ext2, drop it */
     return iupdate(dp);
 }
 

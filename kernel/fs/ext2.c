@@ -144,7 +144,9 @@ int fs_sync(void)
 
 struct inode *fs_root(void)
 {
-    return iget(EXT2_ROOT_INO);
+    int err;
+
+    return iget(EXT2_ROOT_INO, &err);
 }
 
 /* Why the superblock cannot be mounted, or NULL. */
@@ -264,11 +266,11 @@ static const char *mount(void)
     if ((why = read_groups()) != NULL)
         return why;
     mounted = true;                  /* iget needs it */
-    struct inode *root = fs_root();
+    struct inode *root = fs_root();  /* kept: fs_root never meets a full inode table */
     bool dir = root && (root->d.i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR && root->d.i_links_count > 0;
-    if (root)
-        iput(root);
     if (!dir) {
+        if (root)
+            iput(root);
         mounted = false;
         return "the root is not a directory";
     }

@@ -1,16 +1,21 @@
-/* fsfile.c - files on the disk as open files: read and write at the open
- * file's offset (O_APPEND at the end), the inode's reference let go with
- * the last reference to the open file, and stat's view of an inode.
- * Lab 8 (given). The system calls that use them: fsyscall.c. */
+/* fsfile.c - files on the disk as open files, Lab 8 (given): read and
+ * write at the open file's offset (O_APPEND at the end), the inode let go
+ * with the last reference, stat's view of an inode; and the hooks the
+ * layers below call: programs for exec (proc_program_reader), the sync of a
+ * clean power-off (power_on_clean_off). The calls: fsyscall.c. */
 #include <stddef.h>
 
 #include "fsfile.h"
+#include "console.h"
 #include "errno.h"
+#include "kinit.h"
 #include "kmalloc.h"
 #include "panic.h"
+#include "power.h"
 #include "proc.h"
 #include "string.h"
 #include "uaccess.h"
+#include "x86.h"
 
 #define FS_DEV      0x0800           /* st_dev of the disk's files: "8:0", as sda */
 #define CONSOLE_DEV 0x0501           /* st_rdev of the console: Linux's /dev/console, 5:1 */
@@ -153,3 +158,66 @@ uint8_t fs_dtype(uint8_t file_type)
 
     return file_type < sizeof dtypes ? dtypes[file_type] : DT_UNKNOWN;
 }
+
+/* ---- hooks: programs from the disk, and the power-off's sync ------------------------ */
+
+/* proc_program_reader (proc.h): the whole regular file at path, from the
+ * calling process's working directory (the root for a kernel thread). */
+static int read_program(const char *path, void **image, size_t *len)
+{
+    struct proc *p = proc_current();
+    struct fsfile *cwd = p ? fsfile_of(p->cwd) : NULL;
+    struct inode *ip;
+    void *data = NULL;
+    uint64_t size = 0;
+
+    fs_begin();
+    int err = namei(cwd ? cwd->ip : NULL, path, true, &ip);
+    if (err == 0) {
+        size = inode_size(ip);
+        if ((ip->d.i_mode & EXT2_S_IFMT) != EXT2_S_IFREG)
+            err = -EACCES;
+        else if (image && (data = kmalloc(size ? size : 1)) == NULL)
+            err = -ENOMEM;
+        else if (image) {
+            long n = inode_read(ip, false, (uint64_t)data, 0, size);
+            err = n == (long)size ? 0 : n < 0 ? (int)n : -EIO;
+        }
+        iput(ip);
+    }
+    fs_end();
+    if (err) {
+        kfree(data);
+        return err;
+    }
+    if (image) {
+        *image = data;
+        *len = (size_t)size;
+    }
+    return 0;
+}
+
+/* power_off(true)'s hook: write everything back, and keep fs_lock so that
+ * nothing changes the disk between this sync and the end. */
+static void sync_at_power_off(void)
+{
+    if (!cpu_interrupts_enabled()) {
+        kprintf("fs: power-off with interrupts off: the disk is not synced\n");
+        return;
+    }
+    fs_begin();
+    int err = fs_sync();
+    if (err)
+        kprintf("fs: sync at power-off failed (%d)\n", err);
+}
+
+/* Boot step, after the mount (KINIT 70): with a file system, programs come
+ * from it and a clean power-off syncs it. */
+static void fs_hooks_start(void)
+{
+    if (!fs_mounted())
+        return;
+    proc_program_reader = read_program;
+    power_on_clean_off(sync_at_power_off);
+}
+KINIT(71, fs_hooks_start);

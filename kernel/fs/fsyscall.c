@@ -1,7 +1,5 @@
 /* fsyscall.c - the file system's system calls (Linux x86-64 numbers,
- * arguments, structures and errors), and the file system's hooks into the
- * layers below it: programs read from the disk for exec, and the sync of a
- * clean power-off. Lab 8 (given).
+ * arguments, structures and errors). Lab 8 (given).
  *
  * Each call copies its paths in (PATH_MAX), then does its work between
  * fs_begin and fs_end. A relative path starts at the directory of dirfd or
@@ -12,17 +10,13 @@
 #include <stddef.h>
 
 #include "fsfile.h"
-#include "console.h"
 #include "errno.h"
-#include "kinit.h"
 #include "kmalloc.h"
-#include "power.h"
 #include "printf.h"
 #include "proc.h"
 #include "string.h"
 #include "syscall.h"
 #include "uaccess.h"
-#include "x86.h"
 
 #define NINDIR (FS_BLOCK_SIZE / 4)
 #define FS_MAX_FILE ((uint64_t)(EXT2_NDIR_BLOCKS + NINDIR + NINDIR * NINDIR) * FS_BLOCK_SIZE)
@@ -59,7 +53,9 @@ static int path_in(uint64_t upath, char **out, bool empty_ok)
 
 /* The directory relative paths start from: dirfd's (AT_FDCWD: the working
  * directory), borrowed, or NULL for the root; an absolute path ignores
- * dirfd. 0, -EBADF, -ENOTDIR. */
+ * dirfd. 0, -EBADF, -ENOTDIR, -ENOENT for a directory removed since (an
+ * entry made in it would be lost with it, and e2fsck would find its inode
+ * unattached). */
 static int start_dir(int dirfd, const char *path, struct inode **dp)
 {
     struct file *f = dirfd == AT_FDCWD ? proc_current()->cwd : fd_file(dirfd);
@@ -72,6 +68,8 @@ static int start_dir(int dirfd, const char *path, struct inode **dp)
         return -EBADF;
     if (ff == NULL || type_of(ff->ip) != EXT2_S_IFDIR)
         return -ENOTDIR;
+    if (ff->ip->d.i_links_count == 0)
+        return -ENOENT;
     *dp = ff->ip;
     return 0;
 }
@@ -464,8 +462,7 @@ enum pair_op { OP_LINK, OP_RENAME, OP_SYMLINK };
  * first is the target, stored as it is). */
 static long pair_call(enum pair_op op, uint64_t uold, uint64_t unew)
 {
-    struct file *cwd = proc_current()->cwd;
-    struct inode *dp = fsfile_of(cwd) ? fsfile_of(cwd)->ip : NULL;
+    struct inode *old_at, *new_at;
     char *old, *new;
     int err = path_in(uold, &old, false);
 
@@ -476,9 +473,11 @@ static long pair_call(enum pair_op op, uint64_t uold, uint64_t unew)
         return err;
     }
     fs_begin();
-    err = op == OP_LINK     ? fs_link(dp, old, dp, new)
-        : op == OP_RENAME   ? fs_rename(dp, old, dp, new)
-                            : fs_symlink(old, dp, new);
+    if ((err = start_dir(AT_FDCWD, op == OP_SYMLINK ? "/" : old, &old_at)) == 0 &&
+        (err = start_dir(AT_FDCWD, new, &new_at)) == 0)
+        err = op == OP_LINK     ? fs_link(old_at, old, new_at, new)
+            : op == OP_RENAME   ? fs_rename(old_at, old, new_at, new)
+                                : fs_symlink(old, new_at, new);
     fs_end();
     kfree(old);
     kfree(new);
@@ -619,16 +618,17 @@ static int name_in(struct inode *dp, uint32_t ino, char name[EXT2_NAME_LEN + 1])
 static long cwd_path(char *buf, char *name)
 {
     struct file *cwd = proc_current()->cwd;
-    struct inode *ip = fsfile_of(cwd) ? iget(fsfile_of(cwd)->ip->ino) : fs_root();
+    int e = -EIO;
+    struct inode *ip = fsfile_of(cwd) ? iget(fsfile_of(cwd)->ip->ino, &e) : fs_root();
     long at = PATH_MAX - 1, err = 0;
 
     buf[at] = '\0';
     if (ip == NULL)
-        return -EIO;
+        return e;
     while (ip->ino != EXT2_ROOT_INO && err == 0) {
         long up = dir_lookup(ip, "..", 2);
-        struct inode *parent = up > 0 ? iget((uint32_t)up) : NULL;
-        err = up < 0 ? up : up == 0 ? -ENOENT : parent == NULL ? -EIO : 0;
+        struct inode *parent = up > 0 ? iget((uint32_t)up, &e) : NULL;
+        err = up < 0 ? up : up == 0 ? -ENOENT : parent == NULL ? e : 0;
         if (err == 0)
             err = name_in(parent, ip->ino, name);
         size_t len = err == 0 ? strlen(name) : 0;
@@ -817,66 +817,3 @@ static long sys_fstatfs(struct trap_frame *tf, uint64_t fd, uint64_t buf, uint64
     return fs_mounted() ? statfs_out(buf) : -ENOSYS;
 }
 SYSCALL(SYS_fstatfs, sys_fstatfs);
-
-/* ---- hooks: programs from the disk, and the power-off's sync ------------------------ */
-
-/* proc_program_reader (proc.h): the whole regular file at path, from the
- * calling process's working directory (the root for a kernel thread). */
-static int read_program(const char *path, void **image, size_t *len)
-{
-    struct proc *p = proc_current();
-    struct fsfile *cwd = p ? fsfile_of(p->cwd) : NULL;
-    struct inode *ip;
-    void *data = NULL;
-    uint64_t size = 0;
-
-    fs_begin();
-    int err = namei(cwd ? cwd->ip : NULL, path, true, &ip);
-    if (err == 0) {
-        size = inode_size(ip);
-        if (type_of(ip) != EXT2_S_IFREG)
-            err = -EACCES;
-        else if (image && (data = kmalloc(size ? size : 1)) == NULL)
-            err = -ENOMEM;
-        else if (image) {
-            long n = inode_read(ip, false, (uint64_t)data, 0, size);
-            err = n == (long)size ? 0 : n < 0 ? (int)n : -EIO;
-        }
-        iput(ip);
-    }
-    fs_end();
-    if (err) {
-        kfree(data);
-        return err;
-    }
-    if (image) {
-        *image = data;
-        *len = (size_t)size;
-    }
-    return 0;
-}
-
-/* power_off(true)'s hook: write everything back, and keep fs_lock so that
- * nothing changes the disk between this sync and the end. */
-static void sync_at_power_off(void)
-{
-    if (!cpu_interrupts_enabled()) {
-        kprintf("fs: power-off with interrupts off: the disk is not synced\n");
-        return;
-    }
-    fs_begin();
-    int err = fs_sync();
-    if (err)
-        kprintf("fs: sync at power-off failed (%d)\n", err);
-}
-
-/* Boot step, after the mount (KINIT 70): with a file system, programs come
- * from it and a clean power-off syncs it. */
-static void fs_hooks_start(void)
-{
-    if (!fs_mounted())
-        return;
-    proc_program_reader = read_program;
-    power_on_clean_off(sync_at_power_off);
-}
-KINIT(71, fs_hooks_start);

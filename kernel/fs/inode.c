@@ -27,7 +27,17 @@
  * refuse an unused static function. */
 #define EXERCISE_USES __attribute__((unused))
 
-static struct inode itable[FS_MAX_INODES];     /* a slot with refs == 0 is free */
+/* The inode table, all fs_lock's. A slot in use (refs > 0) is on the hash
+ * chain of its ino (found in O(1)); a free one is on the free stack, or
+ * one of the slots never used yet (itable[ifresh..]). ilink[i] is slot
+ * i's link in the one it is on. */
+#define IHASH 31                     /* hash chains: a prime, about FS_MAX_INODES / 4 */
+static struct inode itable[FS_MAX_INODES];
+static struct inode *ilink[FS_MAX_INODES];
+static struct inode *ihash[IHASH];   /* chains by ino % IHASH */
+static struct inode *ifree;          /* the free stack */
+static int ifresh;                   /* slots used at least once */
+#define ILINK(ip) ilink[(ip) - itable]
 
 /* iblock(ip, i), which is 4-byte aligned (the compiler cannot know it
  * of a member of a packed struct). */
@@ -64,31 +74,41 @@ static uint32_t inode_block(uint32_t ino, uint32_t *offset)
     return fs.groups[fs_inode_group(ino)].bg_inode_table + byte / FS_BLOCK_SIZE;
 }
 
-struct inode *iget(uint32_t ino)
+struct inode *iget(uint32_t ino, int *err)
 {
-    struct inode *slot = NULL;
+    struct inode *ip;
 
-    if (!fs_mounted() || ino == 0 || ino > fs.sb.s_inodes_count)
+    if (!fs_mounted() || ino == 0 || ino > fs.sb.s_inodes_count) {
+        *err = fs_mounted() ? fs_corrupt("inode %u out of range", ino) : -EIO;
         return NULL;
-    for (int i = 0; i < FS_MAX_INODES; i++) {
-        if (itable[i].refs > 0 && itable[i].ino == ino) {
-            itable[i].refs++;
-            return &itable[i];
-        }
-        if (itable[i].refs == 0 && slot == NULL)
-            slot = &itable[i];
     }
-    if (slot == NULL)
-        return NULL;                 /* -ENFILE: every slot in use */
+    for (ip = ihash[ino % IHASH]; ip != NULL; ip = ILINK(ip)) {
+        if (ip->ino == ino) {
+            ip->refs++;
+            return ip;
+        }
+    }
+    if ((ip = ifree != NULL ? ifree : ifresh < FS_MAX_INODES ? &itable[ifresh] : NULL) == NULL) {
+        *err = -ENFILE;              /* every slot in use */
+        return NULL;
+    }
     uint32_t off, blk = inode_block(ino, &off);
     struct buf *b = bread(blk);
-    if (b == NULL)
+    if (b == NULL) {
+        *err = -EIO;
         return NULL;
-    memcpy(&slot->d, b->data + off, sizeof slot->d);
+    }
+    memcpy(&ip->d, b->data + off, sizeof ip->d);
     brelse(b);
-    slot->ino = ino;
-    slot->refs = 1;
-    return slot;
+    if (ip == ifree)
+        ifree = ILINK(ip);
+    else
+        ifresh++;
+    ip->ino = ino;
+    ip->refs = 1;
+    ILINK(ip) = ihash[ino % IHASH];
+    ihash[ino % IHASH] = ip;
+    return ip;
 }
 
 int iupdate(struct inode *ip)
@@ -118,7 +138,14 @@ void iput(struct inode *ip)
         iupdate(ip);
         inum_free(ip->ino, dir);
     }
-    ip->refs--;
+    if (--ip->refs == 0) {           /* off its hash chain, onto the free stack */
+        struct inode **pp = &ihash[ip->ino % IHASH];
+        while (*pp != ip)
+            pp = &ILINK(*pp);
+        *pp = ILINK(ip);
+        ILINK(ip) = ifree;
+        ifree = ip;
+    }
 }
 
 struct inode *ialloc(uint16_t mode, struct inode *near, int *err)
@@ -130,10 +157,9 @@ struct inode *ialloc(uint16_t mode, struct inode *near, int *err)
         *err = (int)ino;
         return NULL;
     }
-    struct inode *ip = iget(ino);
+    struct inode *ip = iget(ino, err);
     if (ip == NULL) {
         inum_free(ino, dir);
-        *err = -ENFILE;
         return NULL;
     }
     uint32_t now = fs_now();

@@ -68,8 +68,10 @@ static int lookup(struct inode *dp, const char *name, struct inode **out)
 
     if (ino <= 0)
         return ino == 0 ? -ENOENT : (int)ino;
-    *out = iget((uint32_t)ino);
-    return *out != NULL ? 0 : -EIO;
+    int err;
+
+    *out = iget((uint32_t)ino, &err);
+    return *out != NULL ? 0 : err;
 }
 
 /* A new inode of mode named name in dp, with links (1, or 2 for a
@@ -253,9 +255,10 @@ static int is_ancestor(struct inode *ip, struct inode *dp)
             return 1;
         if (ino == EXT2_ROOT_INO)
             return 0;
-        struct inode *cur = iget(ino);
+        int err;
+        struct inode *cur = iget(ino, &err);
         if (cur == NULL)
-            return -EIO;
+            return err;
         long up = is_dir(cur) ? dir_lookup(cur, "..", 2) : 0;
         iput(cur);
         if (up <= 0)

@@ -85,8 +85,8 @@ static int path_walk(struct inode *at, const char *path, bool follow, bool paren
 {
     size_t plen = strlen(path);
     bool want_dir = plen > 0 && path[plen - 1] == '/';
-    struct inode *ip = path[0] == '/' || at == NULL ? fs_root() : iget(at->ino);
     int err = 0;
+    struct inode *ip = path[0] == '/' || at == NULL ? fs_root() : iget(at->ino, &err);
 
     if (plen == 0 || ip == NULL) {
         if (ip != NULL)
@@ -107,9 +107,9 @@ static int path_walk(struct inode *at, const char *path, bool follow, bool paren
         long ino = ip->ino == EXT2_ROOT_INO && strcmp(name, "..") == 0
                        ? EXT2_ROOT_INO                   /* .. of the root is the root */
                        : dir_lookup(ip, name, strlen(name));
-        struct inode *next = ino > 0 ? iget((uint32_t)ino) : NULL;
+        struct inode *next = ino > 0 ? iget((uint32_t)ino, &err) : NULL;
         if (next == NULL) {
-            err = ino == 0 ? -ENOENT : ino < 0 ? (int)ino : -EIO;
+            err = ino == 0 ? -ENOENT : ino < 0 ? (int)ino : err;
             break;
         }
         if (is_symlink(next) && (!last || follow || want_dir)) {

@@ -2,10 +2,11 @@
  * use. Lab 8: bget and brelse are exercise 1 (handout §3.1).
  *
  * A fixed array of BCACHE_BUFS buffers (tunables.h). A block is in at most
- * one buffer. A buffer with refs > 0 is in use and keeps its block; one
- * with refs == 0 may be recycled for another block, least recently
- * released first (the LRU list). Dirty buffers reach the disk when
- * recycled, on bsync (fsync, sync) and at a clean shutdown. */
+ * one buffer, found through a hash chain by block number. A buffer with
+ * refs > 0 is in use and keeps its block; one with refs == 0 is on the
+ * free list and may be recycled for another block, least recently
+ * released first. Dirty buffers reach the disk when recycled, on bsync
+ * (fsync, sync) and at a clean shutdown. */
 #ifndef BCACHE_H
 #define BCACHE_H
 
@@ -15,22 +16,23 @@
 #include "sync.h"
 #include "tunables.h"                /* BCACHE_BUFS, FS_BLOCK_SIZE */
 
-/* refs, blockno and the list links are guarded by bcache_lock (bcache.c);
- * valid, dirty and data by the buffer's own lock, which whoever holds a
- * reference from bread takes (only one thread uses a buffer at a time);
- * while refs == 0 nobody holds that lock, and bget may reset valid under
- * bcache_lock. */
+/* refs, blockno and the links (hnext, prev, next) are guarded by
+ * bcache_lock (bcache.c); valid, dirty and data by the buffer's own lock,
+ * which whoever holds a reference from bread takes (only one thread uses a
+ * buffer at a time). While refs == 0 nobody holds that lock, and bget may
+ * read dirty and reset valid under bcache_lock. */
 struct buf {
     uint32_t blockno;                /* the disk block it holds (FS_BLOCK_SIZE bytes) */
-    int refs;                        /* holders: bread without brelse yet */
+    int refs;                        /* holders: bget without brelse yet */
     bool valid;                      /* data has been read from the disk */
     bool dirty;                      /* data is newer than the disk's copy */
     struct mutex lock;               /* held by the one thread using the buffer */
-    struct buf *prev, *next;         /* the LRU list: most recently released first */
+    struct buf *hnext;               /* the hash chain of its blockno (none yet: not on one) */
+    struct buf *prev, *next;         /* the free list, iff refs == 0 (else NULL) */
     uint8_t data[FS_BLOCK_SIZE];
 };
 
-/* Put every buffer on the LRU list, holding no block: once, at mount,
+/* Put every buffer on the free list, holding no block: once, at mount,
  * before any other call. */
 void bcache_init(void);
 
@@ -50,8 +52,9 @@ void bdirty(struct buf *b);
 /* Write b (locked by the caller) to the disk now. 0 or -EIO. */
 int bwrite(struct buf *b);
 
-/* Unlock b and drop the caller's reference; with none left it becomes the
- * most recently used buffer that may be recycled. */
+/* Unlock b and drop the caller's reference; with none left it goes to the
+ * tail of the free list (recycled after every one released before it),
+ * and a bget waiting for a buffer is woken. O(1). */
 void brelse(struct buf *b);
 
 /* Write every dirty buffer back, then flush the disk's cache. 0 or -EIO.
@@ -60,10 +63,11 @@ int bsync(void);
 
 /* ---- exercise 1 (bcache.c), used by bread ---- */
 
-/* The buffer for blockno with one more reference, not locked: the one that
- * holds it, else the least recently released unused buffer, recycled for
- * it (written back first if dirty; valid cleared). Sleeps while every
- * buffer is in use. Never two buffers for one block. */
+/* The buffer for blockno with one more reference (off the free list), not
+ * locked: the one that holds it (its hash chain), else the head of the
+ * free list, recycled for it (written back first if dirty; valid
+ * cleared). O(1) but for the write-back; sleeps while every buffer is in
+ * use. Never two buffers for one block. */
 struct buf *bget(uint32_t blockno);
 
 #endif

@@ -37,5 +37,26 @@
 #define ENOTEMPTY 39                 /* rmdir or rename over a directory with entries */
 #define ELOOP   40                   /* too many symlinks in one path */
 #define EUCLEAN 117                  /* a structure on the disk is corrupted */
+#if LAB >= 8
+/* Lab 8: the file system's. */
+#define EPERM   1                    /* link to a directory */
+#define EIO     5                    /* the disk failed, or a block number off the disk */
+#define ENXIO   6                    /* open of a device file (none is handled) */
+#define EACCES  13
+#define EBUSY   16                   /* rmdir / rename of the root or a cwd in use */
+#define EXDEV   18
+#define ENOTDIR 20
+#define EISDIR  21
+#define ENFILE  23                   /* every in-memory inode in use */
+#define EFBIG   27                   /* past the largest file (double-indirect) */
+#define ENOSPC  28
+#define ESPIPE  29                   /* lseek on a pipe or the console */
+#define EROFS   30
+#define EMLINK  31                   /* too many links */
+#define ERANGE  34                   /* getcwd: the buffer is too small */
+#define ENOTEMPTY 39
+#define ELOOP   40                   /* too many symlinks, or O_NOFOLLOW on one */
+#define EUCLEAN 117                  /* a corrupted structure on the disk */
+#endif
 
 #endif

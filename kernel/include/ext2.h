@@ -141,7 +141,7 @@ struct ext2_inode {
 
 _Static_assert(sizeof(struct ext2_inode) == 128, "ext2 inode: 128 bytes");
 
-#define EXT2_FAST_SYMLINK_MAX 60     /* a target this long or shorter lives in i_block */
+#define EXT2_FAST_SYMLINK_MAX 60     /* a target shorter than this lives in i_block */
 
 /* A directory entry: records fill each directory block exactly; rec_len
  * reaches the next record (4-byte aligned; the last one reaches the

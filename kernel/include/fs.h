@@ -36,8 +36,11 @@ bool fs_mounted(void);
 /* ---- inodes (inode.c) ---- */
 
 /* Inode ino with one more reference (read from the inode table on first
- * use), or NULL: -EIO, or ino out of range (a corrupted directory). */
-struct inode *iget(uint32_t ino);
+ * use; found in O(1) if in use), or NULL with *err = -EIO (a failed read,
+ * or nothing mounted), -EUCLEAN (ino out of range: a corrupted directory)
+ * or -ENFILE (all FS_MAX_INODES in use). An inode the caller already
+ * holds is always found. */
+struct inode *iget(uint32_t ino, int *err);
 
 /* Drop a reference; the last one of an inode with no links left frees its
  * blocks and the inode itself. */
@@ -125,7 +128,8 @@ int namei(struct inode *dir_at, const char *path, bool follow, struct inode **ou
 int namei_parent(struct inode *dir_at, const char *path, struct inode **dirp,
                  char name[EXT2_NAME_LEN + 1]);
 
-/* The root directory, with a reference. */
+/* The root directory, with a reference; NULL (-EIO) only if nothing is
+ * mounted (the mount keeps a reference: it is always in the inode table). */
 struct inode *fs_root(void);
 
 /* ---- names (namespace.c): what the system calls do, given ---- */

@@ -13,7 +13,7 @@
  *   59 tsc_calibrate  60 sched_init
  *   61 thread_guards_start                           (Lab 5)
  *   62 fpu_init  63 proc_start                       (Lab 6)
- *   70 fs_mount                                      (Lab 8)
+ *   70 fs_mount  71 fs_hooks_start                   (Lab 8)
  *   68 disk_probe                                    (Lab 8)
  *   90 bench_start  91 init_start  92 test_start    (what the command line asks) */
 #ifndef KINIT_H

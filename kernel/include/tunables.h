@@ -22,7 +22,7 @@
 #define IST_STACK_SIZE       16384   /* bytes of each interrupt stack (double fault, NMI, MC) */
 
 /* ---- Lab 3: memory ---- */
-#define MEMMAP_MAX           64      /* firmware memory-map regions kept, and reserved ranges */
+#define MEMMAP_MAX           128     /* firmware memory-map regions kept, and reserved ranges (the boot modules: ~60 programs from Lab 8) */
 #define BUDDY_MAX_ORDER      10      /* the largest frame block: 2^10 frames (4 MiB) */
 #define PAGING_MAX_GUARDS    16      /* guard pages registered by name at boot */
 

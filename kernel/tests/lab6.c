@@ -344,7 +344,7 @@ static int dispatch_calls(void *arg)
     kprintf("syscall: sched_yield -> %ld\n", call(SYS_sched_yield, 0, 0, 0));
     kprintf("syscall: number %lu -> %ld\n", nr, call(nr, 0, 0, 0));
     kprintf("syscall: number %d -> %ld\n", NSYSCALLS, call(NSYSCALLS, 0, 0, 0));
-    kprintf("syscall: number 2 -> %ld\n", call(2, 0, 0, 0));      /* a hole in the table */
+    kprintf("syscall: number 180 -> %ld\n", call(180, 0, 0, 0));  /* a hole: nfsservctl, never ours */
     kprintf("syscall: number -1 -> %ld\n", call((uint64_t)-1, 0, 0, 0));
     execve_calls(p, buf);
     leave();

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "bcache.h"
+#include "bench.h"
 #include "cmdline.h"
 #include "console.h"
 #include "disk.h"
@@ -13,8 +14,10 @@
 #include "fs.h"
 #include "kmalloc.h"
 #include "ktest.h"
+#include "printf.h"
 #include "string.h"
 #include "thread.h"
+#include "x86.h"                     /* rdtsc */
 
 /* ---- the disk driver (dev/virtio_blk.c) -------------------------------------------
  *     test=disk read=A rcount=N write=B wcount=M seed=S
@@ -328,6 +331,40 @@ KTEST(bcache, "")
             waited && waiter_done && value == 0 ? "yes" : "no");
 }
 
+/*     test=itable
+ * the inode table (inode.c): the same inode twice is one struct; with
+ * FS_MAX_INODES held (the root, kept by the mount, among them) the next
+ * iget says -ENFILE, one the caller holds is still found, and after an
+ * iput a new one fits. Prints "itable: <what>: yes". */
+KTEST(itable, "")
+{
+    static struct inode *held[FS_MAX_INODES];
+    int n = 0, err = 0, full = 0;
+
+    if (!fs_mounted() || fs.sb.s_inodes_count <= FS_MAX_INODES + 1)
+        ktest_fail("itable: no file system mounted, or too few inodes");
+    fs_begin();
+    struct inode *a = iget(EXT2_ROOT_INO, &err), *b = iget(EXT2_ROOT_INO, &err);
+    kprintf("itable: one struct per inode: %s\n", a && a == b && a->refs >= 3 ? "yes" : "no");
+    iput(a), iput(b);
+    /* Inodes 3.. (the root has its slot already) until the table is full. */
+    for (uint32_t ino = 3; n < FS_MAX_INODES && (held[n] = iget(ino, &err)) != NULL; ino++)
+        n++;
+    full = n < FS_MAX_INODES && err == -ENFILE;
+    bool found = n > 0 && iget(held[0]->ino, &err) == held[0];
+    if (found)
+        iput(held[0]);
+    iput(held[--n]);
+    struct inode *c = iget(fs.sb.s_inodes_count, &err);
+    kprintf("itable: full table: -ENFILE: %s\n", full && found ? "yes" : "no");
+    kprintf("itable: a freed slot is reused: %s\n", c != NULL ? "yes" : "no");
+    if (c != NULL)
+        iput(c);
+    while (n > 0)
+        iput(held[--n]);
+    fs_end();
+}
+
 /* Inode ino= with a reference (fs_begin held), or the test fails. */
 static struct inode *fs_test_inode(const char *test)
 {
@@ -335,9 +372,10 @@ static struct inode *fs_test_inode(const char *test)
 
     if (!fs_mounted())
         ktest_fail("%s: no file system mounted", test);
-    struct inode *ip = iget((uint32_t)ino);
-    if (ino <= 0 || ip == NULL)
-        ktest_fail("%s: no inode %ld", test, ino);
+    int err = 0;
+    struct inode *ip = ino > 0 ? iget((uint32_t)ino, &err) : NULL;
+    if (ip == NULL)
+        ktest_fail("%s: no inode %ld (%d)", test, ino, err);
     return ip;
 }
 
@@ -415,7 +453,8 @@ KTEST(fs_scan, "")
         ktest_fail("fs_scan: no file system mounted");
     fs_begin();
     for (uint32_t ino = 1; ino <= fs.sb.s_inodes_count; ino++) {
-        struct inode *ip = iget(ino);
+        int err;
+        struct inode *ip = iget(ino, &err);
         if (ip == NULL) {
             errors++;
             continue;
@@ -478,7 +517,6 @@ KTEST(fs_ialloc, "len dir")
 
 /* ---- names: directories, paths and the name operations (fs/dir.c, path.c,
  * namespace.c) ------------------------------------------------------------ */
-#include "printf.h"                  /* here, not above: each section adds its own */
 
 /* The test=names_* tests work on the mounted disk through fs.h, under
  * fs_lock, print what each step gave, fail at the first unexpected result,
@@ -768,4 +806,212 @@ KTEST(names_ops, "")
     names_expect("sync", fs_sync(), 0);
     fs_end();
     kprintf("names_ops: all as expected\n");
+}
+
+/* ---- benchmarks (make bench attaches a fresh disk from Lab 8) ---------------------
+ * Each row is one run, not a median: a run moves 16 MiB or makes 1,000
+ * files, long enough to average itself. The file system's rows go through
+ * the buffer cache one block at a time (FS_BLOCK_SIZE); the driver's
+ * baseline moves the same disk range in 64 KiB requests. */
+
+#define BENCH_FILE_BYTES (16u << 20)
+#define BENCH_CHUNK      (64u << 10)
+#define BENCH_FILES      1000
+
+/* A benchmark step that failed: one line, and the row is left out. */
+static bool bench_failed(const char *what, long err)
+{
+    if (err >= 0)
+        return false;
+    kprintf("bench: fs %s failed: %ld\n", what, err);
+    return true;
+}
+
+/* Both figures of one row come from the same boot; none if either failed. */
+static void row(const char *what, int64_t cycles, const char *baseline, int64_t base_cycles)
+{
+    if (cycles >= 0 && base_cycles >= 0)
+        bench_row(what, (uint64_t)cycles, baseline, (uint64_t)base_cycles);
+}
+
+/* Cycles per KiB to write (or read) the whole 16 MiB file through
+ * inode_write / inode_read, syncing at the end of a write. */
+static int64_t bench_file_pass(struct inode *ip, uint8_t *chunk, bool write)
+{
+    uint64_t t = rdtsc();
+    for (uint64_t off = 0; off < BENCH_FILE_BYTES; off += BENCH_CHUNK) {
+        fs_begin();
+        long n = write ? inode_write(ip, false, (uint64_t)chunk, off, BENCH_CHUNK)
+                       : inode_read(ip, false, (uint64_t)chunk, off, BENCH_CHUNK);
+        fs_end();
+        if (n != BENCH_CHUNK) {
+            bench_failed(write ? "write" : "read", n < 0 ? n : -EIO);
+            return -1;
+        }
+    }
+    if (write && bench_failed("sync", fs_sync()))
+        return -1;
+    return (int64_t)((rdtsc() - t) / (BENCH_FILE_BYTES >> 10));
+}
+
+/* The same for the raw driver over the file's own disk blocks (map: one
+ * per file block), in requests of up to 64 KiB of consecutive blocks. */
+static int64_t bench_raw_pass(const uint32_t *map, uint8_t *chunk, bool write)
+{
+    const uint32_t nblocks = BENCH_FILE_BYTES / FS_BLOCK_SIZE, per = BENCH_CHUNK / FS_BLOCK_SIZE;
+    uint64_t t = rdtsc();
+    for (uint32_t i = 0, run; i < nblocks; i += run) {
+        for (run = 1; i + run < nblocks && run < per && map[i + run] == map[i] + run; run++)
+            ;
+        uint64_t sector = (uint64_t)map[i] * (FS_BLOCK_SIZE / SECTOR_SIZE);
+        size_t count = run * (FS_BLOCK_SIZE / SECTOR_SIZE);
+        if (write ? disk_write(sector, chunk, count) : disk_read(sector, chunk, count)) {
+            bench_failed("raw disk", -EIO);
+            return -1;
+        }
+    }
+    return (int64_t)((rdtsc() - t) / (BENCH_FILE_BYTES >> 10));
+}
+
+/* The disk block of each of ip's file blocks, or false. */
+static bool bench_map(struct inode *ip, uint32_t *map)
+{
+    bool ok = true;
+    fs_begin();
+    for (uint32_t i = 0; i < BENCH_FILE_BYTES / FS_BLOCK_SIZE && ok; i++) {
+        long b = bmap(ip, i, false);
+        map[i] = (uint32_t)b;
+        ok = b > 0;
+    }
+    fs_end();
+    return ok;
+}
+
+static void bench_sequential(uint8_t *chunk)
+{
+    struct inode *ip;
+    uint32_t *map = kmalloc(BENCH_FILE_BYTES / FS_BLOCK_SIZE * sizeof *map);
+
+    if (map == NULL)
+        return;
+    for (uint32_t i = 0; i < BENCH_CHUNK; i++)
+        chunk[i] = (uint8_t)(i * 7 + 1);
+    fs_begin();
+    int err = fs_create(NULL, "/bench-seq", EXT2_S_IFREG | 0644, true, &ip);
+    fs_end();
+    if (bench_failed("create", err)) {
+        kfree(map);
+        return;
+    }
+    int64_t fs_write = bench_file_pass(ip, chunk, true);
+    bool mapped = fs_write >= 0 && bench_map(ip, map);
+    int64_t raw_write = mapped ? bench_raw_pass(map, chunk, true) : -1;
+    int64_t fs_read = raw_write < 0 ? -1 : bench_file_pass(ip, chunk, false);
+    int64_t raw_read = fs_read < 0 ? -1 : bench_raw_pass(map, chunk, false);
+    row("fs write 16 MiB + sync, per KiB", fs_write, "disk_write, same blocks, per KiB", raw_write);
+    row("fs read 16 MiB, per KiB", fs_read, "disk_read, same blocks, per KiB", raw_read);
+    fs_begin();
+    iput(ip);
+    bench_failed("unlink", fs_unlink(NULL, "/bench-seq"));
+    fs_end();
+    kfree(map);
+}
+
+/* A 64 KiB file read twice: the second read finds every block in the
+ * cache (BCACHE_BUFS buffers hold it), against memcpy of as many bytes. */
+static void bench_cached(uint8_t *chunk)
+{
+    struct inode *ip;
+    uint8_t *copy = kmalloc(BENCH_CHUNK);
+
+    fs_begin();
+    int err = copy ? fs_create(NULL, "/bench-cached", EXT2_S_IFREG | 0644, true, &ip) : -ENOMEM;
+    long n = err ? err : inode_write(ip, false, (uint64_t)chunk, 0, BENCH_CHUNK);
+    if (n >= 0)
+        n = inode_read(ip, false, (uint64_t)copy, 0, BENCH_CHUNK);
+    fs_end();
+    if (!bench_failed("cached file", n)) {
+        uint64_t t = rdtsc();
+        fs_begin();
+        n = inode_read(ip, false, (uint64_t)copy, 0, BENCH_CHUNK);
+        fs_end();
+        int64_t cached = (int64_t)((rdtsc() - t) / (BENCH_CHUNK >> 10));
+        memcpy(copy, chunk, BENCH_CHUNK);          /* warm, as the cache is */
+        t = rdtsc();
+        memcpy(copy, chunk, BENCH_CHUNK);
+        int64_t mem = (int64_t)((rdtsc() - t) / (BENCH_CHUNK >> 10));
+        if (n == BENCH_CHUNK)
+            row("fs re-read 64 KiB, cached, per KiB", cached, "memcpy 64 KiB, per KiB", mem);
+    }
+    fs_begin();
+    if (err == 0) {
+        iput(ip);
+        bench_failed("unlink", fs_unlink(NULL, "/bench-cached"));
+    }
+    fs_end();
+    kfree(copy);
+}
+
+/* Make BENCH_FILES empty files in one new directory, then look each up
+ * again: cycles per file for both. The files are removed after. */
+static void bench_create(void)
+{
+    char path[48];
+    uint64_t made = 0, looked = 0;
+    int n = 0;
+
+    fs_begin();
+    int err = fs_mkdir(NULL, "/bench-dir", 0755);
+    fs_end();
+    if (bench_failed("mkdir", err))
+        return;
+    uint64_t t = rdtsc();
+    for (; n < BENCH_FILES && err == 0; n++) {
+        struct inode *ip;
+        ksnprintf(path, sizeof path, "/bench-dir/f%04d", n);
+        fs_begin();
+        err = fs_create(NULL, path, EXT2_S_IFREG | 0644, true, &ip);
+        if (err == 0)
+            iput(ip);
+        fs_end();
+    }
+    made = rdtsc() - t;
+    t = rdtsc();
+    for (int i = 0; i < n && err == 0; i++) {
+        struct inode *ip;
+        ksnprintf(path, sizeof path, "/bench-dir/f%04d", i);
+        fs_begin();
+        err = namei(NULL, path, true, &ip);
+        if (err == 0)
+            iput(ip);
+        fs_end();
+    }
+    looked = rdtsc() - t;
+    if (!bench_failed("create", err))
+        row("create an empty file (1,000 in a dir)", (int64_t)(made / BENCH_FILES),
+            "look one up in that dir", (int64_t)(looked / BENCH_FILES));
+    for (int i = 0; i < n; i++) {
+        ksnprintf(path, sizeof path, "/bench-dir/f%04d", i);
+        fs_begin();
+        fs_unlink(NULL, path);
+        fs_end();
+    }
+    fs_begin();
+    bench_failed("rmdir", fs_rmdir(NULL, "/bench-dir"));
+    fs_end();
+}
+
+KBENCH(file_system)
+{
+    if (!fs_mounted()) {
+        kprintf("bench: no file system mounted: no Lab 8 rows\n");
+        return;
+    }
+    uint8_t *chunk = kmalloc(BENCH_CHUNK);
+    if (chunk == NULL)
+        return;
+    bench_sequential(chunk);
+    bench_cached(chunk);
+    bench_create();
+    kfree(chunk);
 }

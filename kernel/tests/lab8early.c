@@ -89,7 +89,8 @@ static int early_numbers(const char *key, uint32_t *out, int max)
 static struct inode *early_inode(const char *test, const char *key)
 {
     int64_t ino = cmdline_get_int(key, 0);
-    struct inode *ip = fs_mounted() && ino > 0 ? iget((uint32_t)ino) : NULL;
+    int err;
+    struct inode *ip = fs_mounted() && ino > 0 ? iget((uint32_t)ino, &err) : NULL;
 
     if (ip == NULL)
         ktest_fail("%s: no inode %s=%ld (is the file system mounted?)", test, key, ino);
