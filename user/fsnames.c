@@ -166,7 +166,8 @@ int main(int argc, char **argv)
     say("/Pb is /C/B/F (8 links)", "%s", is(path("/%s%c", P, 'b'), f2));
     say("open /Pa (9 links)", "%d", open(path("/%s%c", P, 'a'), O_RDONLY));
     say("symlink /A/F /P0", "%d", symlink(path("%s/%s", a, F), path("/%s0", P)));
-    say("open /P0, lstat /P0", "%d %ld", open(path("/%s0", P), O_RDONLY), mode(path("/%s0", P), false));
+    say("open /P0, lstat /P0", "%d %ld", open(path("/%s0", P), O_RDONLY),
+        mode(path("/%s0", P), false));
 
     /* Long names. */
     static char longname[300];

@@ -73,7 +73,8 @@ static int early_numbers(const char *key, uint32_t *out, int max)
 {
     static char buf[CMDLINE_MAX_LEN];
     char *words[EARLY_MAX];
-    int n = early_split(cmdline_get(key), buf, sizeof buf, words, max < EARLY_MAX ? max : EARLY_MAX);
+    int n = early_split(cmdline_get(key), buf, sizeof buf, words,
+                        max < EARLY_MAX ? max : EARLY_MAX);
 
     for (int i = 0; i < n; i++) {
         uint32_t v = 0;
@@ -99,7 +100,8 @@ static struct inode *early_inode(const char *test, const char *key)
 KTEST(fs_bmap, "ino lbns holes seed")
 {
     uint32_t lbns[EARLY_MAX], holes[EARLY_MAX], got[EARLY_MAX], end = 0;
-    int n = early_numbers("lbns", lbns, EARLY_MAX), nholes = early_numbers("holes", holes, EARLY_MAX);
+    int n = early_numbers("lbns", lbns, EARLY_MAX);
+    int nholes = early_numbers("holes", holes, EARLY_MAX);
     uint32_t seed = (uint32_t)cmdline_get_int("seed", 1);
 
     fs_begin();
@@ -135,7 +137,8 @@ KTEST(fs_bmap, "ino lbns holes seed")
     for (int k = 0; k < nholes; k++)
         kprintf(" %ld", bmap(ip, holes[k], false));
     kprintf("\n");
-    uint32_t past = EXT2_NDIR_BLOCKS + FS_BLOCK_SIZE / 4 + (FS_BLOCK_SIZE / 4) * (FS_BLOCK_SIZE / 4);
+    const uint32_t nind = FS_BLOCK_SIZE / 4;     /* block numbers per indirect block */
+    uint32_t past = EXT2_NDIR_BLOCKS + nind + nind * nind;
     kprintf("fs_bmap: past the largest file: %ld\n", bmap(ip, past, true));
     inode_set_size(ip, (uint64_t)end * FS_BLOCK_SIZE);
     int err = iupdate(ip);
