@@ -13,9 +13,11 @@
  *   59 tsc_calibrate  60 sched_init
  *   61 thread_guards_start                           (Lab 5)
  *   62 fpu_init  63 proc_start                       (Lab 6)
- *   70 fs_mount  71 fs_hooks_start                   (Lab 8)
- *   68 disk_probe                                    (Lab 8)
- *   90 bench_start  91 init_start  92 test_start    (what the command line asks) */
+ *   64 syscalls_register  65 console_file_init
+ *   66 process_start  67 frameref_init               (Lab 7)
+ *   68 disk_probe  70 fs_mount  71 fs_hooks_start    (Lab 8)
+ *   90 bench_start  91 init_start  92 test_start    (what the command line asks)
+ *   93 start_init                                    (Lab 7: /bin/init) */
 #ifndef KINIT_H
 #define KINIT_H
 
