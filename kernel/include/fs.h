@@ -75,8 +75,9 @@ int inode_truncate(struct inode *ip, uint64_t size);
  * (handout §3.5).
  * inode_read stops at the end of the file (holes read as zeros) and
  * returns the count copied (0 at or past the end). An error part way
- * (-EIO, -EFAULT, -EUCLEAN) gives the count so far, or the error if
- * nothing was copied.
+ * (-EIO, -EFAULT, -EUCLEAN; -EFBIG for a block past the map, which only
+ * a size this kernel cannot have written reaches) gives the count so far,
+ * or the error if nothing was copied.
  * inode_write allocates blocks as needed and grows the size if it ends
  * past it (a gap before off stays a hole); it sets i_mtime and i_ctime
  * and writes the inode back when anything was written. Returns n, cut at
