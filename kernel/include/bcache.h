@@ -68,7 +68,8 @@ int bsync(void);
  * locked: the one that holds it (its hash chain), else the head of the
  * free list, recycled for it (written back first if dirty; valid
  * cleared). O(1) but for the write-back; sleeps while every buffer is in
- * use. Never two buffers for one block. */
+ * use. Never two buffers for one block. Takes bcache_lock for what it
+ * guards, never across the write-back; thread context, no spinlock held. */
 struct buf *bget(uint32_t blockno);
 
 #endif
