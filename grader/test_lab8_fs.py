@@ -26,7 +26,8 @@ from gradelib import SUCCESS, TRIPLE_FAULT, FAILURE, GradeError, stub_dead_ends
 
 STUBS = stub_dead_ends(8, panic=True)
 # On a good image, a kernel that does not mount it has nothing more to show.
-MOUNT_DEAD_END = (r"^fs: not mounted: ", "the kernel did not mount the disk: {line}")
+MOUNT_DEAD_END = (r"^fs: not mounted: ", "the kernel did not mount the disk: {line} (the mount "
+                  "needs only the buffer cache, exercise 1: handout §3.1)")
 MASK = (1 << 64) - 1
 BLOCK = 1024                        # tunables.h FS_BLOCK_SIZE, mke2fs -b 1024
 NDIR, NIND = 12, BLOCK // 4         # direct blocks; block numbers per indirect block

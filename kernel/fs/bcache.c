@@ -155,9 +155,9 @@ struct buf *bget(uint32_t blockno)
         return b;
     }
 #else
-    /* LAB 8, exercise 1: return blockno's buffer (hash_find) with a
-     * reference, or recycle the free list's head (written back first if
-     * dirty; hash_move); sleep while the free list is empty (handout §3.1) */
+    /* LAB 8, exercise 1: the buffer holding blockno with one more
+     * reference, else the least recently released one recycled for it;
+     * wait while every buffer is in use (handout §3.1) */
     (void)blockno;
     return NULL;
 #endif
@@ -173,8 +173,8 @@ void brelse(struct buf *b)
         free_put(b, false);                      /* the most recently released */
     spin_unlock(&bcache_lock);
 #else
-    /* LAB 8, exercise 1: drop the reference; the last one puts b at the
-     * tail of the free list (free_put) (handout §3.1) */
+    /* LAB 8, exercise 1: drop the caller's reference; with none left, b
+     * becomes the most recently released buffer (handout §3.1) */
 #endif
 }
 

@@ -122,8 +122,8 @@ static void dir_fill(struct ext2_dir_entry *de, const char *name, size_t len, ui
     memcpy(de->name, name, len);
 }
 
-
-/* dp's contents changed: its mtime and ctime are now; written back. */
+/* dp's contents changed: its mtime and ctime are now, an htree index
+ * flag dropped (the index no longer matches); written back. */
 static int dir_changed(struct inode *dp)
 {
     dp->d.i_mtime = dp->d.i_ctime = fs_now();
@@ -146,8 +146,8 @@ long dir_lookup(struct inode *dp, const char *name, size_t len)
     }
     return r;
 #else
-    /* LAB 8, exercise 3: walk dp's records (dir_next) for a used one
-     * called name; its inode number, 0 if none (handout §3.3) */
+    /* LAB 8, exercise 3: the inode number of dp's entry name, 0 if it
+     * has none (handout §3.3) */
     (void)len, (void)dir_name_is;
     return -ENOSYS;
 #endif
@@ -192,9 +192,8 @@ int dir_add(struct inode *dp, const char *name, size_t len, uint32_t ino, uint8_
     dir_stop(&it);
     return dir_changed(dp);
 #else
-    /* LAB 8, exercise 3: -EEXIST if name is there; else split the first
-     * record whose slack holds EXT2_DIR_REC_LEN(len) (dir_fill), or append
-     * a block holding one record (handout §3.3) */
+    /* LAB 8, exercise 3: a record name -> ino in the first room dp has, or
+     * in a block added at its end; -EEXIST if name is there (handout §3.3) */
     (void)ino, (void)type, (void)dir_fill, (void)dir_changed;
     return -ENOSYS;
 #endif
@@ -218,8 +217,8 @@ int dir_remove(struct inode *dp, const char *name, size_t len)
     dir_stop(&it);
     return dir_changed(dp);
 #else
-    /* LAB 8, exercise 3: find name; merge its record into the one before
-     * it in its block, or set its inode to 0 if it is first (handout §3.3) */
+    /* LAB 8, exercise 3: take entry name out of dp, its record's space
+     * given back; -ENOENT if there is none (handout §3.3) */
     (void)len;
     return -ENOSYS;
 #endif

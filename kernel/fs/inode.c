@@ -317,9 +317,9 @@ long bmap(struct inode *ip, uint32_t lbn, bool alloc)
     }
     return blk;
 #else
-    /* LAB 8, exercise 2: find (or, with alloc, make) the disk block of file
-     * block lbn through the direct, single- and double-indirect blocks,
-     * with bmap_slot at each level (handout §3.2) */
+    /* LAB 8, exercise 2: the disk block of file block lbn, direct, single-
+     * or double-indirect; with alloc, missing blocks on the way are made;
+     * 0 for a hole, -EFBIG past the map (handout §3.2) */
     (void)ip, (void)lbn, (void)alloc;
     return -EIO;
 #endif
@@ -372,8 +372,8 @@ long inode_read(struct inode *ip, bool user, uint64_t dst, uint64_t off, size_t 
     }
     return (long)done;
 #else
-    /* LAB 8, exercise 5: copy n bytes from offset off, block by block
-     * (bmap, bread, copy_out; a hole copies zeros) (handout §3.5) */
+    /* LAB 8, exercise 5: copy n bytes of ip from offset off to dst, holes
+     * as zeros; the count copied (handout §3.5) */
     (void)user, (void)dst, (void)zeros;
     return -EIO;
 #endif
@@ -420,9 +420,9 @@ long inode_write(struct inode *ip, bool user, uint64_t src, uint64_t off, size_t
     }
     return done > 0 ? (long)done : err;
 #else
-    /* LAB 8, exercise 5: copy n bytes to offset off, block by block
-     * (bmap with alloc, bread, copy_in, bdirty), growing the size and
-     * setting the times in the inode (handout §3.5) */
+    /* LAB 8, exercise 5: put n bytes from src at offset off of ip, with
+     * the blocks it needs; the size and times kept; the count written
+     * (handout §3.5) */
     (void)ip, (void)user, (void)src;
     return -EIO;
 #endif

@@ -75,11 +75,15 @@ static char *path_readlink(struct inode *ip, int *err)
 
 /* Resolve path from at (NULL: the root). With parent, stop before the last
  * component: *out gets the directory that should hold it and name the
- * component ("." if there is none, as in "/"). Else *out gets the inode
- * the whole path names; a symlink as the last component is followed only
- * if follow; a path ending in / names a directory (-ENOTDIR) and follows
- * a symlink there. *links counts the symlinks followed so far in this
- * resolution. *out has a reference; 0 or a negative errno (nothing held). */
+ * component ("." if there is none, as in "/"; not looked up). Else *out
+ * gets the inode the whole path names; a symlink as the last component is
+ * followed only if follow; a path ending in / names a directory (-ENOTDIR)
+ * and follows a symlink there. A component in something not a directory
+ * is -ENOTDIR, an absent one -ENOENT, a long one -ENAMETOOLONG; .. of the
+ * root is the root; "" is -ENOENT. *links counts the symlinks followed so
+ * far in this whole resolution (nested ones too): -ELOOP once it passes
+ * SYMLINK_MAX_DEPTH. *out has a reference; 0 or a negative errno (nothing
+ * held). Exercise 4: the middle, between the given first and last lines. */
 static int path_walk(struct inode *at, const char *path, bool follow, bool parent,
                      char name[EXT2_NAME_LEN + 1], int *links, struct inode **out)
 {
@@ -129,9 +133,9 @@ static int path_walk(struct inode *at, const char *path, bool follow, bool paren
         ip = next;
     }
 #else
-    /* LAB 8, exercise 4: look each component up in the directory before
-     * it (path_next splits them), following symlinks (path_readlink) up
-     * to SYMLINK_MAX_DEPTH; with parent, stop at the last (handout §3.4) */
+    /* LAB 8, exercise 4: from ip, each component looked up in the
+     * directory before it, symlinks followed; with parent, stop before the
+     * last; ip the result, or err set (handout §3.4) */
     (void)path_next, (void)path_readlink, (void)is_symlink, (void)follow, (void)links;
     err = -ENOSYS;
 #endif

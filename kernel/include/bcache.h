@@ -37,9 +37,10 @@ struct buf {
 void bcache_init(void);
 
 /* The buffer of block blockno, locked by the caller, with one more
- * reference, its data read from the disk. NULL if the disk read failed
- * (-EIO: nothing is held). Blocks while every buffer is in use. Thread
- * context, no spinlock held. */
+ * reference, its data read from the disk. NULL (nothing is held) if the
+ * disk read failed (the caller says -EIO), for block 0 or a block past
+ * the disk's end, and while bget is the exercise-1 stub. Blocks while
+ * every buffer is in use. Thread context, no spinlock held. */
 struct buf *bread(uint32_t blockno);
 
 /* Like bread, for a block about to be overwritten whole: its data is
@@ -67,7 +68,8 @@ int bsync(void);
  * locked: the one that holds it (its hash chain), else the head of the
  * free list, recycled for it (written back first if dirty; valid
  * cleared). O(1) but for the write-back; sleeps while every buffer is in
- * use. Never two buffers for one block. */
+ * use. Never two buffers for one block. Takes bcache_lock for what it
+ * guards, never across the write-back; thread context, no spinlock held. */
 struct buf *bget(uint32_t blockno);
 
 #endif

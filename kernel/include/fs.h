@@ -28,9 +28,11 @@ struct inode {
 void fs_begin(void);
 void fs_end(void);
 
-/* Mount the disk's ext2 file system (boot step; says why when it refuses:
- * no disk, not ext2, a revision, block size or feature it does not
- * handle). True if mounted. */
+/* Is the disk's ext2 file system mounted? The mount is a boot step
+ * (ext2.c, after the disk's probe); when it refuses it says why in one
+ * line ("fs: not mounted: WHY": no disk, not ext2, a revision, block
+ * size or feature it does not handle, numbers that do not add up). Any
+ * context, no lock needed: set once at boot. */
 bool fs_mounted(void);
 
 /* ---- inodes (inode.c) ---- */
@@ -56,9 +58,12 @@ struct inode *ialloc(uint16_t mode, struct inode *near, int *err);
 
 /* The disk block holding byte lbn * FS_BLOCK_SIZE of ip: direct, single- or
  * double-indirect. If it has none: with alloc, a new zeroed block is put
- * there (and any indirect block on the way), else 0 (a hole). Returns
- * the block number (> 0), 0 for a hole, -EFBIG past double-indirect,
- * -ENOSPC, -EIO. Exercise 2 (handout §3.2). */
+ * there (and any indirect block on the way, each counted in i_blocks),
+ * else 0 (a hole). Returns the block number (> 0), 0 for a hole, -EFBIG
+ * past double-indirect (lbn >= 12 + 256 + 256 * 256), -ENOSPC, -EIO (a
+ * read failed), -EUCLEAN (a number on the way that cannot be a data
+ * block: a corrupted inode or indirect block). Every buffer it reads is
+ * released. Exercise 2 (handout §3.2). */
 long bmap(struct inode *ip, uint32_t lbn, bool alloc);
 
 /* Free every block of ip past its first `size` bytes and set its size
@@ -66,11 +71,19 @@ long bmap(struct inode *ip, uint32_t lbn, bool alloc);
 int inode_truncate(struct inode *ip, uint64_t size);
 
 /* Move n bytes between ip at offset off and dst / src: kernel memory, or
- * the calling process's user memory if user (checked: -EFAULT). Read stops
- * at the end of the file (holes read as zeros) and returns the count (0
- * at or past the end); write grows the file (and fills a gap with a hole)
- * and returns n, or less if the disk fills (-ENOSPC if nothing was
- * written), -EFBIG past the largest file. Exercise 5 (handout §3.5). */
+ * the calling process's user memory if user (-EFAULT). Exercise 5
+ * (handout §3.5).
+ * inode_read stops at the end of the file (holes read as zeros) and
+ * returns the count copied (0 at or past the end). An error part way
+ * (-EIO, -EFAULT, -EUCLEAN; -EFBIG for a block past the map, which only
+ * a size this kernel cannot have written reaches) gives the count so far,
+ * or the error if nothing was copied.
+ * inode_write allocates blocks as needed and grows the size if it ends
+ * past it (a gap before off stays a hole); it sets i_mtime and i_ctime
+ * and writes the inode back when anything was written. Returns n, cut at
+ * the largest file (-EFBIG if off is past it); less if the disk fills or
+ * a read fails part way; the error (-ENOSPC, -EIO, -EUCLEAN) if nothing
+ * was written. A bad user range is -EFAULT before anything is written. */
 long inode_read(struct inode *ip, bool user, uint64_t dst, uint64_t off, size_t n);
 long inode_write(struct inode *ip, bool user, uint64_t src, uint64_t off, size_t n);
 

@@ -14,10 +14,11 @@
  *     fs_bmap: holes: H H ...                   bmap(no alloc) of D, E ...: 0 each
  *     fs_bmap: past the largest file: R         bmap of the first block past it: -EFBIG
  *
- *     test=fs_dir ino=D target=T names=A.B.C... remove=K seed=S
+ *     test=fs_dir ino=D target=T names=A.B.C... seed=S
  * adds to directory D the entries A, B, C ... all naming regular file T
  * (its link count raised to match), looks each up, removes every name k
- * for which bit k % 64 of S is set (K of them; the link count lowered),
+ * for which bit k % 64 of S is set (K of them: the seed decides; the link
+ * count lowered),
  * looks up all again, and adds K / 2 more called "rNNN"; then writes the
  * inodes and the cache back. Prints
  *     fs_dir: added N: 0 each                   or the first error
@@ -150,7 +151,7 @@ KTEST(fs_bmap, "ino lbns holes seed")
         ktest_fail("fs_bmap: writing back gave %d", err);
 }
 
-KTEST(fs_dir, "ino target names remove seed")
+KTEST(fs_dir, "ino target names seed")
 {
     static char buf[CMDLINE_MAX_LEN], extra[EARLY_MAX][8];
     char *names[EARLY_MAX];
