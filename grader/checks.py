@@ -26,6 +26,18 @@ def check(condition, expected, seen):
         raise GradeError(f"expected: {expected}\n    seen:     {show(seen)}")
 
 
+def lines(text, prefix):
+    """The lines of text (a serial log) that start with prefix."""
+    return [l for l in text.splitlines() if l.startswith(prefix)]
+
+
+def check_lines(text, *wants):
+    """Each of wants is a whole line of text; if one is missing, the lines
+    of its program (those starting "NAME:") are what was seen."""
+    for want in wants:
+        check(want in text.splitlines(), want, lines(text, want.split(":", 1)[0] + ":"))
+
+
 def show(seen):
     """What a check saw, as a student should read it: "nothing" rather than
     None or an empty value, a list of lines one per row, else as it is."""

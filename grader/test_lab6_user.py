@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from checks import check, rng, word
+from checks import check, rng, word, lines
 from gradelib import GradeError, PANIC_DEAD_END, SUCCESS, kernel_symbols, stub_dead_ends
 
 STUBS = stub_dead_ends(3, 4, 5, 6, panic=True)
@@ -486,10 +486,6 @@ def run(kernel, init, timeout=20, **kw):
         m.expect_exit(SUCCESS, timeout=timeout)
         m.refuse_dead_ends(f"the programs of init={init} to run")
     return m.text
-
-
-def lines(text, prefix):
-    return [l for l in text.splitlines() if l.startswith(prefix)]
 
 
 @pytest.mark.points(5)

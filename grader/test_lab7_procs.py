@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from checks import check, rng, word
-from gradelib import PANIC_DEAD_END, SUCCESS, stub_dead_ends
+from checks import check, rng, word, lines, check_lines
+from gradelib import SUCCESS, stub_dead_ends
 
 STUBS = stub_dead_ends(3, 4, 5, 6, 7, panic=True)
 PROC_MAX = 64                             # tunables.h: processes at once
@@ -28,17 +28,6 @@ def run(kernel, init, timeout=30, more=""):
         m.expect_exit(SUCCESS, timeout=timeout)
         m.refuse_dead_ends(f"the programs of init={init} to run")
     return m.text
-
-
-def lines(text, prefix):
-    return [l for l in text.splitlines() if l.startswith(prefix)]
-
-
-def check_lines(text, *wants):
-    """Each of wants is a whole line of text; if one is missing, the lines
-    of its program (those starting "NAME:") are what was seen."""
-    for want in wants:
-        check(want in text.splitlines(), want, lines(text, want.split(":", 1)[0] + ":"))
 
 
 def xorshift_bytes(seed, n):

@@ -21,7 +21,7 @@ import zlib
 import pytest
 
 import disk
-from checks import check, rng, word
+from checks import check, rng, word, lines, check_lines
 from gradelib import SUCCESS, TRIPLE_FAULT, FAILURE, GradeError, stub_dead_ends
 
 STUBS = stub_dead_ends(8, panic=True)
@@ -51,17 +51,6 @@ def run(kernel, init, img, timeout=30):
         m.expect_exit(SUCCESS, timeout=timeout)
         m.refuse_dead_ends(f"the programs of init={init} to run")
     return m.text
-
-
-def lines(text, prefix):
-    return [l for l in text.splitlines() if l.startswith(prefix)]
-
-
-def check_lines(text, *wants):
-    """Each of wants is a whole line of text; if one is missing, the lines
-    of its program (those starting "NAME:") are what was seen."""
-    for want in wants:
-        check(want in text.splitlines(), want, lines(text, want.split(":", 1)[0] + ":"))
 
 
 def xorshift(s):

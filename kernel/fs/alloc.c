@@ -34,13 +34,6 @@ static long bit_find_clear(const uint8_t *map, uint32_t from, uint32_t n)
     return -1;
 }
 
-static uint32_t blocks_in_group(uint32_t g)
-{
-    uint32_t first = fs.sb.s_first_data_block + g * fs.sb.s_blocks_per_group;
-    uint32_t left = fs.sb.s_blocks_count - first;
-    return left < fs.sb.s_blocks_per_group ? left : fs.sb.s_blocks_per_group;
-}
-
 /* Take a clear bit of group g's block bitmap: the block, 0 if the group
  * has none that may hold data, or a negative errno. */
 static long balloc_group(uint32_t g)
@@ -52,7 +45,7 @@ static long balloc_group(uint32_t g)
     if (b == NULL)
         return -EIO;
     /* A clear bit on metadata is corruption: skipped (e2fsck will say). */
-    while ((i = bit_find_clear(b->data, i, blocks_in_group(g))) >= 0 &&
+    while ((i = bit_find_clear(b->data, i, fs_group_blocks(g))) >= 0 &&
            !fs_data_block_ok(first + i))
         i++;
     if (i >= 0) {

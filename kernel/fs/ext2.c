@@ -78,23 +78,11 @@ static bool group_has_super(uint32_t g)
     return false;
 }
 
-static uint32_t group_first(uint32_t g)
-{
-    return fs.sb.s_first_data_block + g * fs.sb.s_blocks_per_group;
-}
-
-/* Blocks in group g (the last one may be short). */
-static uint32_t group_blocks(uint32_t g)
-{
-    uint32_t left = fs.sb.s_blocks_count - group_first(g);
-    return left < fs.sb.s_blocks_per_group ? left : fs.sb.s_blocks_per_group;
-}
-
 bool fs_data_block_ok(uint32_t b)
 {
     if (!mounted || b < fs.sb.s_first_data_block || b >= fs.sb.s_blocks_count)
         return false;
-    uint32_t g = fs_block_group(b), first = group_first(g);
+    uint32_t g = fs_block_group(b), first = fs_group_first(g);
     const struct ext2_group_desc *gd = &fs.groups[g];
     if (group_has_super(g) && b < first + 1 + fs.gdt_blocks + fs.sb.s_reserved_gdt_blocks)
         return false;
@@ -197,7 +185,7 @@ static const char *check_super(const struct ext2_super *sb)
 static const char *check_group(uint32_t g)
 {
     const struct ext2_group_desc *gd = &fs.groups[g];
-    uint64_t first = group_first(g), end = first + group_blocks(g);
+    uint64_t first = fs_group_first(g), end = first + fs_group_blocks(g);
 
     if (group_has_super(g))
         first += 1 + fs.gdt_blocks + fs.sb.s_reserved_gdt_blocks;
@@ -213,7 +201,7 @@ static const char *check_group(uint32_t g)
         return "a group's inode bitmap inside its inode table";
     if (gd->bg_block_bitmap == gd->bg_inode_bitmap)
         return "a group's two bitmaps in one block";
-    if (gd->bg_free_blocks_count > group_blocks(g) ||
+    if (gd->bg_free_blocks_count > fs_group_blocks(g) ||
         gd->bg_free_inodes_count > fs.sb.s_inodes_per_group ||
         gd->bg_used_dirs_count > fs.sb.s_inodes_per_group)
         return "a group's counts larger than the group";

@@ -257,6 +257,17 @@ static inline uint32_t fs_inode_group(uint32_t ino)
     return (ino - 1) / fs.sb.s_inodes_per_group;
 }
 
+/* The first block of group g, and how many it has (the last may be short). */
+static inline uint32_t fs_group_first(uint32_t g)
+{
+    return fs.sb.s_first_data_block + g * fs.sb.s_blocks_per_group;
+}
+static inline uint32_t fs_group_blocks(uint32_t g)
+{
+    uint32_t left = fs.sb.s_blocks_count - fs_group_first(g);
+    return left < fs.sb.s_blocks_per_group ? left : fs.sb.s_blocks_per_group;
+}
+
 /* ip's size in bytes (i_size_high counts for regular files only), and
  * setting it. */
 uint64_t inode_size(const struct inode *ip);

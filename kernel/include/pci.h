@@ -61,18 +61,4 @@ uint16_t pci_bar_io(const struct pci_dev *d, int i);
  * it decode its I/O ports, master DMA, and raise its interrupt. */
 void pci_enable(const struct pci_dev *d, uint16_t bits);
 
-/* 32-bit port I/O (x86.h has the 8- and 16-bit ones): PCI configuration
- * space and the registers of PCI devices are 32 bits wide. */
-static inline void outl(uint16_t port, uint32_t value)
-{
-    __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-    uint32_t value;
-    __asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
-}
-
 #endif

@@ -29,6 +29,19 @@ static inline uint16_t inw(uint16_t port)
     return value;
 }
 
+/* 32 bits wide: PCI configuration space and PCI devices' registers. */
+static inline void outl(uint16_t port, uint32_t value)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t value;
+    __asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
 /* Wait for the next interrupt (or forever, with interrupts off). */
 static inline void cpu_halt(void)
 {
