@@ -2,7 +2,7 @@
  * write at the open file's offset (O_APPEND at the end), the inode let go
  * with the last reference, stat's view of an inode; and the hooks the
  * layers below call: programs for exec (proc_program_reader), the sync of a
- * clean power-off (power_on_clean_off). The calls: fsyscall.c. */
+ * clean power-off (power_on_clean_off). The calls: fsyscall.c, fsname.c. */
 #include <stddef.h>
 
 #include "fsfile.h"

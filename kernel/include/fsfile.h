@@ -1,6 +1,6 @@
 /* fsfile.h - files on the disk as open files, and the structures the
  * file system calls share with user programs, in Linux x86-64's layout.
- * Lab 8 (given): kernel/fs/fsfile.c and kernel/fs/fsyscall.c. */
+ * Lab 8 (given): kernel/fs/fsfile.c, fsyscall.c and fsname.c. */
 #ifndef FSFILE_H
 #define FSFILE_H
 

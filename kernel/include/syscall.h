@@ -26,7 +26,7 @@
 #define SYS_exit_group  231
 #define SYS_pipe2       293          /* Lab 7 on */
 #if LAB >= 8
-/* Lab 8: files (kernel/fs/fsyscall.c) and power-off. */
+/* Lab 8: files (kernel/fs/fsyscall.c, fsname.c) and power-off. */
 #define SYS_open        2
 #define SYS_stat        4
 #define SYS_fstat       5
