@@ -21,9 +21,13 @@ pristine image, and each boot is classified:
     PANIC       "PANIC at ..." (QEMU exit 35)
     triple      QEMU exit 0: a triple fault
     hang        still running at the deadline (wall or CPU time)
+    killed      the kernel killed fsprobe (an exception in user mode): not
+                the kernel's failure when the damage hit /bin/fsprobe
+                itself (its inode or indirect block: init= runs the disk's
+                copy), which the report then says
     other       anything else: the workload did not end ("fsprobe: done"
-                missing), a user program was killed, QEMU wrote to its
-                stderr (e.g. a request past the disk), another exit status
+                missing), QEMU wrote to its stderr (e.g. a request past
+                the disk), another exit status
 
 It prints a table (per kind and in total), the seed, and for each panic,
 triple fault, hang or other failure the image and log it kept
@@ -54,8 +58,10 @@ import gradelib                         # noqa: E402
 ROOT = gradelib.ROOT
 OUT = ROOT / "build" / "fuzzdisk"
 MIXED = "mixed"
-OUTCOMES = ("refused", "errors", "errno", "unnoticed", "PANIC", "triple", "hang", "other")
-BAD = ("PANIC", "triple", "hang", "other")
+OUTCOMES = ("refused", "errors", "errno", "unnoticed", "PANIC", "triple", "hang", "killed",
+            "other")
+BAD = ("PANIC", "triple", "hang", "other")          # the kernel's failures
+SHOWN = BAD + ("killed",)                           # reported one by one
 EIO, EUCLEAN = 5, 117
 NOT_MOUNTED_RE = re.compile(r"^fs: not mounted: .+$", re.M)
 FAILED_CALL_RE = re.compile(r"^fsprobe: \S+ \S+: -(\d+)$", re.M)
@@ -100,8 +106,10 @@ def classify(m, status, text, cpu_limit_hit):
         return "PANIC", details
     if status == gradelib.TRIPLE_FAULT:
         return "triple", details
-    if status != gradelib.SUCCESS or details["qemu_stderr"] or KILLED_RE.search(text):
+    if status != gradelib.SUCCESS or details["qemu_stderr"]:
         return "other", details
+    if KILLED_RE.search(text):
+        return "killed", details
     if NOT_MOUNTED_RE.search(text):
         return "refused", details
     if "fsprobe: done" not in text.splitlines():
@@ -131,6 +139,7 @@ def run_one(args, elf, init, out, index):
             where = m.where()
     text = m.text
     outcome, details = classify(m, status, text, cpu_limit_hit)
+    hit_probe = any(re.search(rf"\binode {args.probe_ino}$", h["what"]) for h in hits)
     log = out / f"img-{index:03d}.log"
     shutil.move(m.log_path, log)
     with open(log, "a", encoding="utf-8") as f:
@@ -139,10 +148,10 @@ def run_one(args, elf, init, out, index):
                         f"{h['block']}: {h['old']:#04x} -> {h['new']:#04x}\n" for h in hits))
         if where:
             f.write(f"# the CPU was in {where}\n")
-    if outcome not in BAD and not args.keep:
+    if outcome not in SHOWN and not args.keep:
         img.unlink()
     return {"index": index, "kind": kind, "places": k, "outcome": outcome, "status": status,
-            "where": where, "img": img, "log": log, "last": text.strip("\n").split("\n")[-12:],
+            "where": where, "hit_probe": hit_probe, "img": img, "log": log, "last": text.strip("\n").split("\n")[-12:],
             **details}
 
 
@@ -207,6 +216,10 @@ def main(argv):
               file=sys.stderr)
         args.kinds = [k for k in args.kinds if k not in missing]
     init = workload(pristine)
+    try:
+        args.probe_ino = disk.stat(pristine, "/bin/fsprobe")["ino"]
+    except FileNotFoundError:
+        args.probe_ino = None               # fsprobe comes from the boot modules
     out = OUT / f"seed-{args.seed}"
     out.mkdir(parents=True, exist_ok=True)
     indices = args.only if args.only is not None else list(range(args.images))
@@ -219,7 +232,7 @@ def main(argv):
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for r in pool.map(lambda i: run_one(args, elf, init, out, i), indices):
             results.append(r)
-            if r["outcome"] in BAD or args.only is not None:
+            if r["outcome"] in SHOWN or args.only is not None:
                 print(f"  image {r['index']}: {r['kind']}, {r['places']} places: {r['outcome']}",
                       flush=True)
             elif len(results) % 20 == 0:
@@ -228,10 +241,12 @@ def main(argv):
     print()
     print(table(results, args.kinds))
     bad = [r for r in results if r["outcome"] in BAD]
-    for r in bad:
+    for r in (r for r in results if r["outcome"] in SHOWN):
         print(f"\n{r['outcome']}: image {r['index']} ({r['kind']}, {r['places']} places, "
               f"QEMU status {r['status']})")
         print(f"  image: {r['img'].relative_to(ROOT)}\n  log:   {r['log'].relative_to(ROOT)}")
+        if r["hit_probe"]:
+            print("  the damage hit /bin/fsprobe itself (its inode or indirect block)")
         if r["where"]:
             print(f"  the CPU was in {r['where']}")
         if r["qemu_stderr"]:
