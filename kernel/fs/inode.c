@@ -162,6 +162,13 @@ struct inode *ialloc(uint16_t mode, struct inode *near, int *err)
         inum_free(ino, dir);
         return NULL;
     }
+    if (ip->d.i_links_count != 0) {
+        /* A damaged bitmap called a linked inode free. Reusing it would
+         * hijack its file; its bit, now set, is right again. */
+        *err = fs_corrupt("inode %ld is linked but its bitmap bit was clear", ino);
+        iput(ip);
+        return NULL;
+    }
     uint32_t now = fs_now();
     memset(&ip->d, 0, sizeof ip->d);
     ip->d.i_mode = mode;

@@ -52,8 +52,9 @@ void iput(struct inode *ip);
 int iupdate(struct inode *ip);
 
 /* A new inode of mode (type and permission bits), links 0, size 0, times
- * now, with one reference; or NULL with *err = -ENOSPC / -EIO. near: the
- * directory it goes in (its group is tried first). */
+ * now, with one reference; or NULL with *err = -ENOSPC / -EIO, or
+ * -EUCLEAN when the bitmap offered an inode that is still linked (a
+ * damaged disk). near: the directory it goes in (its group is tried first). */
 struct inode *ialloc(uint16_t mode, struct inode *near, int *err);
 
 /* The disk block holding byte lbn * FS_BLOCK_SIZE of ip: direct, single- or
