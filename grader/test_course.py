@@ -221,10 +221,11 @@ def grade(repo, only=None):
 
 def test_student_plays_through(student_repo, tmp_path):
     """Solve lab n, commit, merge lab n+1 (no conflict: the result is exactly
-    lab n+1 with labs 1..n solved), lab n still full there, and so on; the
-    last lab full at the end. (Lab n is graded after the merge only, not
-    also before it: the grade that matters is the one with lab n+1's code
-    under it, and `make test`'s budget is 15 minutes.)"""
+    lab n+1 with labs 1..n solved), and so on; at the end `make grade` in the
+    student's repository: every lab full, each graded with all the later
+    labs' code merged under it. (Each lab is graded once, at the end: the
+    milestones grade every LAB=n SOL=n and every start LAB=n SOL=n-1 apart,
+    and `make test`'s budget is 15 minutes.)"""
     work = tmp_path / "student"
     sh(["git", "clone", "-q", str(student_repo), str(work)], tmp_path)
     sh(["git", "checkout", "-q", "-b", "work", "lab1"], work)
@@ -236,11 +237,10 @@ def test_student_plays_through(student_repo, tmp_path):
             expected = handout.tree_for(n, n - 1)
             for path, text in expected.items():
                 assert (work / path).read_text() == text, f"after merging lab{n}: {path} differs"
-            grade(work, only=n - 1)
         write_tree(handout.tree_for(n, n), work)     # the student's solution
         sh(["git", "add", "-A"], work)
         sh(["git", "commit", "-q", "-m", f"lab {n} solved"], work)
-    grade(work, only=LAB_MAX)
+    grade(work)
 
 
 def submission(repo, tmp, name, edit=None, tarball=True):
