@@ -94,15 +94,14 @@ class Kernel:
 
 def configs_for(test_lab, config):
     """The (lab, sol, must_fail) milestones a test of test_lab runs at: with
-    --milestones, its own lab's solution and start, and the last lab (where
-    every later lab's code runs under it). The student play-through of
-    test_course.py grades lab n again at lab n+1, after the merge; running
-    every grader at every milestone as well would cost minutes of `make
-    test` (DEVELOPERS.md: 15 in all) for little that is new."""
+    --milestones, its own lab's solution and start. Under the last lab's
+    code every lab is graded by the student play-through of test_course.py
+    (`make grade` in the student's repository with every lab solved and
+    merged); running every grader at every milestone as well would cost
+    minutes of `make test` (DEVELOPERS.md: 15 in all) for little that is new."""
     if not config.getoption("--milestones"):
         return [(config.getoption("--lab"), config.option.sol, False)]
-    return ([(n, n, False) for n in sorted({test_lab, LAB_MAX})]
-            + [(test_lab, test_lab - 1, True)])
+    return [(test_lab, test_lab, False), (test_lab, test_lab - 1, True)]
 
 
 def pytest_generate_tests(metafunc):

@@ -315,21 +315,25 @@ def test_fd_redirect(kernel):
 @pytest.mark.points(5)
 @pytest.mark.exercise(2, 3, 4)
 def test_fork_bomb(kernel):
-    """Fork until refused, twice: the kernel refuses with -EAGAIN at its
-    process limit (a random procmax=N, or PROC_MAX: never a panic or a
-    hang), every child is reaped, and in the second round every frame comes
-    back. Catches a process table that overflows, slots of reaped processes
-    never reused, a failed fork that leaks its half-made child."""
+    """Fork until refused, four rounds: the kernel refuses with -EAGAIN at
+    its process limit (a random procmax=N, or PROC_MAX: never a panic or a
+    hang), every child is reaped, and once the kernel's heap has grown to
+    fit them, every frame comes back: in some round after the first (the
+    order children end in may fragment the heap into one more page in
+    round 2; a leak loses frames in every round). Catches a process table
+    that overflows, slots of reaped processes never reused, a failed fork
+    that leaks its half-made child."""
     limit = rng.choice([PROC_MAX, rng.randint(8, PROC_MAX - 1)])
     text = run(kernel, "forkbomb", timeout=60, more=f"procmax={limit}")
     rounds = re.findall(r"^forkbomb: round (\d): (\d+) children, then fork gave (-?\d+); reaped (\d+); "
                         r"free frames before (\d+) after (\d+)$", text, re.M)
-    check(len(rounds) == 2, "two rounds", lines(text, "forkbomb: round"))
+    check(len(rounds) == 4, "four rounds", lines(text, "forkbomb: round"))
     for r, n, err, reaped, before, after in rounds:
         check(int(n) == limit - 1 and err == "-11" and reaped == n,
               f"round {r}: {limit - 1} children, then -11 (EAGAIN), all reaped", (n, err, reaped))
-    check(rounds[1][4] == rounds[1][5], "round 2: as many free frames after as before",
-          rounds[1][4:])
+    check(any(before == after for _, _, _, _, before, after in rounds[1:]),
+          "in some round after the first, as many free frames after as before",
+          [f"round {r}: before {b} after {a}" for r, _, _, _, b, a in rounds])
 
 
 # ---- the shell (exercise 5, with the rest) -------------------------------------------------

@@ -1,9 +1,9 @@
 /* forkbomb.c - fork until the kernel says no, then let them all go. Lab 7 (given).
- * Every child waits on a pipe that the parent then closes. Two rounds, each
+ * Every child waits on a pipe that the parent then closes. ROUNDS rounds, each
  *     forkbomb: round R: N children, then fork gave E; reaped N; free frames before B after A
- * The kernel must refuse (-EAGAIN, -ENOMEM), never panic or hang; in the
- * second round, with the kernel's heap grown by the first, every frame
- * comes back. */
+ * The kernel must refuse (-EAGAIN, -ENOMEM), never panic or hang; once the
+ * kernel's heap has grown to fit them (round 1, or a later one if the
+ * order children end in left it fragmented), every frame comes back. */
 #include "ulib.h"
 
 /* One bomb: fork until refused, then free them all. */
@@ -29,9 +29,11 @@ static void bomb(int round)
            "free frames before %ld after %ld\n", round, n, pid, reaped, before, free_frames());
 }
 
+#define ROUNDS 4
+
 int main(void)
 {
-    bomb(1);                         /* the kernel's heap grows to fit them */
-    bomb(2);                         /* and holds them again: every frame comes back */
+    for (int round = 1; round <= ROUNDS; round++)
+        bomb(round);
     return 0;
 }
