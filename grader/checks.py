@@ -38,6 +38,16 @@ def check_lines(text, *wants):
         check(want in text.splitlines(), want, lines(text, want.split(":", 1)[0] + ":"))
 
 
+def shell_command(m, command, timeout=20):
+    """Type command at the shell's prompt of machine m; return the lines it
+    printed before the next prompt (its echo left out)."""
+    m.send(command + "\r")
+    m.expect(re.escape(command) + r"\n", timeout=timeout, what=f"the shell echoing {command!r}")
+    start = m.pos
+    m.expect(r"^\$ ", timeout=timeout, partial=True, what=f"the prompt after {command!r}")
+    return [l for l in m.text[start:m.pos].splitlines() if l and not l.startswith("$ ")]
+
+
 def show(seen):
     """What a check saw, as a student should read it: "nothing" rather than
     None or an empty value, a list of lines one per row, else as it is."""

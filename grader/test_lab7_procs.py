@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from checks import check, rng, word, lines, check_lines
+from checks import check, rng, word, lines, check_lines, shell_command
 from gradelib import SUCCESS, stub_dead_ends
 
 STUBS = stub_dead_ends(3, 4, 5, 6, 7, panic=True)
@@ -337,16 +337,6 @@ def test_fork_bomb(kernel):
 
 
 # ---- the shell (exercise 5, with the rest) -------------------------------------------------
-
-
-def shell_command(m, command, timeout=20):
-    """Type command at the shell's prompt; return the lines it printed
-    before the next prompt (its echo left out)."""
-    m.send(command + "\r")
-    m.expect(re.escape(command) + r"\n", timeout=timeout, what=f"the shell echoing {command!r}")
-    start = m.pos
-    m.expect(r"^\$ ", timeout=timeout, partial=True, what=f"the prompt after {command!r}")
-    return [l for l in m.text[start:m.pos].splitlines() if l and not l.startswith("$ ")]
 
 
 @pytest.mark.points(10)

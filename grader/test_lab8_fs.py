@@ -21,7 +21,7 @@ import zlib
 import pytest
 
 import disk
-from checks import check, rng, word, lines, check_lines
+from checks import check, rng, word, lines, check_lines, shell_command
 from gradelib import SUCCESS, TRIPLE_FAULT, FAILURE, GradeError, stub_dead_ends
 
 STUBS = stub_dead_ends(8, panic=True)
@@ -840,16 +840,6 @@ def test_damaged_disk(kernel, tmp_path):
 
 
 # ---- the shell on the disk (exercises 1-5) ---------------------------------------------------
-
-
-def shell_command(m, command, timeout=20):
-    """Type command at the shell's prompt; return the lines it printed
-    before the next prompt (its echo left out)."""
-    m.send(command + "\r")
-    m.expect(re.escape(command) + r"\n", timeout=timeout, what=f"the shell echoing {command!r}")
-    start = m.pos
-    m.expect(r"^\$ ", timeout=timeout, partial=True, what=f"the prompt after {command!r}")
-    return [l for l in m.text[start:m.pos].splitlines() if l and not l.startswith("$ ")]
 
 
 @pytest.mark.points(10)

@@ -18,25 +18,6 @@ static uint64_t next(uint64_t *s)
     return *s;
 }
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32): crc32(0, ...) starts, a running
- * value continues. */
-static uint32_t crc_table[256];
-
-static uint32_t crc32(uint32_t crc, const uint8_t *p, long n)
-{
-    if (crc_table[1] == 0)
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            crc_table[i] = c;
-        }
-    crc = ~crc;
-    for (long i = 0; i < n; i++)
-        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
-
 static uint8_t buf[70000];
 
 static void read_one(const char *path, uint64_t *sizes, uint64_t window)

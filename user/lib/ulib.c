@@ -537,4 +537,21 @@ void path_base(const char *path, char *buf, size_t size)
     memcpy(buf, path + start, n);
     buf[n] = '\0';
 }
+
+static uint32_t crc_table[256];
+
+uint32_t crc32(uint32_t crc, const uint8_t *p, long n)
+{
+    if (crc_table[1] == 0)
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            crc_table[i] = c;
+        }
+    crc = ~crc;
+    for (long i = 0; i < n; i++)
+        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
 #endif
