@@ -8,6 +8,7 @@ where its metadata lives. Graders use it to judge the kernel's file system
 from outside (DESIGN §8); the Makefile uses it to build the pristine image:
 
     python3 grader/disk.py mkfs STAGING IMG     # what `make` runs (Lab 8 on)
+    python3 grader/disk.py mkfs3 STAGING IMG    # the same with a journal (Lab 9 on)
     python3 grader/disk.py fsck IMG             # what `make fsck` runs
 
 Plain functions, no pytest. A missing tool raises DiskError naming the
@@ -32,6 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MKE2FS_OPTIONS = ["-q", "-F", "-t", "ext2", "-b", "1024", "-I", "128",
                   "-O", "none,filetype,sparse_super", "-m", "0", "-L", "teachos",
                   "-E", "root_owner=0:0"]
+# Lab 9 on: ext3, the same with a journal (mke2fs -t ext3; 4096 blocks for
+# 32 MiB), which the kernel writes in JBD2's format (grader/jbd2.py reads it).
+EXT3_OPTIONS = ["-q", "-F", "-t", "ext3", "-b", "1024", "-I", "128",
+                "-O", "none,filetype,sparse_super,has_journal", "-m", "0", "-L", "teachos",
+                "-E", "root_owner=0:0"]
+JOURNAL_INODE = 8
 DEFAULT_SIZE = "32M"
 PRISTINE_NAME = "disk-pristine.img"     # in build/labL-solS/, made by the Makefile
 
@@ -63,12 +70,17 @@ def _run(argv, check=True, **kw):
 # ---------------------------------------------------------------------------
 # Making images
 
-def mkfs(tree, img, size=DEFAULT_SIZE, inodes=None):
+def mkfs(tree, img, size=DEFAULT_SIZE, inodes=None, journal=None):
     """Make img an ext2 file system of size (mke2fs's notation: "32M")
     holding a copy of the directory tree (mke2fs -d), with the course's
     options. inodes: how many inodes (-N), else mke2fs's choice (one per
-    4 KiB). Files keep their modes and times; every owner is root."""
-    argv = ["mke2fs"] + MKE2FS_OPTIONS + (["-N", str(inodes)] if inodes else [])
+    4 KiB). journal (Lab 9): ext3, with a journal of mke2fs's size (True)
+    or of that many blocks (a number, at least 1024). Files keep their
+    modes and times; every owner is root."""
+    argv = ["mke2fs"] + (EXT3_OPTIONS if journal else MKE2FS_OPTIONS)
+    if journal and journal is not True:
+        argv += ["-J", f"size={max(1, journal // 1024)}"]
+    argv += ["-N", str(inodes)] if inodes else []
     argv += ["-d", str(tree), str(img), size]
     img = Path(img)
     img.unlink(missing_ok=True)         # mke2fs would keep a larger file's size
@@ -96,7 +108,7 @@ def _own_by_root(tree, img):
 
 
 def make_image(path, files=None, dirs=(), symlinks=None, size=DEFAULT_SIZE, inodes=None,
-               tree=None, modes=None):
+               tree=None, modes=None, journal=None):
     """Make an ext2 image at path from a description of its contents:
     files {"/home/a": b"bytes" or "text"}, dirs ["/tmp", ...] (empty
     directories; a file's directories are made anyway), symlinks
@@ -126,7 +138,7 @@ def make_image(path, files=None, dirs=(), symlinks=None, size=DEFAULT_SIZE, inod
             h.symlink_to(target)
         for p, mode in (modes or {}).items():
             host(p).chmod(mode)
-        return mkfs(stage, path, size=size, inodes=inodes)
+        return mkfs(stage, path, size=size, inodes=inodes, journal=journal)
 
 
 def pristine_image(lab, sol=None):
@@ -466,10 +478,11 @@ def write_bytes(img, offset, data):
 
 def main(argv):
     usage = ("usage: disk.py mkfs STAGING IMG [SIZE]   make IMG from the tree STAGING\n"
+             "       disk.py mkfs3 STAGING IMG [SIZE]  the same, ext3 (a journal)\n"
              "       disk.py fsck IMG                  e2fsck -fn IMG")
     try:
-        if len(argv) in (3, 4) and argv[0] == "mkfs":
-            mkfs(argv[1], argv[2], *argv[3:])
+        if len(argv) in (3, 4) and argv[0] in ("mkfs", "mkfs3"):
+            mkfs(argv[1], argv[2], *argv[3:], journal=argv[0] == "mkfs3")
             return 0
         if len(argv) == 2 and argv[0] == "fsck":
             if not Path(argv[1]).exists():

@@ -13,6 +13,9 @@
 #include "console.h"
 #include "disk.h"
 #include "errno.h"
+#if LAB >= 9
+#include "journal.h"
+#endif
 #include "panic.h"
 #include "spinlock.h"
 #include "string.h"
@@ -213,7 +216,8 @@ struct buf *bread_zero(uint32_t blockno)
 
     if (b != NULL) {
         memset(b->data, 0, sizeof b->data);
-        b->valid = b->dirty = true;
+        b->valid = true;
+        bdirty(b);
     }
     return b;
 }
@@ -222,7 +226,26 @@ void bdirty(struct buf *b)
 {
     ASSERT(b->refs > 0 && b->valid);
     b->dirty = true;
+#if LAB >= 9
+    if (journal_logs())
+        journal_log(b);              /* home only once its transaction is committed */
+#endif
 }
+
+#if LAB >= 9
+void bpin(struct buf *b)
+{
+    spin_lock(&bcache_lock);
+    ASSERT(b->refs > 0);
+    b->refs++;
+    spin_unlock(&bcache_lock);
+}
+
+void bunpin(struct buf *b)
+{
+    bcache_unref(b);
+}
+#endif
 
 int bwrite(struct buf *b)
 {
@@ -269,6 +292,9 @@ int bsync(void)
         struct buf *b = &bufs[i];
         spin_lock(&bcache_lock);
         bool skip = b->refs == 0 && !b->dirty;   /* refs 0: nobody holds its mutex */
+#if LAB >= 9
+        skip = skip || b->journaled;             /* not committed: never home before its commit */
+#endif
         if (!skip && b->refs++ == 0)
             free_remove(b);
         spin_unlock(&bcache_lock);

@@ -10,6 +10,9 @@
 #include "disk.h"
 #include "errno.h"
 #include "fs.h"
+#if LAB >= 9
+#include "journal.h"
+#endif
 #include "kinit.h"
 #include "kmalloc.h"
 #include "printf.h"
@@ -30,12 +33,31 @@ static struct mutex fs_lock;         /* serializes every file-system operation (
 void fs_begin(void)
 {
     mutex_lock(&fs_lock);
+#if LAB >= 9
+    journal_op_begin();
+#endif
 }
 
 void fs_end(void)
 {
+#if LAB >= 9
+    journal_op_end();
+#endif
     mutex_unlock(&fs_lock);
 }
+
+#if LAB >= 9
+void fs_op_split(void)
+{
+    journal_op_end();
+    journal_op_begin();
+}
+
+int fs_writable(void)
+{
+    return journal.read_only ? -EROFS : 0;
+}
+#endif
 
 bool fs_mounted(void)
 {
@@ -121,14 +143,33 @@ int fs_sync(void)
 {
     if (!mounted)
         return 0;
+#if LAB >= 9
+    if (journal.read_only)
+        return 0;                    /* nothing was changed */
+#endif
     struct buf *b = bread(SB_BLOCK);
     if (b != NULL) {
         ((struct ext2_super *)b->data)->s_wtime = fs_now();
         bdirty(b);
         brelse(b);
     }
+#if LAB >= 9
+    if (journal.active)
+        return journal_commit();     /* durable in the log; home at the checkpoint */
+#endif
     return bsync();
 }
+
+#if LAB >= 9
+int fs_unmount(void)
+{
+    int err = fs_sync();
+
+    if (!err && journal.active)
+        err = journal_unmount();
+    return err;
+}
+#endif
 
 struct inode *fs_root(void)
 {
@@ -149,10 +190,20 @@ static const char *check_super(const struct ext2_super *sb)
         return "revision is not 1";
     if (sb->s_log_block_size != 0)
         return "block size is not 1024";
+#if LAB >= 9
+    uint32_t incompat = sb->s_feature_incompat;
+    if (sb->s_feature_compat & EXT3_FEATURE_COMPAT_HAS_JOURNAL)
+        incompat &= ~EXT3_FEATURE_INCOMPAT_RECOVER;          /* the journal's business */
+    else if (incompat & EXT3_FEATURE_INCOMPAT_RECOVER)
+        return "needs recovery, but has no journal";
+    if (incompat != EXT2_FEATURE_INCOMPAT_FILETYPE)
+        return "incompatible features other than exactly filetype";
+#else
     if (sb->s_feature_incompat & EXT3_FEATURE_INCOMPAT_RECOVER)
         return "the journal needs recovery";
     if (sb->s_feature_incompat != EXT2_FEATURE_INCOMPAT_FILETYPE)
         return "incompatible features other than exactly filetype";
+#endif
     if (sb->s_feature_ro_compat & ~ok_ro)
         return "unknown read-only-compatible features";
     if (sb->s_inode_size < 128 || sb->s_inode_size > FS_BLOCK_SIZE ||
@@ -232,12 +283,10 @@ static const char *read_groups(void)
     return NULL;
 }
 
-/* Why the disk's file system cannot be mounted, or NULL once it is. */
-static const char *mount(void)
+/* Read and check the superblock and the descriptor table into fs; why
+ * not, or NULL. */
+static const char *read_super(void)
 {
-    if (!disk_present())
-        return "no disk";
-    bcache_init();
     struct buf *b = bread(SB_BLOCK);
     if (b == NULL)
         return "cannot read the superblock";
@@ -251,9 +300,48 @@ static const char *mount(void)
     fs.gdt_blocks = (fs.ngroups * sizeof(struct ext2_group_desc) + FS_BLOCK_SIZE - 1) / FS_BLOCK_SIZE;
     fs.inode_size = fs.sb.s_inode_size;
     fs.itable_blocks = fs.sb.s_inodes_per_group * fs.inode_size / FS_BLOCK_SIZE;
-    if ((why = read_groups()) != NULL)
+    kfree(fs.groups);
+    fs.groups = NULL;
+    return read_groups();
+}
+
+#if LAB >= 9
+/* Lab 9: start the journal, if the file system has one (recovering what
+ * the log holds); a journal that cannot be used leaves it read-only. Why
+ * the file system cannot be mounted at all, or NULL. */
+static const char *start_journal(void)
+{
+    bool replayed;
+
+    if (!(fs.sb.s_feature_compat & EXT3_FEATURE_COMPAT_HAS_JOURNAL))
+        return NULL;
+    const char *why = journal_mount(&replayed);
+    if (why != NULL) {
+        kprintf("fs: journal: %s: mounted read-only\n", why);
+        journal.read_only = true;
+        return NULL;
+    }
+    return replayed ? read_super() : NULL;     /* the log may have changed them */
+}
+#endif
+
+/* Why the disk's file system cannot be mounted, or NULL once it is. */
+static const char *mount(void)
+{
+    if (!disk_present())
+        return "no disk";
+    bcache_init();
+    const char *why = read_super();
+    if (why != NULL)
         return why;
     mounted = true;                  /* iget needs it */
+#if LAB >= 9
+    if ((why = start_journal()) != NULL) {
+        mounted = false;
+        return why;
+    }
+#endif
+    struct buf *b;
     struct inode *root = fs_root();  /* kept: fs_root never meets a full inode table */
     bool dir = root && (root->d.i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR && root->d.i_links_count > 0;
     if (!dir) {
@@ -262,6 +350,10 @@ static const char *mount(void)
         mounted = false;
         return "the root is not a directory";
     }
+#if LAB >= 9
+    if (journal.read_only)
+        return NULL;
+#endif
     if ((b = bread(SB_BLOCK)) != NULL) {          /* reaches the disk at the next sync */
         struct ext2_super *sb = (struct ext2_super *)b->data;
         sb->s_mtime = fs_now();
@@ -285,5 +377,10 @@ static void fs_mount(void)
     }
     kprintf("fs: ext2 mounted, %u blocks (%u free), %u inodes (%u free)\n", fs.sb.s_blocks_count,
             fs.sb.s_free_blocks_count, fs.sb.s_inodes_count, fs.sb.s_free_inodes_count);
+#if LAB >= 9
+    if (journal.active)
+        kprintf("fs: journal of %u blocks, transaction %u%s\n", journal.maxlen, journal.tid,
+                journal.no_checkpoint ? " (nocheckpoint)" : "");
+#endif
 }
 KINIT(70, fs_mount);

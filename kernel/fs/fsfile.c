@@ -26,6 +26,32 @@ static bool is_dir(const struct inode *ip)
     return (ip->d.i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
 }
 
+/* inode_write of a user buffer; from Lab 9, in pieces of FS_WRITE_CHUNK
+ * bytes, each an operation of its own (fs_op_split), so that no
+ * operation logs more than JOURNAL_OP_BLOCKS blocks. A failure part way
+ * gives the count written so far, as inode_write does. */
+static long write_pieces(struct inode *ip, uint64_t buf, uint64_t off, size_t count)
+{
+#if LAB >= 9
+    size_t done = 0;
+
+    while (done < count) {
+        size_t n = count - done < FS_WRITE_CHUNK ? count - done : FS_WRITE_CHUNK;
+        if (done > 0)
+            fs_op_split();
+        long w = inode_write(ip, true, buf + done, off + done, n);
+        if (w <= 0)
+            return done > 0 ? (long)done : w;
+        done += (size_t)w;
+        if ((size_t)w < n)
+            break;
+    }
+    return (long)done;
+#else
+    return inode_write(ip, true, buf, off, count);
+#endif
+}
+
 /* Contract in fsfile.h. */
 long fsfile_io(struct fsfile *ff, uint64_t buf, size_t count, uint64_t off, bool write,
                uint64_t *end)
@@ -41,7 +67,7 @@ long fsfile_io(struct fsfile *ff, uint64_t buf, size_t count, uint64_t off, bool
     if (write) {
         if (ff->flags & O_APPEND)
             off = inode_size(ff->ip);
-        n = inode_write(ff->ip, true, buf, off, count);
+        n = write_pieces(ff->ip, buf, off, count);
     } else {
         uint64_t size = inode_size(ff->ip);
         if (off >= size)
@@ -206,7 +232,11 @@ static void sync_at_power_off(void)
         return;
     }
     fs_begin();
+#if LAB >= 9
+    int err = fs_unmount();
+#else
     int err = fs_sync();
+#endif
     if (err)
         kprintf("fs: sync at power-off failed (%d)\n", err);
 }

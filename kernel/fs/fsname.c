@@ -24,6 +24,12 @@ static long name_call(enum name_op op, int dirfd, uint64_t upath, uint32_t mode)
 
     if (err)
         return err;
+#if LAB >= 9
+    if ((err = fs_writable()) != 0) {
+        kfree(path);
+        return err;
+    }
+#endif
     fs_begin();
     if ((err = start_dir(dirfd, path, &dp)) == 0)
         err = op == OP_MKDIR ? fs_mkdir(dp, path, (uint16_t)(mode & 07777))
@@ -91,6 +97,13 @@ static long pair_call(enum pair_op op, uint64_t uold, uint64_t unew)
         kfree(old);
         return err;
     }
+#if LAB >= 9
+    if ((err = fs_writable()) != 0) {
+        kfree(old);
+        kfree(new);
+        return err;
+    }
+#endif
     fs_begin();
     if ((err = start_dir(AT_FDCWD, op == OP_SYMLINK ? "/" : old, &old_at)) == 0 &&
         (err = start_dir(AT_FDCWD, new, &new_at)) == 0)

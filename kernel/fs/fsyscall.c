@@ -116,6 +116,14 @@ static long do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
         kfree(path);
         return -EMFILE;
     }
+#if LAB >= 9
+    if ((flags & (O_CREAT | O_TRUNC)) || (flags & O_ACCMODE) != O_RDONLY) {
+        if ((err = fs_writable()) != 0) {
+            kfree(path);
+            return err;
+        }
+    }
+#endif
     fs_begin();
     err = start_dir(dirfd, path, &dp);
     if (err == 0 && (flags & O_CREAT))
@@ -382,6 +390,10 @@ static int set_size(struct inode *ip, uint64_t length)
         return -EINVAL;
     if (length > FS_MAX_FILE)
         return -EFBIG;
+#if LAB >= 9
+    if (fs_writable() != 0)
+        return -EROFS;
+#endif
     return inode_truncate(ip, length);
 }
 

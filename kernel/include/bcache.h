@@ -26,6 +26,9 @@ struct buf {
     int refs;                        /* holders: bget without brelse yet */
     bool valid;                      /* data has been read from the disk */
     bool dirty;                      /* data is newer than the disk's copy */
+#if LAB >= 9
+    bool journaled;                  /* in the running transaction (journal.h): pinned */
+#endif
     struct mutex lock;               /* held by the one thread using the buffer */
     struct buf *hnext;               /* the hash chain of its blockno (none yet: not on one) */
     struct buf *prev, *next;         /* the free list, iff refs == 0 (else NULL) */
@@ -47,7 +50,8 @@ struct buf *bread(uint32_t blockno);
  * zeroed instead of read (and dirty). NULL: as bread. */
 struct buf *bread_zero(uint32_t blockno);
 
-/* Mark b (locked by the caller) as changed: it will be written back. */
+/* Mark b (locked by the caller) as changed: it will be written back.
+ * Lab 9: and logged in the running transaction first (journal_log). */
 void bdirty(struct buf *b);
 
 /* Write b (locked by the caller) to the disk now. 0 or -EIO. */
@@ -57,6 +61,15 @@ int bwrite(struct buf *b);
  * tail of the free list (recycled after every one released before it),
  * and a bget waiting for a buffer is woken. O(1). */
 void brelse(struct buf *b);
+
+#if LAB >= 9
+/* Lab 9, for the journal: one more reference to b (the caller holds one),
+ * so it is neither recycled nor written back by bget while pinned. */
+void bpin(struct buf *b);
+
+/* Drop bpin's reference (b not locked by the caller; it may be dirty). */
+void bunpin(struct buf *b);
+#endif
 
 /* Write every dirty buffer back, then flush the disk's cache. 0 or -EIO.
  * The caller holds no buffer. */

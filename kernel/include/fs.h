@@ -28,6 +28,22 @@ struct inode {
 void fs_begin(void);
 void fs_end(void);
 
+#if LAB >= 9
+/* Lab 9: end the running operation and begin the next, fs_lock kept: a
+ * write too large for one operation (JOURNAL_OP_BLOCKS) is made of pieces
+ * of FS_WRITE_CHUNK bytes, each in a transaction (fsfile.c). */
+void fs_op_split(void);
+
+/* Lab 9: 0, or -EROFS when the file system is mounted read-only (its
+ * journal could not be used): every call that would change the disk asks
+ * first. Any context. */
+int fs_writable(void);
+
+/* Lab 9: the clean power-off: sync, then the journal's clean unmount (the
+ * log emptied, no recovery needed). Called with fs_lock held; 0 or -EIO. */
+int fs_unmount(void);
+#endif
+
 /* Is the disk's ext2 file system mounted? The mount is a boot step
  * (ext2.c, after the disk's probe); when it refuses it says why in one
  * line ("fs: not mounted: WHY": no disk, not ext2, a revision, block

@@ -56,7 +56,17 @@
 
 /* ---- Lab 8: file system ---- */
 #define FS_BLOCK_SIZE        1024    /* the ext2 block size mounted (mke2fs -b 1024 in the Makefile) */
+#if LAB >= 9
+#define BCACHE_BUFS          512     /* buffers in the buffer cache (a transaction keeps its blocks in it) */
+#else
 #define BCACHE_BUFS          128     /* buffers in the buffer cache (FS_BLOCK_SIZE bytes each) */
+#endif
 #define FS_MAX_INODES        128     /* inodes in memory at once (iget beyond: -ENFILE) */
+
+/* ---- Lab 9: the journal ---- */
+#define JOURNAL_OP_BLOCKS    64      /* the most blocks one operation may log (a write is cut to fit) */
+#define JOURNAL_TX_BLOCKS    256     /* a transaction commits before it would log more */
+#define JOURNAL_COMMIT_MS    1000    /* the running transaction commits at least this often */
+#define FS_WRITE_CHUNK       32768   /* bytes of a write(2) in one operation (fits JOURNAL_OP_BLOCKS) */
 
 #endif
