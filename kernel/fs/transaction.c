@@ -102,10 +102,12 @@ EXERCISE_USES static void end_transaction(uint32_t next_head)
     for (uint32_t i = 0; i < journal.nlogged; i++) {
         struct buf *b = journal.logged[i];
         b->journaled = false;
-        if (journal.no_checkpoint)
-            journal.held[journal.nheld++] = b;    /* stays pinned: never home */
-        else
+        if (journal.no_checkpoint && !b->held) {
+            b->held = true;                       /* stays pinned: never home */
+            journal.held[journal.nheld++] = b;
+        } else {
             bunpin(b);
+        }
     }
     journal.nlogged = 0;
     journal.head = next_head;
@@ -169,8 +171,10 @@ int journal_checkpoint(void)
 {
     ASSERT(journal.nlogged == 0);
 #if SOL >= 9
-    for (uint32_t i = 0; i < journal.nheld; i++)
+    for (uint32_t i = 0; i < journal.nheld; i++) {
+        journal.held[i]->held = false;
         bunpin(journal.held[i]);
+    }
     journal.nheld = 0;
     if (bsync() != 0)
         return -EIO;

@@ -28,6 +28,7 @@ struct buf {
     bool dirty;                      /* data is newer than the disk's copy */
 #if LAB >= 9
     bool journaled;                  /* in the running transaction (journal.h): pinned */
+    bool held;                       /* committed, kept from home (journal=nocheckpoint): pinned */
 #endif
     struct mutex lock;               /* held by the one thread using the buffer */
     struct buf *hnext;               /* the hash chain of its blockno (none yet: not on one) */

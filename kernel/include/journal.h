@@ -60,7 +60,8 @@ struct journal {
     struct buf *logged[JOURNAL_TX_BLOCKS];
     uint32_t nlogged;
 
-    /* no_checkpoint: committed buffers stay pinned here (never home). */
+    /* no_checkpoint: committed buffers stay pinned here (never home),
+     * each once (b->held). */
     struct buf **held;
     uint32_t nheld;
 
