@@ -22,7 +22,7 @@
 
 #define NAMES 24                     /* slots per directory */
 #define REC 64                       /* bytes of a record */
-#define TOTAL_MAX 4096               /* records on the disk at most (256 KiB a file on average) */
+#define TOTAL_MAX 65536              /* records on the disk at most (4 MiB) */
 #define JBD2_MAGIC_BE 0x98393bc0u    /* c0 3b 39 98 read as a little-endian word */
 
 struct record {
@@ -192,9 +192,9 @@ static void step(uint32_t maxrecs)
     } else if (what <= 4) {
         op_fsync(name);
     } else {                         /* overwrite or append: no hole */
-        if (total + n > TOTAL_MAX)
-            return;
         uint32_t first = rand_below(s->nrec + 1);
+        if (first + n > s->nrec && total + (first + n - s->nrec) > TOTAL_MAX)
+            return;
         printf("op write %s\n", name + 7);
         put(s, name, first, n, false);
     }

@@ -216,7 +216,7 @@ KTEST(disk, "read rcount write wcount seed")
  * reads L bytes (default: all) of inode N from O (default 0).
  *     test=fs_write ino=N off=O len=L seed=S
  *         fs_write: inode N: wrote R at O, size S, blocks B, sync 0
- * writes fs_pattern bytes at [O, O+L) of inode N (64 KiB per call) and
+ * writes fs_pattern bytes at [O, O+L) of inode N (32 KiB per call) and
  * syncs: the byte at file offset o is ((o ^ S) * 2654435761 mod 2^32) >> 24.
  *     test=fs_trunc ino=N size=S
  *         fs_trunc: inode N: 0, size S, blocks B, sync 0
@@ -226,7 +226,16 @@ KTEST(disk, "read rcount write wcount seed")
  * must give errors, never a panic). fs_read, fs_write and fs_trunc end in
  * "ktest: FAIL: ..." if the inode cannot be had. */
 
-#define FS_CHUNK 65536               /* bytes per inode_read / inode_write call in the tests */
+#define FS_CHUNK 32768               /* bytes per inode_read / inode_write call in the tests */
+
+/* Between two inode_write calls of one test: from Lab 9 each is an
+ * operation of its own (JOURNAL_OP_BLOCKS), as write(2)'s pieces are. */
+static void fs_test_next_op(void)
+{
+#if LAB >= 9
+    fs_op_split();
+#endif
+}
 
 static uint8_t fs_pattern_byte(uint64_t o, uint32_t seed)
 {
@@ -424,6 +433,7 @@ KTEST(fs_write, "ino off len seed")
         if ((n = inode_write(ip, false, (uint64_t)buf, off + done, m)) <= 0)
             break;
         done += n;
+        fs_test_next_op();
     }
     if (n < 0)
         kprintf("fs_write: error %ld\n", n);
@@ -506,6 +516,7 @@ KTEST(fs_ialloc, "len dir")
         if (n <= 0)
             ktest_fail("fs_ialloc: inode_write: %ld", n);
         done += n;
+        fs_test_next_op();
     }
     iput(ip);                        /* links 0: freed */
     kprintf("fs_ialloc: inode %u, wrote %lu, freed: free blocks %u -> %u, free inodes %u -> %u, "
@@ -839,12 +850,12 @@ static void row(const char *what, int64_t cycles, const char *baseline, int64_t 
 static int64_t bench_file_pass(struct inode *ip, uint8_t *chunk, bool write)
 {
     uint64_t t = rdtsc();
-    for (uint64_t off = 0; off < BENCH_FILE_BYTES; off += BENCH_CHUNK) {
+    for (uint64_t off = 0; off < BENCH_FILE_BYTES; off += FS_CHUNK) {
         fs_begin();
-        long n = write ? inode_write(ip, false, (uint64_t)chunk, off, BENCH_CHUNK)
-                       : inode_read(ip, false, (uint64_t)chunk, off, BENCH_CHUNK);
+        long n = write ? inode_write(ip, false, (uint64_t)chunk, off, FS_CHUNK)
+                       : inode_read(ip, false, (uint64_t)chunk, off, FS_CHUNK);
         fs_end();
-        if (n != BENCH_CHUNK) {
+        if (n != FS_CHUNK) {
             bench_failed(write ? "write" : "read", n < 0 ? n : -EIO);
             return -1;
         }
@@ -926,7 +937,11 @@ static void bench_cached(uint8_t *chunk)
 
     fs_begin();
     int err = copy ? fs_create(NULL, "/bench-cached", EXT2_S_IFREG | 0644, true, &ip) : -ENOMEM;
-    long n = err ? err : inode_write(ip, false, (uint64_t)chunk, 0, BENCH_CHUNK);
+    long n = err ? err : inode_write(ip, false, (uint64_t)chunk, 0, FS_CHUNK);
+    if (n == FS_CHUNK) {
+        fs_test_next_op();
+        n = inode_write(ip, false, (uint64_t)chunk + FS_CHUNK, FS_CHUNK, BENCH_CHUNK - FS_CHUNK);
+    }
     if (n >= 0)
         n = inode_read(ip, false, (uint64_t)copy, 0, BENCH_CHUNK);
     fs_end();
