@@ -537,7 +537,7 @@ def test_big_directory(kernel, tmp_path):
     d = name()
     n, seed = rng.randint(1000, 1100), rng.randint(1, 1 << 40)
     img = make_image(tmp_path, "dir", size="8M")
-    text = run(kernel, f"fsdir:/{d}:{n}:{seed}", img, timeout=60)
+    text = run(kernel, f"fsdir:/{d}:{n}:{seed}", img, timeout=240)     # a hang guard: ~40 s alone, more under load
     made, gone = fsdir_names(seed, n)
     check_lines(text, f"fsdir: created {n} files; O_EXCL again gives -{EEXIST}")
     dots = [(".", 4), ("..", 4)]

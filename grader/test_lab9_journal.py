@@ -26,7 +26,7 @@ import pytest
 
 import disk
 import jbd2
-from checks import check, lines
+from checks import check, check_lines, lines
 from gradelib import SUCCESS, stub_dead_ends
 
 STUBS = stub_dead_ends(8, 9, panic=True)
@@ -257,6 +257,28 @@ def same_files(a, b, what):
 
 
 @pytest.mark.points(10)
+@pytest.mark.exercise(1)
+def test_transaction(kernel):
+    """Exercise 1 alone, commit and checkpoint stubs or not (the in-kernel
+    test journal_tx, fs_lock held throughout): the blocks one operation
+    changes join the running transaction once each, in order, pinned
+    once in the cache; nothing joins with the journal off; and
+    journal_op_begin commits exactly when one more operation's
+    JOURNAL_OP_BLOCKS might not fit the transaction or the log, never
+    sooner. The disk is clean for e2fsck afterwards. Catches a block
+    logged twice, a pin per bdirty (or none), logging while inactive, a
+    commit before every operation, and none before the transaction
+    overflows."""
+    with kernel.boot("test=journal_tx", dead_ends=STUBS + [MOUNT_DEAD_END], disk=True) as m:
+        m.expect_line("ktest journal_tx: ok", timeout=60)
+        m.expect_exit(SUCCESS)
+    check_lines(m.text, "journal: an operation's blocks in the transaction once each: yes",
+                "journal: in the transaction, pinned in the cache: yes",
+                "journal: nothing logged with the journal off: yes",
+                "journal: a commit before an operation that might not fit, never sooner: yes")
+
+
+@pytest.mark.points(10)
 @pytest.mark.exercise(1, 2)
 def test_log_format(kernel, tmp_path):
     """The log itself, read here: crashload runs with journal=nocheckpoint
@@ -265,9 +287,11 @@ def test_log_format(kernel, tmp_path):
     tags then a commit block; a block that begins with JBD2's magic (half
     of crashload's writes) is logged with its first four bytes zeroed and
     the ESCAPE flag; and the last fsynced content of every file is what
-    the log holds for it (e2fsck's replay shows). Catches no logging, a
-    commit block before its blocks, wrong tags or UUIDs, a missing
-    escape, and a kernel that writes homes before checkpointing."""
+    the log holds for it (e2fsck's replay shows); every commit block is zero
+but for its header and time. Catches no logging, a
+    commit block before its blocks, wrong tags, a missing
+    escape, a commit block holding stale bytes, and a kernel that writes
+    homes before checkpointing."""
     rng, _ = seeded("log_format")
     img, text, txs = logged_image(kernel, tmp_path, rng)
     j = jbd2.open_journal(img)
@@ -288,11 +312,18 @@ def test_log_format(kernel, tmp_path):
                       f"flags {flags:#x}")
     check(escaped > 0, "some escaped block (half of crashload's writes begin with the magic)",
           "none: no tag has JBD2_FLAG_ESCAPE")
+    for t in txs:
+        raw = j.read(t.commit)
+        sec = struct.unpack_from(">Q", raw, 48)[0]
+        check(raw[12:48] == bytes(36) and raw[60:] == bytes(len(raw) - 60) and 1 << 30 < sec < 1 << 33,
+              f"transaction {t.tid}'s commit block as Linux writes it without checksums: zero but "
+              "for its header and h_commit_sec (the time now)",
+              f"h_commit_sec {sec}, {sum(1 for x in raw[12:48] + raw[60:] if x)} other bytes not zero")
     replayed = host_replay(img, tmp_path / "host.img")
     check_crash_files(replayed, text, "e2fsck's replay of the log")
 
 
-@pytest.mark.points(15)
+@pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 4)
 def test_kernel_replays_as_linux(kernel, tmp_path):
     """Recovery: the same kind of image (a log left by journal=
@@ -332,7 +363,7 @@ def test_commit_block_required(kernel, tmp_path):
     same_files(img, host, "the kernel's recovery and e2fsck's")
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(5)
 @pytest.mark.exercise(1, 2, 4)
 def test_replay_is_idempotent(kernel, tmp_path):
     """A crash during recovery, then recovery again: here a random part of
@@ -405,7 +436,10 @@ def test_crash_large_writes(kernel, tmp_path):
 @pytest.mark.exercise(1, 2, 3, 4)
 def test_crash_mixed(kernel, tmp_path):
     """Crash points as crash_small_files, with writes of up to 96 records
-    and kills early and late (0.01-2 s)."""
+    and kills early and late (0.01-2 s): in the first moments after a
+    mount (a recovery just done, the log empty) and deep in a run of
+    commits. Catches a mount that forgets what the last recovery left (a
+    tid counted from the wrong place, a stale transaction replayed again)."""
     crash_test(kernel, tmp_path, "crash_mixed", 96, (0.01, 2.0))
 
 
@@ -446,29 +480,36 @@ def test_clean_unmount(kernel, tmp_path):
 @pytest.mark.exercise(4)
 def test_damaged_journal(kernel, tmp_path):
     """A journal the kernel cannot trust mounts the file system read-only,
-    with one line saying why, and never a panic: a log whose tag names a
-    block past the file system (made here: a descriptor and its commit
-    block), a journal superblock with a bad magic, and one too small for
-    an operation (s_maxlen 40). Reads still work; a write fails with
-    EROFS; nothing of the log is replayed. Catches a recovery that writes
-    wherever a damaged tag says."""
+    with one line saying why, and never a panic: a committed transaction
+    whose first tag is good (0xAB bytes for /home/readme.txt's block) and
+    whose second names a block past the file system, a journal superblock
+    with a bad magic, and one too small for an operation (s_maxlen 40).
+    Reads still work, /home/readme.txt as it was (nothing of the damaged
+    log replayed); a write fails with EROFS. Catches a recovery that
+    writes wherever a damaged tag says, or copies blocks home before it
+    has checked the whole log."""
     rng, _ = seeded("damaged_journal")
     pristine = kernel.elf.parent / disk.PRISTINE_NAME
+    readme = disk.cat(pristine, "/home/readme.txt")
     for what in ("a tag past the file system", "a bad magic", "a journal of 40 blocks"):
         img = tmp_path / f"{len(what)}.img"
         disk.copy_image(pristine, img)
         j = jbd2.open_journal(img)
         if what == "a tag past the file system":
             blocks = int(disk.superblock(img)["Block count"])
-            home = rng.randrange(blocks, blocks * 4)
+            good = int(disk.debugfs(img, "bmap /home/readme.txt 0").split()[0])
             desc = bytearray(jbd2.BLOCK)
             jbd2.HEADER.pack_into(desc, 0, jbd2.MAGIC, jbd2.DESCRIPTOR, j.sequence)
-            jbd2.TAG.pack_into(desc, 12, home, 0, jbd2.FLAG_LAST_TAG)
+            jbd2.TAG.pack_into(desc, 12, good, 0, 0)
+            desc[12 + jbd2.TAG.size:12 + jbd2.TAG.size + jbd2.UUID_SIZE] = j.uuid
+            jbd2.TAG.pack_into(desc, 12 + jbd2.TAG.size + jbd2.UUID_SIZE, rng.randrange(blocks, blocks * 4),
+                               0, jbd2.FLAG_SAME_UUID | jbd2.FLAG_LAST_TAG)
             j.write(j.first, bytes(desc))
             j.write(j.first + 1, bytes([0xAB]) * jbd2.BLOCK)
+            j.write(j.first + 2, bytes([0xAB]) * jbd2.BLOCK)
             commit = bytearray(jbd2.BLOCK)
             jbd2.HEADER.pack_into(commit, 0, jbd2.MAGIC, jbd2.COMMIT, j.sequence)
-            j.write(j.first + 2, bytes(commit))
+            j.write(j.first + 3, bytes(commit))
             jbd2.write_super(j, s_start=j.first)
             disk.debugfs(img, "feature needs_recovery", write=True)
         elif what == "a bad magic":
@@ -481,8 +522,9 @@ def test_damaged_journal(kernel, tmp_path):
         text = m.text
         check(re.search(READ_ONLY_RE, text, re.M), f"with {what}: 'fs: journal: WHY: mounted read-only'",
               lines(text, "fs:") + lines(text, "journal:"))
-        readme = disk.cat(img, "/home/readme.txt").decode()
-        check(readme.splitlines()[0] in text, f"with {what}: /home/readme.txt still read",
+        check(disk.cat(img, "/home/readme.txt") == readme,
+              f"with {what}: /home/readme.txt on the disk as it was", "it changed: a block was replayed")
+        check(readme.decode().splitlines()[0] in text, f"with {what}: /home/readme.txt still read",
               "cat did not print it")
         check(re.search(r"^touch: cannot touch '/home/new': .*[Rr]ead-only", text, re.M)
               and not disk.exists(img, "/home/new"), f"with {what}: touch refused with EROFS",

@@ -447,8 +447,9 @@ static long sync_all(void)
     return err;
 }
 
-/* fsync(fd), fdatasync(fd): every dirty block reaches the disk (the whole
- * file system's: one cache). -EBADF; -EINVAL for the console or a pipe. */
+/* fsync(fd), fdatasync(fd): every change so far is durable (the whole
+ * file system's, fs_sync: one cache; Lab 9, one commit). -EBADF; -EINVAL
+ * for the console or a pipe. */
 static long sys_fsync(struct trap_frame *tf, uint64_t fd, uint64_t a1, uint64_t a2)
 {
     struct fsfile *ff;

@@ -50,6 +50,23 @@ uint32_t journal_log_blocks(uint32_t n)
     return (n + JOURNAL_TAGS_PER_DESC - 1) / JOURNAL_TAGS_PER_DESC + n + 1;
 }
 
+/* ---- the running transaction's end ------------------------------------------- */
+
+void journal_end_running(bool committed)
+{
+    for (uint32_t i = 0; i < journal.nlogged; i++) {
+        struct buf *b = journal.logged[i];
+        b->journaled = false;
+        if (committed && journal.no_checkpoint && !b->held) {
+            b->held = true;                       /* stays pinned: never home */
+            journal.held[journal.nheld++] = b;
+        } else {
+            bunpin(b);
+        }
+    }
+    journal.nlogged = 0;
+}
+
 /* ---- the log's block I/O: runs of consecutive disk blocks in one request ----- */
 
 static uint8_t *stage;               /* STAGE_BLOCKS blocks gathered by journal_write */

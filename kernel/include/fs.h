@@ -211,7 +211,9 @@ int fs_symlink(const char *target, struct inode *dir_at, const char *linkpath);
  * added); the count copied. -EINVAL if ip is not a symlink, -EUCLEAN. */
 long fs_readlink(struct inode *ip, char *buf, size_t size);
 
-/* Write every dirty block back and flush the disk (sync, fsync, shutdown). */
+/* Every change so far made durable (sync, fsync, shutdown): Lab 8, every
+ * dirty block written back and the disk flushed; Lab 9, with the journal
+ * on, the running transaction committed (home later, at a checkpoint). */
 int fs_sync(void);
 
 /* Seconds since 1970 now (the CMOS clock read at boot, plus the ticks since). */

@@ -112,6 +112,12 @@ int journal_read(uint32_t jblock, void *data);
  * transaction tid; then flush the disk's cache. 0 or -EIO. */
 int journal_write_super(uint32_t start, uint32_t tid);
 
+/* The running transaction is over: committed (journal_commit's end), or
+ * not (exercise 2's stub: Lab 8's bsync then writes its blocks home). Its
+ * buffers leave it, still dirty, unpinned -- but with journal=nocheckpoint
+ * a committed one stays pinned in journal.held (once). nlogged is 0. */
+void journal_end_running(bool committed);
+
 /* bcache.c's bdirty, Lab 9: the block goes into the running transaction. */
 static inline bool journal_logs(void)
 {
@@ -130,9 +136,11 @@ void journal_log(struct buf *b);
 /* Before an operation (fs_begin, fs_lock held): make sure it fits. If the
  * running transaction could outgrow journal.tx_max with one more
  * operation's JOURNAL_OP_BLOCKS, or the log's room could not take it,
- * commit first; then, with nothing running, checkpoint if the room left
- * is less than a whole transaction's. Errors are reported by the commit
- * and checkpoint themselves. */
+ * commit first, and never sooner; then, with nothing running, checkpoint
+ * if the room left is less than a whole transaction's, or (no_checkpoint)
+ * if the held buffers and one more transaction would pass half the cache.
+ * A failing disk is not handled here (the commit's and the checkpoint's
+ * -EIO are dropped: handout §6 says what ext3 does instead). */
 void journal_op_begin(void);
 
 /* After an operation (fs_end, fs_lock held). Nothing to do in this
