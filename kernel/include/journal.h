@@ -180,7 +180,9 @@ int journal_checkpoint(void);
  * block that is not the next one expected ends the log -- then copy each
  * transaction's blocks home, in order (ESCAPE: put the magic back), through
  * the cache (bread_zero + bwrite), and bsync. A transaction without its
- * commit block is not applied. Sets journal.tid past the last tid seen.
+ * commit block is not applied. Sets journal.tid to tail_tid plus the
+ * number replayed (the mount starts the new log one past it, so a stale
+ * uncommitted transaction is never read as part of the new log).
  * Returns the number of transactions replayed, -EIO, or -EUCLEAN (with a
  * line saying why, nothing replayed) for a log that cannot be right: a
  * tag naming a block outside the file system, a descriptor running past
