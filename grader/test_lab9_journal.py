@@ -393,9 +393,13 @@ def test_checkpoint(kernel, tmp_path):
     move the tail again and again to keep going, then powers off. From
     outside: the journal's superblock shows the transactions counted up,
     the clean unmount left an empty log and no needs_recovery, every
-    fsynced file is exact and e2fsck is clean. Catches a tail never moved
-    (the log runs out: the commit's ASSERT, or it overwrites itself), a
-    checkpoint that writes nothing home, and a superblock not updated."""
+    fsynced file is exact and e2fsck is clean. The same again with
+    journal=nocheckpoint: the committed blocks held in the cache fill half
+    of it several times, and each time the kernel must checkpoint and let
+    them go. Catches a tail never moved (the log runs out: the commit's
+    ASSERT, or it overwrites itself), a checkpoint that writes nothing
+    home, a superblock not updated, and held blocks never let go (the
+    cache runs out of buffers: a hang)."""
     rng, _ = seeded("checkpoint")
     img = tmp_path / "disk.img"
     disk.copy_image(kernel.elf.parent / disk.PRISTINE_NAME, img)
@@ -407,6 +411,18 @@ def test_checkpoint(kernel, tmp_path):
     check(after - before >= 20, "s_sequence counted up by the commits (one per fsync at least)",
           f"{before} before, {after} after")
     print(f"checkpoint: {len(lines(text, 'op '))} operations, transactions {before}..{after}")
+
+    # journal=nocheckpoint keeps committed blocks pinned in the cache; the
+    # same run fills half the cache with them again and again, and each
+    # time the kernel checkpoints them (letting them go) and goes on.
+    img = tmp_path / "held.img"
+    disk.copy_image(kernel.elf.parent / disk.PRISTINE_NAME, img)
+    text = workload(kernel, img, rng.randrange(1, 1 << 20), 1024, 400, extra="journal=nocheckpoint")
+    full = lines(text, "journal: nocheckpoint: the cache is full")
+    check(len(full) >= 3, "with journal=nocheckpoint, a checkpoint each time the held blocks fill "
+          "half the cache (3 times at least in 400 steps)", full or "no such line")
+    recover(kernel, img, "crashload's 400 steps with journal=nocheckpoint")
+    check_crash_files(img, text, "crashload's 400 steps with journal=nocheckpoint")
 
 
 @pytest.mark.points(10)
@@ -482,8 +498,9 @@ def test_damaged_journal(kernel, tmp_path):
     """A journal the kernel cannot trust mounts the file system read-only,
     with one line saying why, and never a panic: a committed transaction
     whose first tag is good (0xAB bytes for /home/readme.txt's block) and
-    whose second names a block past the file system, a journal superblock
-    with a bad magic, and one too small for an operation (s_maxlen 40).
+    whose second names the first block past the file system (number
+    s_blocks_count), a journal superblock with a bad magic, and one too
+    small for an operation (s_maxlen 40).
     Reads still work, /home/readme.txt as it was (nothing of the damaged
     log replayed); a write fails with EROFS. Catches a recovery that
     writes wherever a damaged tag says, or copies blocks home before it
@@ -502,7 +519,7 @@ def test_damaged_journal(kernel, tmp_path):
             jbd2.HEADER.pack_into(desc, 0, jbd2.MAGIC, jbd2.DESCRIPTOR, j.sequence)
             jbd2.TAG.pack_into(desc, 12, good, 0, 0)
             desc[12 + jbd2.TAG.size:12 + jbd2.TAG.size + jbd2.UUID_SIZE] = j.uuid
-            jbd2.TAG.pack_into(desc, 12 + jbd2.TAG.size + jbd2.UUID_SIZE, rng.randrange(blocks, blocks * 4),
+            jbd2.TAG.pack_into(desc, 12 + jbd2.TAG.size + jbd2.UUID_SIZE, blocks,   # the first one past
                                0, jbd2.FLAG_SAME_UUID | jbd2.FLAG_LAST_TAG)
             j.write(j.first, bytes(desc))
             j.write(j.first + 1, bytes([0xAB]) * jbd2.BLOCK)
