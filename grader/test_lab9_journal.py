@@ -253,6 +253,22 @@ def same_files(a, b, what):
               f"{len(fa[name])} vs {len(fb[name])} bytes, they differ")
 
 
+def descriptor(j, homes):
+    """A descriptor block of j's current sequence with one tag for each of
+    homes, the UUID after the first, LAST_TAG on the last."""
+    desc = bytearray(jbd2.BLOCK)
+    jbd2.HEADER.pack_into(desc, 0, jbd2.MAGIC, jbd2.DESCRIPTOR, j.sequence)
+    off = jbd2.HEADER.size
+    for i, home in enumerate(homes):
+        flags = (jbd2.FLAG_SAME_UUID if i else 0) | (jbd2.FLAG_LAST_TAG if i == len(homes) - 1 else 0)
+        jbd2.TAG.pack_into(desc, off, home, 0, flags)
+        off += jbd2.TAG.size
+        if i == 0:
+            desc[off:off + jbd2.UUID_SIZE] = j.uuid
+            off += jbd2.UUID_SIZE
+    return bytes(desc)
+
+
 # ---- the tests -----------------------------------------------------------------------------
 
 
@@ -499,34 +515,37 @@ def test_damaged_journal(kernel, tmp_path):
     with one line saying why, and never a panic: a committed transaction
     whose first tag is good (0xAB bytes for /home/readme.txt's block) and
     whose second names the first block past the file system (number
-    s_blocks_count), a journal superblock with a bad magic, and one too
-    small for an operation (s_maxlen 40).
-    Reads still work, /home/readme.txt as it was (nothing of the damaged
-    log replayed); a write fails with EROFS. Catches a recovery that
-    writes wherever a damaged tag says, or copies blocks home before it
-    has checked the whole log."""
+    s_blocks_count), a transaction longer than the whole ring (descriptor,
+    copy, descriptor, ... from its first block to its last, no commit
+    block), a journal superblock with a bad magic, and one too small for
+    an operation (s_maxlen 40). Reads still work, /home/readme.txt as it
+    was (nothing of the damaged log replayed); a write fails with EROFS.
+    Catches a recovery that writes wherever a damaged tag says, copies
+    blocks home before it has checked the whole log, or walks the ring
+    without counting (round and round, or mistaken for the log's end)."""
     rng, _ = seeded("damaged_journal")
     pristine = kernel.elf.parent / disk.PRISTINE_NAME
     readme = disk.cat(pristine, "/home/readme.txt")
-    for what in ("a tag past the file system", "a bad magic", "a journal of 40 blocks"):
-        img = tmp_path / f"{len(what)}.img"
+    for k, what in enumerate(("a tag past the file system", "a log longer than its ring", "a bad magic",
+                              "a journal of 40 blocks")):
+        img = tmp_path / f"damaged{k}.img"
         disk.copy_image(pristine, img)
         j = jbd2.open_journal(img)
+        good = int(disk.debugfs(img, "bmap /home/readme.txt 0").split()[0])
         if what == "a tag past the file system":
             blocks = int(disk.superblock(img)["Block count"])
-            good = int(disk.debugfs(img, "bmap /home/readme.txt 0").split()[0])
-            desc = bytearray(jbd2.BLOCK)
-            jbd2.HEADER.pack_into(desc, 0, jbd2.MAGIC, jbd2.DESCRIPTOR, j.sequence)
-            jbd2.TAG.pack_into(desc, 12, good, 0, 0)
-            desc[12 + jbd2.TAG.size:12 + jbd2.TAG.size + jbd2.UUID_SIZE] = j.uuid
-            jbd2.TAG.pack_into(desc, 12 + jbd2.TAG.size + jbd2.UUID_SIZE, blocks,   # the first one past
-                               0, jbd2.FLAG_SAME_UUID | jbd2.FLAG_LAST_TAG)
-            j.write(j.first, bytes(desc))
+            j.write(j.first, descriptor(j, [good, blocks]))     # blocks: the first one past
             j.write(j.first + 1, bytes([0xAB]) * jbd2.BLOCK)
             j.write(j.first + 2, bytes([0xAB]) * jbd2.BLOCK)
             commit = bytearray(jbd2.BLOCK)
             jbd2.HEADER.pack_into(commit, 0, jbd2.MAGIC, jbd2.COMMIT, j.sequence)
             j.write(j.first + 3, bytes(commit))
+        if what == "a log longer than its ring":
+            for pos in range(j.first, j.maxlen, 2):
+                j.write(pos, descriptor(j, [good]))
+                if pos + 1 < j.maxlen:
+                    j.write(pos + 1, bytes([0xAB]) * jbd2.BLOCK)
+        if what in ("a tag past the file system", "a log longer than its ring"):
             jbd2.write_super(j, s_start=j.first)
             disk.debugfs(img, "feature needs_recovery", write=True)
         elif what == "a bad magic":

@@ -65,7 +65,6 @@ struct journal {
     struct buf **held;
     uint32_t nheld;
 
-    uint64_t commits;                /* transactions committed since the mount */
 };
 extern struct journal journal;
 
