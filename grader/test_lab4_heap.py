@@ -256,10 +256,11 @@ def test_release(kernel):
     a block not marked free or not binned, poison missing or written over
     the footer, trim_top not on the path (the used counts are not checked
     here)."""
-    sizes = [block_size(MIN_BLOCK, 8192), block_size(TRIM_KEEP + 64, 1 << 18),
+    keep = -(-(64 + TRIM_KEEP) // PAGE) * PAGE     # where the trim leaves the top
+    # Case 1's block ends past keep, so that the trim has pages to give back.
+    sizes = [block_size(MIN_BLOCK, 8192), block_size(keep, 1 << 18),
              block_size(MIN_BLOCK, 16384)]
     requested = [rng.randint(1, s - HEADER - REDZONE - FOOTER) for s in sizes]
-    keep = -(-(64 + TRIM_KEEP) // PAGE) * PAGE
     wants = [
         ("release case 0:", f"heap_free = 0, payload poisoned, brk at offset {128 + sizes[0]}, "
          f"nothing given back; " + layout(["64/used", f"{sizes[0]}/free/bin", "64/used"], sizes[0])),
