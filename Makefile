@@ -96,7 +96,7 @@ LDFLAGS := -nostdlib -n $(call ld_option,--no-warn-rwx-segments) -z max-page-siz
 # Quiet by default: `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test unit boottime bench deps clean help \
+.PHONY: all kernel elf iso run run-vga qemu-gdb gdb grade test test-all unit boottime bench deps clean help \
 	disk fsck disk-note handout handout-solutions handouts handin grade-batch gradescope mutants
 all: kernel
 
@@ -123,6 +123,7 @@ ifneq ($(INSTRUCTOR),)
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
 	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
 	@echo "make mutants    grade one-line mutants of LAB's solutions: the mutation score (SEED=, COUNT=, JOBS=)"
+	@echo "make test-all   make test judging every lab's exercise sets and cheats, not the newest two (~25 min)"
 endif
 	@echo "make deps       install the Debian packages the course needs"
 	@echo "make clean      remove build/"
@@ -130,7 +131,7 @@ endif
 	@echo "           PROGS='a.elf ...', MEM=128M, QEMUFLAGS='-d int,cpu_reset -D qemu.log', V=1"
 
 # What only the instructor's tree has: elsewhere, one line saying so.
-INSTRUCTOR_ONLY := handout handout-solutions grade-batch gradescope mutants
+INSTRUCTOR_ONLY := handout handout-solutions grade-batch gradescope mutants test-all
 ifeq ($(INSTRUCTOR),)
 $(INSTRUCTOR_ONLY):
 	@echo "make $@: an instructor's tool, not part of the student repository"; exit 1
@@ -298,6 +299,13 @@ test: deps
 	@$(if $(MILESTONES),labs/deps.sh test)
 	TEACHOS_CRASH_POINTS=$${TEACHOS_CRASH_POINTS:-3} \
 	    $(PYTHON) -m pytest -q -n auto --timeout=600 $(MILESTONES) grader/
+
+ifneq ($(INSTRUCTOR),)
+# make test, with every lab's exercise sets and cheating kernel judged, not
+# only the two newest labs' (grader/course.py: JUDGED_LABS): about 25 minutes.
+test-all:
+	@TEACHOS_TEST_ALL=1 $(MAKE) --no-print-directory test
+endif
 
 boottime: deps
 	@$(PYTHON) grader/boottime.py --lab $(LAB) --sol $(SOL)
