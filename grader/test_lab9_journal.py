@@ -37,6 +37,7 @@ READ_ONLY_RE = r"^fs: journal: .+: mounted read-only$"
 RECOVERED_RE = r"^journal: recovered (\d+) transactions?$"
 # Crash points per crash test: 3 tests, at least 50 in one make grade.
 CRASH_POINTS = int(os.environ.get("TEACHOS_CRASH_POINTS", "17"))
+OP_BLOCKS = 64                      # JOURNAL_OP_BLOCKS (tunables.h)
 
 
 def seeded(name):
@@ -276,22 +277,36 @@ def descriptor(j, homes):
 @pytest.mark.exercise(1)
 def test_transaction(kernel):
     """Exercise 1 alone, commit and checkpoint stubs or not (the in-kernel
-    test journal_tx, fs_lock held throughout): the blocks one operation
-    changes join the running transaction once each, in order, pinned
-    once in the cache; nothing joins with the journal off; and
-    journal_op_begin commits exactly when one more operation's
-    JOURNAL_OP_BLOCKS might not fit the transaction or the log, never
-    sooner. The disk is clean for e2fsck afterwards. Catches a block
-    logged twice, a pin per bdirty (or none), logging while inactive, a
-    commit before every operation, and none before the transaction
-    overflows."""
-    with kernel.boot("test=journal_tx", dead_ends=STUBS + [MOUNT_DEAD_END], disk=True) as m:
+    test journal_tx, fs_lock held throughout, on a fresh disk): the blocks
+    one operation changes join the running transaction once each, in
+    order, pinned once in the cache; journal_log logs nothing with the
+    journal off; then 10-16 operations of random sizes (1-64 blocks, the
+    sizes drawn here): before each, journal_op_begin commits exactly when
+    one more operation's JOURNAL_OP_BLOCKS could pass tx_max, never
+    sooner, and every count the kernel prints must be the one computed
+    here. (The log's room never decides on a fresh disk: the checkpoint
+    and crash tests catch a begin that forgets it, in the commit's
+    ASSERT.) Catches a block logged twice, a pin per bdirty (or none),
+    logging while inactive, a commit before every operation, and none
+    before the transaction overflows."""
+    rng, _ = seeded("transaction")
+    sizes = [rng.randint(16, 64) for _ in range(rng.randint(10, 16))]
+    with kernel.boot(f"test=journal_tx sizes={'.'.join(map(str, sizes))}",
+                     dead_ends=STUBS + [MOUNT_DEAD_END], disk=True) as m:
         m.expect_line("ktest journal_tx: ok", timeout=60)
         m.expect_exit(SUCCESS)
-    check_lines(m.text, "journal: an operation's blocks in the transaction once each: yes",
-                "journal: in the transaction, pinned in the cache: yes",
-                "journal: nothing logged with the journal off: yes",
-                "journal: a commit before an operation that might not fit, never sooner: yes")
+    said = re.search(r"^journal_tx: tx_max (\d+)$", m.text, re.M)
+    check(said, "journal_tx: tx_max N", lines(m.text, "journal_tx"))
+    tx_max = int(said[1])
+    want = ["journal_tx: a block changed twice and one once: 2 logged, in order yes, references 1 and 1",
+            "journal_tx: the journal off: journal_log logged 0"]
+    logged = 2
+    for op, size in enumerate(sizes):
+        after = 0 if logged + OP_BLOCKS > tx_max else logged
+        want.append(f"journal_tx: operation {op}: {logged} logged before journal_op_begin, {after} after it, "
+                    f"{after + size} after its {size} blocks")
+        logged = after + size
+    check_lines(m.text, *want)
 
 
 @pytest.mark.points(10)
@@ -404,7 +419,7 @@ def test_replay_is_idempotent(kernel, tmp_path):
 @pytest.mark.points(10)
 @pytest.mark.exercise(1, 2, 3)
 def test_checkpoint(kernel, tmp_path):
-    """The log is a ring: crashload writes several times the journal's
+    """The log is a ring: crashload writes about twice the journal's
     size (4096 blocks) in 400 steps, so the kernel must checkpoint and
     move the tail again and again to keep going, then powers off. From
     outside: the journal's superblock shows the transactions counted up,

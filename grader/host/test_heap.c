@@ -157,7 +157,7 @@ static void errors(void)
     CHECK(heap_free(&h, b, &bad) == HEAP_OVERFLOW && bad && bad->line == 20,
           "a write past the end not detected");
     b[24] = (char)HEAP_POISON_RED;
-    b[-4] = 0;                       /* into the header */
+    b[-4] ^= 0x5A;                   /* into the header: changed whatever it held */
     CHECK(heap_free(&h, b, &bad) == HEAP_BAD_HEADER, "a write before the block not detected");
     CHECK(heap_free(&h, arena + ARENA / 2, &bad) == HEAP_NOT_HEAP, "a pointer past brk accepted");
     CHECK(heap_free(&h, pin + 8, &bad) != HEAP_OK, "a pointer inside a block accepted");

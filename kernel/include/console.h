@@ -13,6 +13,12 @@ void console_init(void);
 /* Write one character to every console. "\n" becomes "\r\n" on serial. */
 void console_putc(char c);
 
+/* Output (console_write, console_write_n, kprintf): each call turns
+ * interrupts off while it writes and gives back the caller's state, so
+ * that one call's characters are never cut by another's (a long
+ * console_write_n goes out in pieces of 512 bytes, each whole). Any
+ * context: a thread, an interrupt handler, with a spinlock held. */
+
 /* Write a string as it stands (no formatting) to every console. */
 void console_write(const char *s);
 
@@ -32,8 +38,7 @@ int console_getc(void);
  * tunables.h). Called by interrupt handlers (keyboard, serial) with
  * interrupts off, and at boot; drops c if the buffer is full. The buffer is
  * guarded by interrupts off: console_getc takes characters out with
- * interrupts off too. Output is not locked: lines printed by two threads,
- * or by a thread and an interrupt handler, may interleave. */
+ * interrupts off too. */
 void console_input(char c);
 
 /* Is a typed character waiting (console_getc would not wait)? Interrupts off. */

@@ -126,7 +126,8 @@ static inline bool journal_logs(void)
 /* ---- exercise 1 (transaction.c): the running transaction, handout §3.1 ---- */
 
 /* b (locked by the caller, valid) was changed: make it part of the running
- * transaction, once: pinned (bpin) and in journal.logged. Not journaling
+ * transaction, once: pinned (bpin), marked b->journaled, appended to
+ * journal.logged. Not journaling
  * (journal.active false: no journal, read-only, during recovery): nothing.
  * An operation logs at most JOURNAL_OP_BLOCKS blocks (ASSERT), so the
  * transaction always has room (journal_op_begin made it). */
@@ -138,8 +139,11 @@ void journal_log(struct buf *b);
  * commit first, and never sooner; then, with nothing running, checkpoint
  * if the room left is less than a whole transaction's, or (no_checkpoint)
  * if the held buffers and one more transaction would pass half the cache.
- * A failing disk is not handled here (the commit's and the checkpoint's
- * -EIO are dropped: handout §6 says what ext3 does instead). */
+ * With no_checkpoint that checkpoint prints the line "journal:
+ * nocheckpoint: the cache is full of committed blocks: checkpoint". A
+ * failing disk is not handled here: the commit's and the checkpoint's
+ * -EIO are dropped, and a transaction that cannot be committed grows
+ * until an ASSERT stops the kernel (handout §6: what ext3 does instead). */
 void journal_op_begin(void);
 
 /* After an operation (fs_end, fs_lock held). Nothing to do in this
