@@ -117,6 +117,23 @@ def tags_of(block):
     return tags
 
 
+def descriptor(j, homes):
+    """A descriptor block of j's current sequence (s_sequence) with a tag
+    for each of homes, the UUID after the first, LAST_TAG on the last:
+    tags_of reads it back."""
+    desc = bytearray(BLOCK)
+    HEADER.pack_into(desc, 0, MAGIC, DESCRIPTOR, j.sequence)
+    off = HEADER.size
+    for i, home in enumerate(homes):
+        flags = (FLAG_SAME_UUID if i else 0) | (FLAG_LAST_TAG if i == len(homes) - 1 else 0)
+        TAG.pack_into(desc, off, home, 0, flags)
+        off += TAG.size
+        if i == 0:
+            desc[off:off + UUID_SIZE] = j.uuid
+            off += UUID_SIZE
+    return bytes(desc)
+
+
 def transactions(j):
     """Walk the log from s_start as recovery does: the transactions found,
     the last one possibly without its commit block (commit None). An empty

@@ -254,22 +254,6 @@ def same_files(a, b, what):
               f"{len(fa[name])} vs {len(fb[name])} bytes, they differ")
 
 
-def descriptor(j, homes):
-    """A descriptor block of j's current sequence with one tag for each of
-    homes, the UUID after the first, LAST_TAG on the last."""
-    desc = bytearray(jbd2.BLOCK)
-    jbd2.HEADER.pack_into(desc, 0, jbd2.MAGIC, jbd2.DESCRIPTOR, j.sequence)
-    off = jbd2.HEADER.size
-    for i, home in enumerate(homes):
-        flags = (jbd2.FLAG_SAME_UUID if i else 0) | (jbd2.FLAG_LAST_TAG if i == len(homes) - 1 else 0)
-        jbd2.TAG.pack_into(desc, off, home, 0, flags)
-        off += jbd2.TAG.size
-        if i == 0:
-            desc[off:off + jbd2.UUID_SIZE] = j.uuid
-            off += jbd2.UUID_SIZE
-    return bytes(desc)
-
-
 # ---- the tests -----------------------------------------------------------------------------
 
 
@@ -280,8 +264,8 @@ def test_transaction(kernel):
     test journal_tx, fs_lock held throughout, on a fresh disk): the blocks
     one operation changes join the running transaction once each, in
     order, pinned once in the cache; journal_log logs nothing with the
-    journal off; then 10-16 operations of random sizes (1-64 blocks, the
-    sizes drawn here): before each, journal_op_begin commits exactly when
+    journal off; then 10-16 operations of random sizes (16-64 blocks,
+    drawn here): before each, journal_op_begin commits exactly when
     one more operation's JOURNAL_OP_BLOCKS could pass tx_max, never
     sooner, and every count the kernel prints must be the one computed
     here. (The log's room never decides on a fresh disk: the checkpoint
@@ -318,11 +302,11 @@ def test_log_format(kernel, tmp_path):
     tags then a commit block; a block that begins with JBD2's magic (half
     of crashload's writes) is logged with its first four bytes zeroed and
     the ESCAPE flag; and the last fsynced content of every file is what
-    the log holds for it (e2fsck's replay shows); every commit block is zero
-but for its header and time. Catches no logging, a
-    commit block before its blocks, wrong tags, a missing
-    escape, a commit block holding stale bytes, and a kernel that writes
-    homes before checkpointing."""
+    the log holds for it (e2fsck's replay shows); every commit block is
+    zero but for its header and time. Catches no logging, a commit block
+    before its blocks, wrong tags, a missing escape, a commit block
+    holding stale bytes, and a kernel that writes homes before
+    checkpointing."""
     rng, _ = seeded("log_format")
     img, text, txs = logged_image(kernel, tmp_path, rng)
     j = jbd2.open_journal(img)
@@ -427,10 +411,11 @@ def test_checkpoint(kernel, tmp_path):
     fsynced file is exact and e2fsck is clean. The same again with
     journal=nocheckpoint: the committed blocks held in the cache fill half
     of it several times, and each time the kernel must checkpoint and let
-    them go; e2fsck's replay of the log it leaves has every fsynced file. Catches a tail never moved (the log runs out: the commit's
-    ASSERT, or it overwrites itself), a checkpoint that writes nothing
-    home, a superblock not updated, and held blocks never let go (the
-    cache runs out of buffers: a hang)."""
+    them go; e2fsck's replay of the log it leaves has every fsynced file.
+    Catches a tail never moved (the log runs out: the commit's ASSERT, or
+    it overwrites itself), a checkpoint that writes nothing home, a
+    superblock not updated, and held blocks never let go (the cache runs
+    out of buffers: a hang)."""
     rng, _ = seeded("checkpoint")
     img = tmp_path / "disk.img"
     disk.copy_image(kernel.elf.parent / disk.PRISTINE_NAME, img)
@@ -541,15 +526,15 @@ def test_damaged_journal(kernel, tmp_path):
     rng, _ = seeded("damaged_journal")
     pristine = kernel.elf.parent / disk.PRISTINE_NAME
     readme = disk.cat(pristine, "/home/readme.txt")
+    good = int(disk.debugfs(pristine, "bmap /home/readme.txt 0").split()[0])     # its block
     for k, what in enumerate(("a tag past the file system", "a log longer than its ring", "a bad magic",
                               "a journal of 40 blocks")):
         img = tmp_path / f"damaged{k}.img"
         disk.copy_image(pristine, img)
         j = jbd2.open_journal(img)
-        good = int(disk.debugfs(img, "bmap /home/readme.txt 0").split()[0])
         if what == "a tag past the file system":
             blocks = int(disk.superblock(img)["Block count"])
-            j.write(j.first, descriptor(j, [good, blocks]))     # blocks: the first one past
+            j.write(j.first, jbd2.descriptor(j, [good, blocks]))     # blocks: the first one past
             j.write(j.first + 1, bytes([0xAB]) * jbd2.BLOCK)
             j.write(j.first + 2, bytes([0xAB]) * jbd2.BLOCK)
             commit = bytearray(jbd2.BLOCK)
@@ -557,7 +542,7 @@ def test_damaged_journal(kernel, tmp_path):
             j.write(j.first + 3, bytes(commit))
         if what == "a log longer than its ring":
             for pos in range(j.first, j.maxlen, 2):
-                j.write(pos, descriptor(j, [good]))
+                j.write(pos, jbd2.descriptor(j, [good]))
                 if pos + 1 < j.maxlen:
                     j.write(pos + 1, bytes([0xAB]) * jbd2.BLOCK)
         if what in ("a tag past the file system", "a log longer than its ring"):

@@ -3,6 +3,7 @@
  * hardware and can be unit-tested on the host. */
 #include <stdarg.h>
 
+#include "cli.h"
 #include "console.h"
 #include "panic.h"
 #include "printf.h"
@@ -26,44 +27,34 @@ void console_putc(char c)
 }
 
 /* One call's output is never cut by another's: interrupts are off while
- * it is written, so no thread is switched in to print inside a line (a
- * grader reading "^brk: lazy: ...$" needs the line whole). A long
+ * it is written (push_cli), so no thread is switched in to print inside a
+ * line (a grader reading "^brk: lazy: ...$" needs the line whole). A long
  * console_write_n goes out in pieces of CONSOLE_WHOLE bytes, so that the
  * timer is never held off for long (the write system calls already come
  * in pieces of 256 bytes, syscall.c and file.c). */
 #define CONSOLE_WHOLE 512
 
-static int console_hold(void)
-{
-    int was_on = cpu_interrupts_enabled();
-
-    cpu_disable_interrupts();
-    return was_on;
-}
-
-static void console_release(int was_on)
+static void console_release(void)
 {
     vga_update_cursor();     /* once per call: cursor I/O is slow */
-    if (was_on)
-        cpu_enable_interrupts();
+    pop_cli();
 }
 
 void console_write(const char *s)
 {
-    int was_on = console_hold();
-
+    push_cli();
     while (*s)
         console_putc(*s++);
-    console_release(was_on);
+    console_release();
 }
 
 void console_write_n(const char *buf, size_t n)
 {
     for (size_t done = 0; done < n; done += CONSOLE_WHOLE) {
-        int was_on = console_hold();
+        push_cli();
         for (size_t i = done; i < n && i < done + CONSOLE_WHOLE; i++)
             console_putc(buf[i]);
-        console_release(was_on);
+        console_release();
     }
 }
 
@@ -142,10 +133,10 @@ int kprintf(const char *fmt, ...)
     va_list ap;
     int n;
 
-    int was_on = console_hold();
+    push_cli();
     va_start(ap, fmt);
     n = kvformat(console_out, NULL, fmt, ap);
     va_end(ap);
-    console_release(was_on);
+    console_release();
     return n;
 }

@@ -64,7 +64,6 @@ struct journal {
      * each once (b->held). */
     struct buf **held;
     uint32_t nheld;
-
 };
 extern struct journal journal;
 
@@ -127,8 +126,8 @@ static inline bool journal_logs(void)
 
 /* b (locked by the caller, valid) was changed: make it part of the running
  * transaction, once: pinned (bpin), marked b->journaled, appended to
- * journal.logged. Not journaling
- * (journal.active false: no journal, read-only, during recovery): nothing.
+ * journal.logged. Not journaling (journal.active false: no journal,
+ * read-only, during recovery): nothing.
  * An operation logs at most JOURNAL_OP_BLOCKS blocks (ASSERT), so the
  * transaction always has room (journal_op_begin made it). */
 void journal_log(struct buf *b);
