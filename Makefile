@@ -74,6 +74,14 @@ DISK := $(B)/disk.img
 DISK_ARG := --disk $(DISK)
 # Lab 9 on: ext3 (the same with a journal, which the kernel writes).
 DISK_MKFS := $(if $(shell [ $(LAB) -ge 9 ] && echo y),mkfs3,mkfs)
+# Lab 10 on: Debian's own busybox-static binary, the host's, as /bin/busybox,
+# and user/musl/NAME.c built with Debian's musl-gcc -static as /bin/NAME:
+# Linux programs with a real C library, unchanged.
+ifeq ($(shell [ $(LAB) -ge 10 ] && echo y),y)
+BUSYBOX := /bin/busybox
+MUSL_SRCS := $(filter-out $(LATER_FILES),$(sort $(wildcard user/musl/*.c)))
+MUSL_BINS := $(MUSL_SRCS:user/musl/%.c=$(B)/musl/%)
+endif
 endif
 
 CC := gcc
@@ -178,6 +186,11 @@ $(B)/user/%.o: user/%.c Makefile
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # Static ELF64, linked at 0x400000 (ld's default), text and data apart.
+$(B)/musl/%: user/musl/%.c
+	@echo "  MUSL    $@"
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(B)/user/%.elf: $(B)/user/%.o $(USER_LIB)
 	@echo "  LD      $@"
 	$(Q)ld -static -nostdlib -z noexecstack -z max-page-size=0x1000 -z separate-code \
@@ -236,13 +249,17 @@ FORCE:
 ifneq ($(DISK),)
 # The staging tree is made afresh each time, so a program or file removed
 # from the tree leaves the disk too.
-$(DISK_PRISTINE): $(USER_ELFS) $(DISK_SRCS) grader/disk.py Makefile
+$(DISK_PRISTINE): $(USER_ELFS) $(MUSL_BINS) $(DISK_SRCS) grader/disk.py Makefile
 	@echo "  MKE2FS  $@"
 	$(Q)rm -rf $(DISK_STAGING) && mkdir -p $(DISK_STAGING)/bin $(DISK_STAGING)/home && mkdir -m 1777 $(DISK_STAGING)/tmp
 	$(Q)for f in $(USER_ELFS); do cp $$f $(DISK_STAGING)/bin/$$(basename $$f .elf) || exit 1; done
+	$(Q)for f in $(MUSL_BINS); do cp $$f $(DISK_STAGING)/bin/ || exit 1; done
 	$(Q)for f in $(DISK_SRCS:user/disk/%=%); do \
 		mkdir -p $(DISK_STAGING)/$$(dirname $$f) && cp -P user/disk/$$f $(DISK_STAGING)/$$f || exit 1; done
 	$(Q)seq 1 5000 > $(DISK_STAGING)/home/numbers.txt
+ifneq ($(BUSYBOX),)
+	$(Q)$(PYTHON) grader/linuxbin.py check-static $(BUSYBOX) && cp $(BUSYBOX) $(DISK_STAGING)/bin/busybox
+endif
 	$(Q)$(PYTHON) grader/disk.py $(DISK_MKFS) $(DISK_STAGING) $@.tmp && mv $@.tmp $@
 
 # Your disk: made once, then kept (order-only: a new pristine image does not

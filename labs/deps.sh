@@ -38,6 +38,8 @@ need_sbin mke2fs e2fsprogs          # the disk (Lab 8): make, check, read ext2 i
 need_sbin e2fsck e2fsprogs
 need_sbin debugfs e2fsprogs
 need_sbin dumpe2fs e2fsprogs
+need_path /bin/busybox busybox-static  # Lab 10: Debian's own static busybox on the disk
+need_tool musl-gcc musl-tools        # Lab 10: Linux programs with a real C library
 need_path "$PYTHON" python3
 need_pymod pytest python3-pytest
 need_pymod xdist python3-pytest-xdist

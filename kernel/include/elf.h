@@ -76,4 +76,13 @@ struct elf64_phdr {
 int elf_load(pte_t *pml4, const uint8_t *data, size_t size, uint64_t *entry, uint64_t *end,
              const char **why);
 
+#if LAB >= 10
+struct exec_info;
+/* Lab 10: for a file elf_load accepted, what the auxiliary vector tells
+ * the program (linux.h): its entry, and where its program headers are in
+ * its memory: the address of file offset e_phoff inside the PT_LOAD
+ * segment whose file bytes hold the whole table (phdr 0 if none does). */
+void elf_info(const uint8_t *data, size_t size, struct exec_info *info);
+#endif
+
 #endif

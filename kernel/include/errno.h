@@ -25,6 +25,7 @@
 #define EINVAL  22
 #define ENFILE  23                   /* the in-memory inode table is full */
 #define EMFILE  24                   /* no free file descriptor */
+#define ENOTTY  25                   /* ioctl on what is not a terminal (Lab 10) */
 #define EFBIG   27                   /* past the largest file */
 #define ENOSPC  28                   /* the disk is full */
 #define ESPIPE  29                   /* lseek on a pipe or the console */

@@ -47,4 +47,11 @@ uint64_t ist_guard_page(int slot);
  * top of the running thread's kernel stack, set at every switch. */
 void tss_set_rsp0(uint64_t rsp0);
 
+#if LAB >= 10
+/* Lab 10: the same top of stack, kept for the syscall instruction's entry
+ * (syscall_entry.asm), which must switch stacks itself: syscall leaves rsp
+ * as ring 3 had it. Set by tss_set_rsp0 only. */
+extern uint64_t syscall_rsp0;
+#endif
+
 #endif

@@ -53,7 +53,16 @@ struct proc {
      * inside); NULL: the root. */
     struct file *cwd;
 #endif
+#if LAB >= 10
+    /* Lab 10, [self]: the path of its program, what execve and readlink
+     * find at /proc/self/exe (busybox runs its applets through it). */
+    char exe[PROC_ARG_MAX];
+#endif
 };
+
+#if LAB >= 10
+#define PROC_SELF_EXE "/proc/self/exe"
+#endif
 
 /* The process of the running thread, or NULL in a kernel thread. */
 struct proc *proc_current(void);
@@ -66,10 +75,19 @@ struct proc *proc_current(void);
  * the last '/'. The same holds for proc_exec. */
 struct proc *proc_spawn(const char *name, int argc, char *const argv[]);
 
-/* Replace the calling process's program (execve) and make tf return into
- * the new one. 0, or -ENOENT / -ENOEXEC / -ENOMEM with the old program
- * untouched. */
-int proc_exec(struct trap_frame *tf, const char *name, int argc, char *const argv[]);
+/* What execve passes to the new program. */
+struct exec_args {
+    const char *path;                    /* the program, as proc_spawn takes it */
+    int argc;
+    char *const *argv;                   /* argv[0] included */
+    int envc;                            /* Lab 10: its environment (0, NULL before) */
+    char *const *envp;
+};
+
+/* Replace the calling process's program (execve) with a->path and make tf
+ * return into the new one. 0, or -ENOENT / -ENOEXEC / -ENOMEM with the old
+ * program untouched. */
+int proc_exec(struct trap_frame *tf, const struct exec_args *a);
 
 /* End the calling process with status: prints "NAME: exit(STATUS)". */
 void proc_exit(int status) __attribute__((noreturn));
@@ -185,6 +203,13 @@ bool proc_killed(void);
 /* Copy-on-write (fork.c). A user page shared by fork is mapped read-only
  * with PTE_COW set in both address spaces; the first write copies it. */
 #define PTE_COW (1ull << 9)          /* a bit the CPU leaves to software */
+
+/* fork: a copy of the calling process returning into tf's place in both,
+ * the child's pid in the parent, 0 in the child; -EAGAIN or -ENOMEM (see
+ * fork.c). From Lab 10 clone's fork-like form adds: the child starts on
+ * child_stack (0: the parent's rsp), and its pid is stored at the user
+ * address set_tid in the child (0: nowhere). */
+long proc_fork(struct trap_frame *tf, uint64_t child_stack, uint64_t set_tid);
 
 /* Share every present user page of parent (the running address space) with
  * child (new, not running), as share_page does for one page (exercise 1),

@@ -72,6 +72,9 @@ struct thread {
      * threads saves them for the old thread and loads them for the new one. */
     uint8_t fpu[512] __attribute__((aligned(16)));
 #endif
+#if LAB >= 10
+    uint64_t fs_base;                /* [self] its FS base (arch_prctl): Linux TLS (tls.c) */
+#endif
 };
 
 /* The running thread. Changed only by the scheduler, interrupts off. */

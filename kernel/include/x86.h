@@ -138,6 +138,11 @@ static inline void wrmsr(uint32_t msr, uint64_t value)
 
 #define MSR_EFER 0xC0000080
 #define EFER_NXE (1ull << 11)         /* allow the no-execute bit in page tables */
+#define EFER_SCE (1ull << 0)          /* allow syscall/sysret (Lab 10) */
+#define MSR_STAR   0xC0000081         /* syscall/sysret selectors (Lab 10) */
+#define MSR_LSTAR  0xC0000082         /* syscall's 64-bit entry point */
+#define MSR_FMASK  0xC0000084         /* rflags bits syscall clears */
+#define MSR_FS_BASE 0xC0000100        /* the FS segment's base: user TLS (Lab 10) */
 #define CR0_WP   (1ull << 16)         /* ring 0 respects read-only pages too */
 
 #define DEFINE_READ_CR(n)                                        \

@@ -21,6 +21,10 @@
 #include "string.h"
 #include "syscall.h"
 #include "x86.h"
+#if LAB >= 10
+#include "linux.h"
+#include "uaccess.h"
+#endif
 
 /* Call fn(va, leaf, ctx) for every present 4 KiB page of the user half of
  * pml4, in address order; stop at the first non-zero result and return it. */
@@ -161,6 +165,9 @@ int cow_prepare_write(pte_t *pml4, uint64_t addr, uint64_t len)
 struct fork_start {
     struct proc *proc;
     struct trap_frame tf;
+#if LAB >= 10
+    uint64_t set_tid;                /* clone's CLONE_CHILD_SETTID address, or 0 */
+#endif
 };
 
 static int fork_child(void *arg)
@@ -169,13 +176,23 @@ static int fork_child(void *arg)
     struct trap_frame tf = s->tf;
     struct proc *p = s->proc;
 
+#if LAB >= 10
+    uint64_t set_tid = s->set_tid;
+#endif
     kfree(s);
     push_cli();
     current->proc = p;               /* from now on the scheduler loads its CR3 */
     write_cr3((uint64_t)p->pml4 - DIRECT_MAP_BASE);
     thread_fpu_load(current);        /* the copy of the parent's, made by sys_fork */
     tss_set_rsp0(current->kstack + KSTACK_SIZE);
+#if LAB >= 10
+    tls_switch_in(current);          /* the parent's FS base, copied by proc_fork */
+#endif
     pop_cli();
+#if LAB >= 10
+    if (set_tid)                     /* glibc's fork wants its tid there; a bad address: none */
+        copy_to_user(p->pml4, set_tid, &p->pid, sizeof p->pid);
+#endif
     tf.rax = 0;                      /* fork returns 0 in the child */
     __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return" : : "r"(&tf) : "memory");
     __builtin_unreachable();
@@ -185,14 +202,20 @@ static int fork_child(void *arg)
  * its files shared), returning into the same place in both: the child's
  * pid in the parent, 0 in the child. -EAGAIN at the process limit (or
  * with no memory for the process itself), -ENOMEM when memory for its
- * address space or thread runs out (nothing of the child is left). */
-static long sys_fork(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
+ * address space or thread runs out (nothing of the child is left). From
+ * Lab 10 clone calls it too (proc.h). */
+long proc_fork(struct trap_frame *tf, uint64_t child_stack, uint64_t set_tid)
 {
     struct proc *parent = proc_current(), *child = proc_alloc(parent, parent->name);
     struct fork_start *s = kmalloc(sizeof *s);
     int err = -ENOMEM;
 
-    (void)a0, (void)a1, (void)a2;
+#if LAB >= 10
+    if (s)
+        s->set_tid = set_tid;
+#else
+    (void)set_tid;
+#endif
     if (child == NULL) {
         kfree(s);
         return -EAGAIN;
@@ -209,12 +232,21 @@ static long sys_fork(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a
 #if LAB >= 8
     child->cwd = parent->cwd ? file_get(parent->cwd) : NULL;   /* the same working directory */
 #endif
+#if LAB >= 10
+    memcpy(child->exe, parent->exe, sizeof child->exe);
+#endif
     s->proc = child;
     s->tf = *tf;
+    if (child_stack)
+        s->tf.rsp = child_stack;
     push_cli();                      /* the child runs only once it is complete */
     child->thread = thread_create(fork_child, s, parent->name);
-    if (child->thread != NULL)
+    if (child->thread != NULL) {
         __asm__ volatile("fxsave64 %0" : "=m"(child->thread->fpu));   /* the parent's, live */
+#if LAB >= 10
+        child->thread->fs_base = current->fs_base;
+#endif
+    }
     pop_cli();
     if (child->thread == NULL) {
         files_close_all(child);
@@ -226,5 +258,11 @@ fail:
     kfree(s);
     proc_discard(child);             /* its address space too */
     return err;
+}
+
+static long sys_fork(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    (void)a0, (void)a1, (void)a2;
+    return proc_fork(tf, 0, 0);
 }
 SYSCALL(SYS_fork, sys_fork);

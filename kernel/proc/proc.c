@@ -27,6 +27,9 @@
 #include "uaccess.h"
 #include "x86.h"
 #include "kinit.h"
+#if LAB >= 10
+#include "linux.h"
+#endif
 
 #define AT_NULL   0                  /* the auxiliary vector's last entry */
 #define AT_PAGESZ 6                  /* its value: the page size */
@@ -171,12 +174,10 @@ _Static_assert(PROC_MAX_ARGS * PROC_ARG_MAX + (PROC_MAX_ARGS + 7) * 8 + 16 <= PA
                "argv and the first stack's words fit in the top page of the user stack");
 
 /* Map the user stack (USER_STACK_PAGES pages below USER_STACK_TOP; the
- * page below them stays unmapped: the guard) and lay out argv on it. Sets
- * *rsp to where argc is. 0 or -ENOMEM. */
-int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
+ * page below them stays unmapped: the guard); *top_page: the kernel's view
+ * of its top page. 0 or -ENOMEM. */
+static int map_stack(pte_t *pml4, uint8_t **top_page)
 {
-    uint8_t *top_page = NULL;
-
     for (int i = 0; i < USER_STACK_PAGES; i++) {
         uint64_t pa = pmm_alloc_zeroed();
         if (pa == 0 || vmm_map(pml4, USER_STACK_TOP - (i + 1) * PAGE_SIZE, pa,
@@ -186,11 +187,34 @@ int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
             return -ENOMEM;
         }
         if (i == 0)
-            top_page = phys_to_virt(pa);
+            *top_page = phys_to_virt(pa);
     }
-    *rsp = stack_layout(top_page, argc, argv);
     return 0;
 }
+
+int proc_setup_stack(pte_t *pml4, int argc, char *const argv[], uint64_t *rsp)
+{
+    uint8_t *top_page;
+    int err = map_stack(pml4, &top_page);
+
+    if (err == 0)
+        *rsp = stack_layout(top_page, argc, argv);
+    return err;
+}
+
+#if LAB >= 10
+/* Remember path as p's program for /proc/self/exe: "/bin/NAME" for a bare
+ * name, as load_program looks for it. */
+static void set_exe(struct proc *p, const char *path)
+{
+    if (path == p->exe)
+        return;
+    if (strchr(path, '/'))
+        strlcpy(p->exe, path, sizeof p->exe);
+    else
+        ksnprintf(p->exe, sizeof p->exe, "/bin/%s", path);
+}
+#endif
 
 /* What follows the last '/' of name: the boot module's name and the
  * process's. */
@@ -231,26 +255,68 @@ bool proc_program_exists(const char *name)
 }
 #endif
 
+/* What load_program learns about a program besides its memory. */
+struct loaded {
+    uint64_t entry, brk;
+#if LAB >= 10
+    struct exec_info info;               /* for the auxiliary vector (Lab 10) */
+#endif
+};
+
+/* elf_load, and from Lab 10 what the auxiliary vector needs from the file. */
+static int load_elf(pte_t *pml4, const uint8_t *data, size_t size, struct loaded *out,
+                    const char **why)
+{
+    int err = elf_load(pml4, data, size, &out->entry, &out->brk, why);
+#if LAB >= 10
+    if (err == 0)
+        elf_info(data, size, &out->info);
+#endif
+    return err;
+}
+
 /* Load boot module name into pml4 (elf_load). 0 or a negative errno;
  * -ENOENT if there is no such module. */
-static int load_module(pte_t *pml4, const char *name, uint64_t *entry, uint64_t *brk,
-                       const char **why)
+static int load_module(pte_t *pml4, const char *name, struct loaded *out, const char **why)
 {
     const struct mb2_tag_module *m = mb2_find_module(name);
 
     if (m == NULL)
         return -ENOENT;
-    return elf_load(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, entry, brk, why);
+    return load_elf(pml4, phys_to_virt(m->mod_start), m->mod_end - m->mod_start, out, why);
 }
 
-/* Load program name into pml4 with argv: from Lab 8 the file on the disk
+/* The program's first stack: from Lab 10 Linux's, with envp and the
+ * auxiliary vector (auxv.c), or Lab 6's if that does not fit or is not
+ * written yet; Lab 6's before. */
+static int setup_stack(pte_t *pml4, const struct exec_args *a, const struct loaded *l,
+                       uint64_t *rsp)
+{
+#if LAB >= 10
+    uint8_t *top_page;
+    int err = map_stack(pml4, &top_page);
+
+    if (err == 0 && (*rsp = stack_layout_linux(top_page, a->argc, a->argv, a->envc, a->envp,
+                                               a->path, &l->info)) == 0) {
+        memset(top_page, 0, PAGE_SIZE);
+        *rsp = stack_layout(top_page, a->argc, a->argv);
+    }
+    return err;
+#else
+    (void)l;
+    return proc_setup_stack(pml4, a->argc, a->argv, rsp);
+#endif
+}
+
+/* Load program a->path into pml4 with its argv: from Lab 8 the file on the disk
  * (program_read) if it can be read, else (no disk, no such file, or a file
  * system that does not work yet) the boot module of the same base name.
  * 0 or a negative errno; says why. */
-static int load_program(pte_t *pml4, const char *name, int argc, char *const argv[],
-                        uint64_t *entry, uint64_t *rsp, uint64_t *brk)
+static int load_program(pte_t *pml4, const struct exec_args *a, uint64_t *entry, uint64_t *rsp,
+                        uint64_t *brk)
 {
-    const char *why = "out of memory";
+    const char *why = "out of memory", *name = a->path;
+    struct loaded l = {0};
 #if LAB >= 8
     void *image;
     size_t len;
@@ -258,10 +324,10 @@ static int load_program(pte_t *pml4, const char *name, int argc, char *const arg
 
     name = program_base(name);
     if (err == 0) {
-        err = elf_load(pml4, image, len, entry, brk, &why);
+        err = load_elf(pml4, image, len, &l, &why);
         kfree(image);
     } else {
-        int module_err = load_module(pml4, name, entry, brk, &why);
+        int module_err = load_module(pml4, name, &l, &why);
         if (module_err == -ENOENT) {
             if (err == -ENOENT && proc_report)   /* nowhere */
                 kprintf("exec %s: no such program in the boot image\n", name);
@@ -270,14 +336,15 @@ static int load_program(pte_t *pml4, const char *name, int argc, char *const arg
         err = module_err;
     }
 #else
-    int err = load_module(pml4, name, entry, brk, &why);
+    int err = load_module(pml4, name, &l, &why);
     if (err == -ENOENT && proc_report)
         kprintf("exec %s: no such program in the boot image\n", name);
     if (err == -ENOENT)
         return err;
 #endif
     if (err == 0)
-        err = proc_setup_stack(pml4, argc, argv, rsp);
+        err = setup_stack(pml4, a, &l, rsp);
+    *entry = l.entry, *brk = l.brk;
     if (err)
         kprintf("exec %s: refused: %s (%s)\n", name, err == -ENOEXEC ? why : "out of memory",
                 err == -ENOEXEC ? "-ENOEXEC" : "-ENOMEM");
@@ -317,7 +384,8 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[])
 
     if (p == NULL || s == NULL || (p->pml4 = as_create()) == NULL)
         goto fail;
-    if (load_program(p->pml4, path, argc, argv, &s->entry, &s->rsp, &p->brk_start) != 0)
+    struct exec_args a = {.path = path, .argc = argc, .argv = argv};
+    if (load_program(p->pml4, &a, &s->entry, &s->rsp, &p->brk_start) != 0)
         goto fail;
     p->brk = p->brk_start;
 #if LAB >= 7
@@ -327,6 +395,9 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[])
     p->pid = next_pid++;
 #endif
     strlcpy(p->name, name, sizeof p->name);
+#if LAB >= 10
+    set_exe(p, path);
+#endif
     s->proc = p;
     if ((p->thread = thread_create(user_thread, s, name)) == NULL)
         goto fail;
@@ -346,16 +417,16 @@ fail:
     return NULL;
 }
 
-int proc_exec(struct trap_frame *tf, const char *path, int argc, char *const argv[])
+int proc_exec(struct trap_frame *tf, const struct exec_args *a)
 {
-    const char *name = program_base(path);
+    const char *name = program_base(a->path);
     struct proc *p = proc_current();
     uint64_t entry, rsp, brk;
     pte_t *fresh = as_create(), *old = p->pml4;
 
     if (fresh == NULL)
         return -ENOMEM;
-    int err = load_program(fresh, path, argc, argv, &entry, &rsp, &brk);
+    int err = load_program(fresh, a, &entry, &rsp, &brk);
     if (err) {
         as_destroy(fresh);
         return err;
@@ -366,12 +437,19 @@ int proc_exec(struct trap_frame *tf, const char *path, int argc, char *const arg
     thread_fpu_forget(current);              /* the new program starts with clean registers */
     thread_fpu_reset(current);
     thread_fpu_load(current);
+#if LAB >= 10
+    current->fs_base = 0;                    /* the new program sets its own TLS */
+    tls_switch_in(current);
+#endif
     pop_cli();
     as_destroy(old);
 #if LAB >= 7
     files_close_on_exec(p);
 #endif
     p->brk_start = p->brk = brk;
+#if LAB >= 10
+    set_exe(p, a->path);
+#endif
     strlcpy(p->name, name, sizeof p->name);
     strlcpy(current->name, name, sizeof current->name);
     /* Return from the system call into the new program, registers clean. */
@@ -676,6 +754,9 @@ static void proc_switch_in(struct thread *next)
      * needs: its x87/SSE state, its kernel stack in TSS.rsp0, its
      * process's page tables (handout §3.2) */
     (void)next;
+#endif
+#if LAB >= 10
+    tls_switch_in(next);                     /* its FS base (Lab 10, tls.c) */
 #endif
 }
 

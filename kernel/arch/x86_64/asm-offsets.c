@@ -32,6 +32,9 @@ void asm_offsets(void)
     DEFINE(TF_RAX, offsetof(struct trap_frame, rax));
     DEFINE(TF_VECTOR, offsetof(struct trap_frame, vector));
     DEFINE(TF_RIP, offsetof(struct trap_frame, rip));
+    DEFINE(TF_CS, offsetof(struct trap_frame, cs));
+    DEFINE(TF_RFLAGS, offsetof(struct trap_frame, rflags));
+    DEFINE(TF_RSP, offsetof(struct trap_frame, rsp));
     DEFINE(TF_SIZE, sizeof(struct trap_frame));
 #endif
 }

@@ -62,9 +62,16 @@ int ist_stack_of(uint64_t addr)
     return 0;
 }
 
+#if LAB >= 10
+uint64_t syscall_rsp0;
+#endif
+
 void tss_set_rsp0(uint64_t rsp0)
 {
     tss.rsp[0] = rsp0;
+#if LAB >= 10
+    syscall_rsp0 = rsp0;             /* the syscall instruction switches no stack: Lab 10 */
+#endif
 }
 
 uint64_t ist_guard_page(int slot)
