@@ -83,6 +83,7 @@ void random_bytes(void *buf, size_t n)
 
 /* ---- the first stack ------------------------------------------------------------ */
 
+#if SOL >= 10
 /* Put n bytes of src just below *top in page (user addresses base..),
  * moving *top down; false if they would go below limit. */
 static bool push_bytes(uint8_t *page, uint64_t base, uint64_t *top, uint64_t limit,
@@ -94,6 +95,7 @@ static bool push_bytes(uint8_t *page, uint64_t base, uint64_t *top, uint64_t lim
     memcpy(page + (*top - base), src, n);
     return true;
 }
+#endif
 
 /* Contract in linux.h. */
 uint64_t stack_layout_linux(uint8_t *page, int argc, char *const argv[], int envc,
