@@ -49,4 +49,35 @@ uint64_t stack_layout_linux(uint8_t *page, int argc, char *const argv[], int env
  * generator seeded from the TSC at boot. Any context. */
 void random_bytes(void *buf, size_t n);
 
+
+/* ---- the console as a terminal (file.c; ioctl in linuxcalls.c) ---- */
+
+/* Linux's struct termios as TCGETS and TCSETS pass it (asm-generic). */
+#define TERMIOS_NCCS 19
+struct termios {
+    uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    uint8_t c_line;
+    uint8_t c_cc[TERMIOS_NCCS];
+};
+#define TERMIOS_ICRNL   0000400      /* c_iflag: Enter's '\r' read as '\n' */
+#define TERMIOS_OPOST   0000001      /* c_oflag */
+#define TERMIOS_ONLCR   0000004
+#define TERMIOS_CS8     0000060      /* c_cflag */
+#define TERMIOS_CREAD   0000200
+#define TERMIOS_B115200 0010002
+#define TERMIOS_ISIG    0000001      /* c_lflag: Ctrl-C sends SIGINT */
+#define TERMIOS_ICANON  0000002      /* line at a time, with erase */
+#define TERMIOS_ECHO    0000010
+#define TERMIOS_ECHOE   0000020
+#define TERMIOS_VINTR   0            /* c_cc indexes */
+#define TERMIOS_VERASE  2
+#define TERMIOS_VEOF    4
+#define TERMIOS_VMIN    6
+
+/* The console's modes: canonical with echo at boot; TCSETS changes them
+ * (a shell's line editor turns ICANON and ECHO off). */
+extern struct termios console_termios;
+
+/* Would a read of the console return at once (typed input waiting)? */
+bool console_readable(void);
 #endif

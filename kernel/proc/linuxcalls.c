@@ -417,16 +417,135 @@ static long sys_dup3(struct trap_frame *tf, uint64_t old, uint64_t new, uint64_t
 }
 SYSCALL(SYS_dup3, sys_dup3);
 
-/* ---- terminals: none yet ------------------------------------------------------------ */
+/* ---- the console as a terminal ------------------------------------------------------ */
 
-#define SYS_ioctl 16
+#define SYS_ioctl  16
+#define TCGETS     0x5401
+#define TCSETS     0x5402            /* now */
+#define TCSETSW    0x5403            /* after output drains: ours never waits */
+#define TCSETSF    0x5404            /* and drop typed input: not kept apart here */
+#define TIOCGPGRP  0x540F
+#define TIOCGWINSZ 0x5413
 
+struct winsize {
+    uint16_t rows, cols, xpixel, ypixel;
+};
+
+/* ioctl(fd, cmd, arg): on the console, its termios (TCGETS, TCSETS*) and
+ * size (TIOCGWINSZ: the VGA screen's 80x25); -ENOTTY for anything else and
+ * on other files, as Linux says for a file that is not a terminal. No
+ * process groups: TIOCGPGRP is -ENOTTY too, so a shell turns job control
+ * off. */
 static long sys_ioctl(struct trap_frame *tf, uint64_t fd, uint64_t cmd, uint64_t arg)
 {
-    (void)tf, (void)cmd, (void)arg;
-    return fd_file((int)fd) ? -ENOTTY : -EBADF;
+    struct file *f = fd_file((int)fd);
+    static const struct winsize size = {25, 80, 0, 0};
+
+    (void)tf;
+    if (f == NULL)
+        return -EBADF;
+    if (!file_is_console(f))
+        return -ENOTTY;
+    switch (cmd) {
+    case TCGETS:
+        return copy_to_user(user_space(), arg, &console_termios, sizeof console_termios)
+                   ? -EFAULT : 0;
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF: {
+        struct termios t;
+        if (copy_from_user(user_space(), &t, arg, sizeof t))
+            return -EFAULT;
+        console_termios = t;
+        return 0;
+    }
+    case TIOCGWINSZ:
+        return copy_to_user(user_space(), arg, &size, sizeof size) ? -EFAULT : 0;
+    default:
+        return -ENOTTY;
+    }
 }
 SYSCALL(SYS_ioctl, sys_ioctl);
+
+/* ---- poll -------------------------------------------------------------------------- */
+
+#define SYS_poll  7
+#define SYS_ppoll 271
+#define POLLIN    0x001
+#define POLLOUT   0x004
+#define POLLNVAL  0x020
+#define POLL_MAX  PROC_MAX_FILES
+
+struct pollfd {
+    int32_t fd;
+    int16_t events, revents;
+};
+
+/* Fill each entry's revents; the number of entries with any. The console
+ * is readable when something was typed; pipes and files always count as
+ * ready (a read or write of them blocks at worst, which a shell's poll
+ * before a read tolerates). */
+static int poll_scan(struct pollfd *fds, uint64_t n)
+{
+    int ready = 0;
+
+    for (uint64_t i = 0; i < n; i++) {
+        struct file *f = fds[i].fd >= 0 ? fd_file(fds[i].fd) : NULL;
+        int16_t r = 0;
+        if (fds[i].fd >= 0 && f == NULL)
+            r = POLLNVAL;
+        else if (f && file_is_console(f))
+            r = (int16_t)((console_readable() ? POLLIN : 0) | POLLOUT);
+        else if (f)
+            r = POLLIN | POLLOUT;
+        fds[i].revents = (int16_t)(r & (fds[i].events | POLLNVAL));
+        ready += fds[i].revents != 0;
+    }
+    return ready;
+}
+
+/* poll(fds, n, timeout_ms): waits in 10 ms naps (timeout < 0: for ever)
+ * until an entry is ready; -EINTR if the process is killed meanwhile. */
+static long do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ms)
+{
+    struct pollfd fds[POLL_MAX];
+    uint64_t start = pit_ticks();
+
+    if (n > POLL_MAX)
+        return -EINVAL;
+    if (copy_from_user(user_space(), fds, ufds, n * sizeof fds[0]))
+        return -EFAULT;
+    int ready;
+    while ((ready = poll_scan(fds, n)) == 0 && !proc_killed()) {
+        if (timeout_ms >= 0 && (pit_ticks() - start) * 1000 / pit_hz() >= (uint64_t)timeout_ms)
+            break;
+        proc_nap(10);
+    }
+    if (ready == 0 && proc_killed())
+        return -EINTR;
+    return copy_to_user(user_space(), ufds, fds, n * sizeof fds[0]) ? -EFAULT : ready;
+}
+
+static long sys_poll(struct trap_frame *tf, uint64_t fds, uint64_t n, uint64_t timeout)
+{
+    (void)tf;
+    return do_poll(fds, n, (int)timeout);
+}
+SYSCALL(SYS_poll, sys_poll);
+
+/* ppoll(fds, n, timespec, sigmask, size): the mask is not applied. */
+static long sys_ppoll(struct trap_frame *tf, uint64_t fds, uint64_t n, uint64_t ts)
+{
+    struct timespec t;
+
+    (void)tf;
+    if (ts == 0)
+        return do_poll(fds, n, -1);
+    if (copy_from_user(user_space(), &t, ts, sizeof t))
+        return -EFAULT;
+    return do_poll(fds, n, t.sec * 1000 + t.nsec / 1000000);
+}
+SYSCALL(SYS_ppoll, sys_ppoll);
 
 /* ---- unknown calls ---------------------------------------------------------------- */
 
