@@ -157,6 +157,16 @@ static long sys_readlink(struct trap_frame *tf, uint64_t upath, uint64_t buf, ui
         kfree(path);
         return -ENOMEM;
     }
+#if LAB >= 10
+    if (strcmp(path, PROC_SELF_EXE) == 0) {     /* Lab 10: no /proc, but this one link */
+        long n = (long)strlen(proc_current()->exe);
+        n = n < (long)size ? n : (long)size;
+        n = copy_to_user(user_space(), buf, proc_current()->exe, (size_t)n) ? -EFAULT : n;
+        kfree(target);
+        kfree(path);
+        return n;
+    }
+#endif
     fs_begin();
     long n = lookup_at(AT_FDCWD, path, false, &ip);
     if (n == 0) {
