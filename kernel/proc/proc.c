@@ -755,9 +755,6 @@ static void proc_switch_in(struct thread *next)
      * process's page tables (handout §3.2) */
     (void)next;
 #endif
-#if LAB >= 10
-    tls_switch_in(next);                     /* its FS base (Lab 10, tls.c) */
-#endif
 }
 
 static void proc_start(void)
