@@ -32,7 +32,7 @@ static long name_call(enum name_op op, int dirfd, uint64_t upath, uint32_t mode)
 #endif
     fs_begin();
     if ((err = start_dir(dirfd, path, &dp)) == 0)
-        err = op == OP_MKDIR ? fs_mkdir(dp, path, (uint16_t)(mode & 07777))
+        err = op == OP_MKDIR ? fs_mkdir(dp, path, (uint16_t)(mode & 07777 & ~proc_umask()))
             : op == OP_RMDIR ? fs_rmdir(dp, path)
                              : fs_unlink(dp, path);
     fs_end();

@@ -127,7 +127,7 @@ static long do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
     fs_begin();
     err = start_dir(dirfd, path, &dp);
     if (err == 0 && (flags & O_CREAT))
-        err = fs_create(dp, path, (uint16_t)(mode & 07777), flags & O_EXCL, &ip);
+        err = fs_create(dp, path, (uint16_t)(mode & 07777 & ~proc_umask()), flags & O_EXCL, &ip);
     else if (err == 0)
         err = namei(dp, path, !(flags & O_NOFOLLOW), &ip);
     if (err == 0)

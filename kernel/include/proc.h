@@ -57,6 +57,7 @@ struct proc {
     /* Lab 10, [self]: the path of its program, what execve and readlink
      * find at /proc/self/exe (busybox runs its applets through it). */
     char exe[PROC_ARG_MAX];
+    uint32_t umask;                      /* the permission bits creat and mkdir clear */
 #endif
 };
 

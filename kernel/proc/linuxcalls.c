@@ -26,7 +26,6 @@
 
 #define SYS_readv           19
 #define SYS_writev          20
-#define SYS_access          21
 #define SYS_madvise         28
 #define SYS_sendfile        40
 #define SYS_clone           56
@@ -49,7 +48,6 @@
 #define SYS_clock_gettime   228
 #define SYS_clock_getres    229
 #define SYS_clock_nanosleep 230
-#define SYS_faccessat       269
 #define SYS_set_robust_list 273
 #define SYS_dup3            292
 #define SYS_getrandom       318
@@ -95,11 +93,16 @@ static long sys_setpgid(struct trap_frame *tf, uint64_t pid, uint64_t pgid, uint
 }
 SYSCALL(SYS_setpgid, sys_setpgid);
 
-/* umask: the mask is not kept (files get the mode asked for); says 022. */
+/* umask(mask): the permission bits open's O_CREAT and mkdir clear from
+ * now on (fsyscall.h: proc_umask); the old mask. */
 static long sys_umask(struct trap_frame *tf, uint64_t mask, uint64_t a1, uint64_t a2)
 {
-    (void)tf, (void)mask, (void)a1, (void)a2;
-    return 022;
+    struct proc *p = proc_current();
+    uint32_t old = p->umask;
+
+    (void)tf, (void)a1, (void)a2;
+    p->umask = (uint32_t)mask & 0777;
+    return old;
 }
 SYSCALL(SYS_umask, sys_umask);
 

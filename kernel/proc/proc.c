@@ -396,7 +396,8 @@ struct proc *proc_spawn(const char *path, int argc, char *const argv[])
 #endif
     strlcpy(p->name, name, sizeof p->name);
 #if LAB >= 10
-    set_exe(p, path);
+    set_exe(p, path);                        /* umask 0: files get the mode asked for,
+                                              * as in Lab 8 */
 #endif
     s->proc = p;
     if ((p->thread = thread_create(user_thread, s, name)) == NULL)
