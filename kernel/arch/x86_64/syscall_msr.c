@@ -37,7 +37,7 @@ static void syscall_msr_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 #else
     /* LAB 10, exercise 1: make syscall enter syscall_entry, through
-     * STAR, LSTAR, FMASK and EFER.SCE; until then it raises #UD (handout §2) */
+     * STAR, LSTAR, FMASK and EFER.SCE; without them it raises #UD (handout §2) */
 #endif
 }
 KINIT(63, syscall_msr_init);
