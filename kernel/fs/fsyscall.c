@@ -116,6 +116,15 @@ static long do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
         kfree(path);
         return -EMFILE;
     }
+#if LAB >= 10
+    if ((f = dev_open(path, &err)) != NULL || err) {     /* Lab 10: /dev/null and friends */
+        kfree(path);
+        int fd = f ? fd_install(p, f, flags & O_CLOEXEC) : err;
+        if (f && fd < 0)
+            file_put(f);
+        return fd;
+    }
+#endif
 #if LAB >= 9
     if ((flags & (O_CREAT | O_TRUNC)) || (flags & O_ACCMODE) != O_RDONLY) {
         if ((err = fs_writable()) != 0) {
