@@ -61,8 +61,9 @@ def test_table_ratio_and_a_name_it_does_not_know():
 
 
 def test_ours_is_not_booted_before_lab_10(tmp_path):
-    rows, failed, why = bl.run_ours(9, 9, "512M", tmp_path / "no-such.img")
-    assert rows == {} and failed == [] and "Lab 10" in why
+    rows, failed, seconds, why = bl.run_ours(9, 9, "512M", tmp_path / "no-such.img")
+    assert rows == {} and failed == [] and seconds is None
+    assert why.startswith("n/a (") and "Lab 10" in why
 
 
 def test_linux_gets_our_qemu_options_without_the_iso():
