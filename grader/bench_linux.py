@@ -42,7 +42,7 @@ TIMEOUT = 300                       # seconds for a whole run, either kernel
 # The rows in order: what lbench prints, what the row measures (lbench.c).
 ROWS = [
     ("getpid", "getpid"),
-    ("sched_yield", "sched_yield round trip, 2 processes"),
+    ("sched_yield", "sched_yield round trip, round robin"),
     ("fork", "fork+exit+wait"),
     ("pingpong", "pipe ping-pong round trip"),
     ("pipe", "pipe throughput, 1 MiB, per KiB"),
