@@ -692,6 +692,8 @@ void proc_run_init(const char *spec)
 
     if (!init_parse(spec))
         power_off(false);
+    if (cmdline_get_int("report", 1) == 0)
+        proc_report = false;                     /* report=0: no "NAME: exit(N)" lines */
     uint64_t before = pmm_free_frames();
     for (int64_t r = 0; r < repeat; r++) {
         for (int i = 0; i < init_nprogs;) {
@@ -719,6 +721,7 @@ void proc_run_init(const char *spec)
 }
 
 CMDLINE_KEY(init, "PROG[:ARG...][,PROG|+PROG...]");
+CMDLINE_KEY(report, "0");
 CMDLINE_KEY(repeat, "N");
 CMDLINE_KEY(lazybrk, "1");
 
