@@ -97,30 +97,28 @@ unsigned mmap_vm_flags(int prot)
 int mmap_list_add(struct mmap_list *l, uint64_t start, uint64_t end)
 {
     ASSERT(l != NULL && l->n >= 0 && l->n <= MMAP_MAX_REGIONS && user_pages(start, end));
+    for (int k = 0; k < l->n; k++)
+        ASSERT(l->r[k].end <= start || l->r[k].start >= end);     /* no overlap */
 #if SOL >= 10
     int i = 0;
     while (i < l->n && l->r[i].end < start)     /* r[i]: the first region not below */
         i++;
-    ASSERT(i == l->n || l->r[i].end == start || l->r[i].start >= end);
-    if (i < l->n && l->r[i].end == start) {     /* grow r[i] upwards */
-        ASSERT(i + 1 == l->n || l->r[i + 1].start >= end);
-        l->r[i].end = end;
-        if (i + 1 < l->n && l->r[i + 1].start == end) {     /* it now touches r[i + 1] */
-            l->r[i].end = l->r[i + 1].end;
+    if (i < l->n && l->r[i].end == start) {     /* it touches r[i] below: r[i] grows */
+        if (i + 1 < l->n && l->r[i + 1].start == end) {     /* and r[i + 1] above: one */
+            end = l->r[i + 1].end;
             memmove(&l->r[i + 1], &l->r[i + 2], (l->n - i - 2) * sizeof l->r[0]);
             l->n--;
         }
-        return 0;
-    }
-    if (i < l->n && l->r[i].start == end) {     /* grow r[i] downwards */
+        l->r[i].end = end;
+    } else if (i < l->n && l->r[i].start == end) {      /* it touches r[i] above */
         l->r[i].start = start;
-        return 0;
+    } else {
+        if (l->n == MMAP_MAX_REGIONS)
+            return -ENOMEM;
+        memmove(&l->r[i + 1], &l->r[i], (l->n - i) * sizeof l->r[0]);
+        l->r[i] = (struct mmap_region){start, end};
+        l->n++;
     }
-    if (l->n == MMAP_MAX_REGIONS)
-        return -ENOMEM;
-    memmove(&l->r[i + 1], &l->r[i], (l->n - i) * sizeof l->r[0]);
-    l->r[i] = (struct mmap_region){start, end};
-    l->n++;
     return 0;
 #else
     /* LAB 10, exercise 3: add [start, end) to the sorted region list,
@@ -144,8 +142,7 @@ int mmap_list_remove(struct mmap_list *l, uint64_t start, uint64_t end)
                 return -ENOMEM;
             memmove(r + 1, r, (l->n - i) * sizeof *r);
             l->n++;
-            r[0].end = start;
-            r[1].start = end;
+            r[0].end = start, r[1].start = end;
             return 0;
         }
         if (r->start < start) {
@@ -192,27 +189,24 @@ uint64_t mmap_list_find(const struct mmap_list *l, uint64_t len, uint64_t lo, ui
 /* ---- the pages (exercise 3) ---------------------------------------------------------- */
 
 #if SOL >= 10
-/* walk_pages's callback for mmap_unmap: the page goes, and its frame. */
+/* walk_pages's callbacks: the page and its frame go (fork may share the
+ * frame: the last owner frees it); the page gets the VM_* flags *ctx. */
 static void unmap_page(pte_t *pml4, uint64_t va, pte_t *pte, void *ctx)
 {
-    uint64_t pa;
+    uint64_t pa = *pte & PTE_ADDR;
 
-    (void)pte, (void)ctx;
-    if (vmm_unmap(pml4, va, &pa) == 0)
-        user_frame_free(pa);                 /* fork may share it: the last owner frees it */
+    (void)ctx;
+    vmm_unmap(pml4, va, NULL);
+    user_frame_free(pa);
 }
 
-/* walk_pages's callback for mmap_protect: *ctx is the VM_* flags. */
 static void protect_page(pte_t *pml4, uint64_t va, pte_t *pte, void *ctx)
 {
     unsigned flags = *(unsigned *)ctx;
-    bool shared = frame_owners(*pte & PTE_ADDR) > 1;
+    bool cow = (flags & VM_WRITE) && frame_owners(*pte & PTE_ADDR) > 1;   /* fork shares it */
 
-    vmm_protect(pml4, va, shared ? flags & ~VM_WRITE : flags);
-    if (shared && (flags & VM_WRITE))
-        *pte |= PTE_COW;                     /* writable once cow_break has copied it */
-    else
-        *pte &= ~PTE_COW;                    /* else a write fault would make it writable */
+    vmm_protect(pml4, va, cow ? flags & ~VM_WRITE : flags);
+    *pte = cow ? *pte | PTE_COW : *pte & ~PTE_COW;   /* read-only: no COW, or cow_break writes */
 }
 #endif
 
