@@ -211,6 +211,13 @@ KTEST(mmap_pages, "pages from to cut word")
     if (space == NULL || child == NULL)
         ktest_fail("mmap_pages: out of memory");
     memset(&l, 0, sizeof l);
+    uint64_t dirty[PAGES_MAX + 8];               /* frames full of 0xA5, given back: the */
+    for (int i = 0; i < PAGES_MAX + 8; i++)      /* mapping must zero what it gets */
+        if ((dirty[i] = pmm_alloc(0)) != 0)
+            memset(phys_to_virt(dirty[i]), 0xA5, PAGE_SIZE);
+    for (int i = PAGES_MAX + 7; i >= 0; i--)
+        if (dirty[i])
+            pmm_free(dirty[i]);
 
     int err = mmap_map(space, &l, PAGES_BASE, end, rw);
     struct page_counts c = count_pages(space, 0, (uint64_t)n);
