@@ -24,7 +24,7 @@ MASK = (1 << 64) - 1
 PAGE = 4096
 MMAP_MAX_REGIONS = 256                   # tunables.h
 LIST_WINDOW = 1100                       # kernel/tests/lab10mm.c
-EINVAL, ENOMEM = -22, -12
+ENOMEM = -12
 KTEST_STUBS = stub_dead_ends(10, exercises=[3], panic=True)
 PROGRAM_STUBS = stub_dead_ends(10, panic=True)
 FAULT_RE = (r"^mmaptest: killed by Page fault \(#PF\) at rip=0x[0-9a-f]+, "
@@ -66,7 +66,7 @@ class RegionModel:
         self.pages = set()
 
     def regions(self, pages=None):
-        runs, start = [], None
+        runs = []
         for p in sorted(self.pages if pages is None else pages):
             if runs and runs[-1][1] == p:
                 runs[-1][1] = p + 1
