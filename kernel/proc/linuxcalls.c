@@ -568,11 +568,3 @@ long syscall_unknown(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a
     return -ENOSYS;
 }
 CMDLINE_KEY(strace, NULL);
-
-/* TEMPORARY until mmap.c: mprotect accepted, nothing changed. */
-static long sys_mprotect_tmp(struct trap_frame *tf, uint64_t a, uint64_t l, uint64_t p)
-{
-    (void)tf, (void)a, (void)l, (void)p;
-    return 0;
-}
-SYSCALL(10, sys_mprotect_tmp);

@@ -450,6 +450,7 @@ int proc_exec(struct trap_frame *tf, const struct exec_args *a)
     p->brk_start = p->brk = brk;
 #if LAB >= 10
     set_exe(p, a->path);
+    mmap_list_clear(&p->mmaps);              /* its mappings went with the old address space */
 #endif
     strlcpy(p->name, name, sizeof p->name);
     strlcpy(current->name, name, sizeof current->name);
