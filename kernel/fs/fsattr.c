@@ -30,6 +30,7 @@
 #define UTIME_NOW   ((1l << 30) - 1) /* utimensat's tv_nsec: now / leave alone */
 #define UTIME_OMIT  ((1l << 30) - 2)
 #define X_OK        1
+#define W_OK        2
 
 /* What to do to an inode: one of these. */
 struct attr_change {
@@ -42,6 +43,8 @@ struct attr_change {
 /* Apply c to ip (fs_lock held). 0 or a negative errno. */
 static int apply(struct inode *ip, const struct attr_change *c)
 {
+    if (c->what == CHECK_ACCESS && (c->access & W_OK) && fs_writable() != 0)
+        return -EROFS;
     if (c->what == CHECK_ACCESS)     /* root: all but running a file nobody may run */
         return (c->access & X_OK) && (ip->d.i_mode & EXT2_S_IFMT) != EXT2_S_IFDIR &&
                        !(ip->d.i_mode & 0111) ? -EACCES : 0;

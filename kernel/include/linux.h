@@ -18,7 +18,9 @@ struct proc;
 
 /* The scheduler's switch-in hook calls this for next, interrupts off: the
  * CPU's FS base becomes next->fs_base when next runs a process (kernel
- * threads never use FS). Exercise 2 (handout §3.2). */
+ * threads never use FS), written every time: a program may have reloaded
+ * %fs itself (a selector load in ring 3 resets the base), so what the CPU
+ * holds cannot be assumed. Exercise 2 (handout §3.2). */
 void tls_switch_in(struct thread *next);
 
 /* What the loader learned about the program that the auxiliary vector
@@ -35,8 +37,8 @@ struct exec_info {
  * AT_PLATFORM's string "x86_64", AT_EXECFN's (execfn), AT_RANDOM's 16 random
  * bytes; below them, 16-byte aligned, the words argc, argv[0..argc-1], 0,
  * envp[0..envc-1], 0, then the auxiliary vector's (type, value) pairs
- * ending with (AT_NULL, 0): AT_PHDR and AT_PHNUM (only if info->phdr is not
- * 0), AT_PAGESZ, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID (all 0),
+ * ending with (AT_NULL, 0): AT_PHDR, AT_PHENT (56) and AT_PHNUM (only if
+ * info->phdr is not 0), AT_PAGESZ, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID (all 0),
  * AT_SECURE 0, AT_HWCAP (CPUID.1's edx), AT_CLKTCK 100, AT_RANDOM,
  * AT_EXECFN, AT_PLATFORM. Returns the user address of argc, the program's
  * rsp at entry, or 0 if it does not all fit in the page. No lock; may call

@@ -135,6 +135,7 @@ SYSCALL(SYS_uname, sys_uname);
 
 #define CLOCK_REALTIME  0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_REALTIME_COARSE 5
 #define CLOCK_BOOTTIME  7
 
 struct timespec {
@@ -149,7 +150,7 @@ static struct timespec clock_now(uint64_t clock)
     uint64_t ticks = pit_ticks(), hz = pit_hz();
     struct timespec t = {(int64_t)(ticks / hz), (int64_t)((ticks % hz) * (1000000000 / hz))};
 
-    if (clock == CLOCK_REALTIME) {
+    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
         if (boot_epoch == 0)
             boot_epoch = (int64_t)rtc_now() - t.sec;
         t.sec += boot_epoch;
@@ -168,7 +169,7 @@ static long sys_clock_gettime(struct trap_frame *tf, uint64_t clock, uint64_t ts
     (void)tf, (void)a2;
     if (!clock_known(clock))
         return -EINVAL;
-    struct timespec t = clock_now(clock == CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+    struct timespec t = clock_now(clock);
     return copy_to_user(user_space(), ts, &t, sizeof t) ? -EFAULT : 0;
 }
 SYSCALL(SYS_clock_gettime, sys_clock_gettime);
@@ -250,6 +251,7 @@ SYSCALL(SYS_getrandom, sys_getrandom);
 #define CLONE_VFORK          0x00004000
 #define CLONE_THREAD         0x00010000
 #define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
 #define CLONE_CHILD_SETTID   0x01000000
 #define CLONE_SIGNAL_MASK    0xff        /* the signal the parent gets at the child's end */
 
@@ -259,11 +261,13 @@ SYSCALL(SYS_getrandom, sys_getrandom);
  * of sharing it: a vfork child only execs or exits, so it cannot tell. */
 static long sys_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack, uint64_t ptid)
 {
-    (void)ptid;
     if ((flags & CLONE_THREAD) || (flags & CLONE_SETTLS) ||
         ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
         return -ENOSYS;
-    return proc_fork(tf, stack, flags & CLONE_CHILD_SETTID ? tf->r10 : 0);
+    long pid = proc_fork(tf, stack, flags & CLONE_CHILD_SETTID ? tf->r10 : 0);
+    if (pid > 0 && (flags & CLONE_PARENT_SETTID))       /* a bad address: not stored */
+        copy_to_user(user_space(), ptid, &(int){(int)pid}, sizeof(int));
+    return pid;
 }
 SYSCALL(SYS_clone, sys_clone);
 
@@ -552,8 +556,10 @@ SYSCALL(SYS_ppoll, sys_ppoll);
 
 /* ---- unknown calls ---------------------------------------------------------------- */
 
-/* Every number with no call: -ENOSYS, and with `strace` on the command
- * line one line per number, the first time a program makes it. */
+/* Every number below NSYSCALLS with no call: -ENOSYS, and with `strace`
+ * on the command line one line per number, the first time in the boot
+ * that a program makes it (the dispatcher answers numbers past the table
+ * -ENOSYS without calling anything). */
 long syscall_unknown(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
 {
     static uint8_t logged[NSYSCALLS];
