@@ -9,7 +9,8 @@
  *     killer: sleeping child: status 0x9, signalled yes
  * then the errors:
  *     killer: kill of no such pid gives -3
- *     killer: kill with signal 1 gives -22
+ *     killer: kill with signal 1 gives -22 (from Lab 10, when 1..64 are
+ *             signals: signal 65)
  *     killer: kill 0 of myself gives 0 */
 #include "ulib.h"
 
@@ -55,7 +56,11 @@ int main(void)
     }
     report("sleeping", pid, SIGKILL);
     printf("killer: kill of no such pid gives %d\n", kill(99999, SIGKILL));
+#if LAB >= 10
+    printf("killer: kill with signal 65 gives %d\n", kill(getpid(), 65));  /* Lab 10: 1..64 */
+#else
     printf("killer: kill with signal 1 gives %d\n", kill(getpid(), 1));
+#endif
     printf("killer: kill 0 of myself gives %d\n", kill(getpid(), 0));
     return 0;
 }

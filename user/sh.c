@@ -373,12 +373,46 @@ static void run_line(char *line)
         run(&p);
 }
 
+#if LAB >= 10
+/* Lab 10: Ctrl-C sends SIGINT to every process but pid 1, there being no
+ * process groups (handout lab10 §6.4). Like a Linux shell with job
+ * control off, this one catches it with a handler that does nothing, and
+ * with SA_RESTART its read or wait goes on: only the commands end, since
+ * execve gives them the default action back. The handler returns into
+ * sigint_restorer, which makes rt_sigreturn (15). */
+#define SYS_rt_sigaction 13
+#define SIGINT           2
+#define SA_RESTORER      0x04000000
+#define SA_RESTART       0x10000000
+
+void sigint_restorer(void);
+__asm__(".text\n"
+        "sigint_restorer:\n"
+        "    mov $15, %eax\n"
+        "    int $0x80\n");
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+}
+
+static void catch_sigint(void)
+{
+    long action[4] = {(long)on_sigint, SA_RESTORER | SA_RESTART, (long)sigint_restorer, 0};
+
+    syscall6(SYS_rt_sigaction, SIGINT, (long)action, 0, 8, 0, 0);
+}
+#endif
+
 int main(void)
 {
     static struct reader in;
     char line[MAXLINE];
     long n;
 
+#if LAB >= 10
+    catch_sigint();
+#endif
     reader_init(&in, 0);
     for (;;) {
         int status, pid;

@@ -83,9 +83,29 @@ void console_on_input(void (*hook)(void))
     input_hook = hook;
 }
 
+#if LAB >= 10
+static bool (*input_filter)(char c);
+
+void console_on_input_filter(bool (*filter)(char c))
+{
+    ASSERT(input_filter == NULL);
+    input_filter = filter;
+}
+
+void console_drop_input(void)
+{
+    ASSERT(!cpu_interrupts_enabled());
+    input_tail = input_head;
+}
+#endif
+
 void console_input(char c)
 {
     ASSERT(!cpu_interrupts_enabled());   /* the buffer's lock */
+#if LAB >= 10
+    if (input_filter && input_filter(c))
+        return;                          /* taken: Ctrl-C is a signal, not input */
+#endif
     if (input_head - input_tail < CONSOLE_INPUT_SIZE)
         input[input_head++ % CONSOLE_INPUT_SIZE] = c;
     if (input_hook)

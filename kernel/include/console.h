@@ -3,6 +3,7 @@
 #ifndef CONSOLE_H
 #define CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vga.h"
@@ -47,6 +48,16 @@ int console_has_input(void);
 /* Register the one hook console_input calls after it buffers a character,
  * interrupts off (Lab 7: wake the processes reading the console). */
 void console_on_input(void (*hook)(void));
+
+#if LAB >= 10
+/* Lab 10: register the one filter console_input calls first with each
+ * typed character, interrupts off; if it returns true the character is
+ * taken (Ctrl-C becomes SIGINT, file.c) and not buffered. */
+void console_on_input_filter(bool (*filter)(char c));
+
+/* Lab 10: forget what was typed and not yet read (Ctrl-C). Interrupts off. */
+void console_drop_input(void);
+#endif
 
 /* printf to every console; see printf.h for the conversions. Returns the
  * number of characters written. */

@@ -16,6 +16,9 @@
 #include "thread.h"
 #include "trap.h"
 #include "tunables.h"                /* USER_STACK_PAGES, USER_BRK_MAX, PROC_*, INIT_* */
+#if LAB >= 10
+#include "signal.h"
+#endif
 
 struct file;
 
@@ -47,6 +50,9 @@ struct proc {
     struct waitqueue *blocked_on;        /* the queue it sleeps on in proc_sleep, for kill */
     struct file *files[PROC_MAX_FILES];  /* the fd table: NULL is a free fd */
     uint32_t cloexec;                    /* bit fd: close fd on execve (O_CLOEXEC) */
+#endif
+#if LAB >= 10
+    struct proc_signals sig;             /* Lab 10: its signals (signal.h says who guards what) */
 #endif
 #if LAB >= 8
     /* Lab 8, [self] like the fd table: the working directory, an open file
@@ -202,8 +208,18 @@ int proc_reap(struct proc *p);
  * condition again either way. */
 int proc_sleep(struct waitqueue *wq, struct spinlock *lock);
 
-/* Has the calling process been killed (kill)? */
+/* Has the calling process been killed (kill)? From Lab 10: would a
+ * signal end its blocking call (signal_pending)? */
 bool proc_killed(void);
+
+#if LAB >= 10
+/* Lab 10: send sig (0: none) to every process pick(p, arg) chooses,
+ * zombies included (they ignore it); how many it chose. Takes
+ * proc_tree_lock (any context: Ctrl-C comes from an interrupt handler);
+ * pick is called with it held. */
+int proc_signal_each(bool (*pick)(const struct proc *p, const void *arg), const void *arg,
+                     int sig, const struct sig_sender *sender);
+#endif
 
 /* Copy-on-write (fork.c). A user page shared by fork is mapped read-only
  * with PTE_COW set in both address spaces; the first write copies it. */

@@ -18,6 +18,7 @@
 #include "x86.h"
 #if LAB >= 10
 #include "linux.h"
+#include "signal.h"
 #endif
 
 /* ---- open files ------------------------------------------------------------- */
@@ -284,6 +285,9 @@ static size_t line_len, line_pos;
 static struct waitqueue typed;       /* interrupts off: woken by console_input */
 
 #define CTRL_D 0x04
+#if LAB >= 10
+static volatile bool line_interrupted;   /* Lab 10: Ctrl-C since the line began */
+#endif
 
 static void wake_readers(void)
 {
@@ -313,6 +317,12 @@ static long read_line(void)
         int c = next_char();
         if (c < 0)
             return c;
+#if LAB >= 10
+        if (line_interrupted) {      /* Ctrl-C came: the line typed so far is dropped */
+            line_interrupted = false;
+            line_len = 0;
+        }
+#endif
         if (c == '\r')
             c = '\n';
         if (c == CTRL_D)
@@ -445,10 +455,34 @@ bool file_is_console(const struct file *f)
 }
 #endif
 
+#if LAB >= 10
+/* Lab 10: each typed character, interrupts off, before it is buffered:
+ * with ISIG on, VINTR (Ctrl-C) is no input but SIGINT for the foreground
+ * (signal_interrupt_console: every process but pid 1), echoed as "^C"
+ * and a newline with ECHO on; as Linux does, what was typed and not yet
+ * read is dropped, the line being edited too. A shell's line editor
+ * turns ISIG off and reads Ctrl-C as a character. */
+static bool console_interrupt(char c)
+{
+    if (!(console_termios.c_lflag & TERMIOS_ISIG) || c == 0 ||
+        c != (char)console_termios.c_cc[TERMIOS_VINTR])
+        return false;
+    if (console_termios.c_lflag & TERMIOS_ECHO)
+        console_write("^C\n");
+    console_drop_input();
+    line_interrupted = true;
+    signal_interrupt_console();
+    return true;
+}
+#endif
+
 /* Boot step: the console's reader lock, and its wake-up on typing. */
 static void console_file_init(void)
 {
     mutex_init(&console_reader, "console");
     console_on_input(wake_readers);
+#if LAB >= 10
+    console_on_input_filter(console_interrupt);
+#endif
 }
 KINIT(65, console_file_init);

@@ -236,6 +236,7 @@ long proc_fork(struct trap_frame *tf, uint64_t child_stack, uint64_t set_tid)
     memcpy(child->exe, parent->exe, sizeof child->exe);
     child->umask = parent->umask;
     child->mmaps = parent->mmaps;    /* the same mappings, their pages shared above */
+    signal_fork(parent, child);      /* its actions and mask; nothing pending */
 #endif
     s->proc = child;
     s->tf = *tf;

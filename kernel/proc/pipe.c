@@ -151,8 +151,25 @@ static void pipe_release_write(struct file *f)
     pipe_close_end(f->data, false);
 }
 
+#if LAB >= 10
+/* Lab 10: a write that finds no reader (-EPIPE) also sends the writer
+ * SIGPIPE, as Linux does: its default ends `yes` in `yes | head`. */
+static long pipe_write_sigpipe(struct file *f, uint64_t buf, size_t count)
+{
+    long n = pipe_write(f, buf, count);
+
+    if (n == -EPIPE)
+        signal_raise(SIGPIPE, SI_USER);
+    return n;
+}
+#endif
+
 static const struct file_ops pipe_read_ops = {pipe_read, NULL, pipe_release_read};
+#if LAB >= 10
+static const struct file_ops pipe_write_ops = {NULL, pipe_write_sigpipe, pipe_release_write};
+#else
 static const struct file_ops pipe_write_ops = {NULL, pipe_write, pipe_release_write};
+#endif
 
 int pipe_create(struct file **rd, struct file **wr)
 {

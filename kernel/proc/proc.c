@@ -451,6 +451,7 @@ int proc_exec(struct trap_frame *tf, const struct exec_args *a)
 #if LAB >= 10
     set_exe(p, a->path);
     mmap_list_clear(&p->mmaps);              /* its mappings went with the old address space */
+    signal_exec(p);                          /* handlers go with the old program */
 #endif
     strlcpy(p->name, name, sizeof p->name);
     strlcpy(current->name, name, sizeof current->name);

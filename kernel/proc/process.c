@@ -181,6 +181,10 @@ void proc_end(struct proc *p, int wstatus, int value)
     p->pml4 = NULL;
     spin_lock(&proc_tree_lock);
     become_zombie(p, wstatus);
+#if LAB >= 10
+    if (p->parent)
+        signal_child_ended(p->parent, p->pid, wstatus);     /* Lab 10: SIGCHLD */
+#endif
     if (init_proc == p)
         init_proc = NULL;                    /* a dead pid 1 adopts nobody */
     spin_unlock(&proc_tree_lock);
@@ -301,29 +305,96 @@ int proc_sleep(struct waitqueue *wq, struct spinlock *lock)
     struct proc *p = proc_current();
 
     ASSERT(!cpu_interrupts_enabled());
+#if LAB >= 10
+    /* Lab 10: any signal that would do something ends the wait, not only
+     * kill's; woken, the caller looks at its condition once more first (a
+     * child's SIGCHLD comes with the zombie wait4 then finds, as on Linux). */
+    if (p && signal_interrupts_sleep(p))
+        return -EINTR;
+#else
     if (p && p->killed)
         return -EINTR;
+#endif
     if (p)
         p->blocked_on = wq;          /* interrupts off: kill sees it set or not */
     waitqueue_sleep(wq, lock);
     if (p)
         p->blocked_on = NULL;
+#if LAB >= 10
+    return 0;
+#else
     return p && p->killed ? -EINTR : 0;
+#endif
 }
 
 bool proc_killed(void)
 {
     struct proc *p = proc_current();
 
+#if LAB >= 10
+    return p && signal_pending(p);
+#else
     return p && p->killed;
+#endif
 }
+
+#if LAB >= 10
+/* Contract in proc.h. */
+int proc_signal_each(bool (*pick)(const struct proc *p, const void *arg), const void *arg,
+                     int sig, const struct sig_sender *sender)
+{
+    int n = 0;
+
+    spin_lock(&proc_tree_lock);
+    for (int i = 0; i < PROC_MAX; i++) {
+        if (procs[i] == NULL || !pick(procs[i], arg))
+            continue;
+        n++;
+        if (sig)
+            signal_send_locked(procs[i], sig, sender);
+    }
+    spin_unlock(&proc_tree_lock);
+    return n;
+}
+
+/* Whom kill's pid names: pid > 0 that process, -1 every process but pid 1
+ * and the caller. */
+struct kill_target {
+    int pid;
+    const struct proc *self;
+};
+
+static bool kill_picks(const struct proc *p, const void *arg)
+{
+    const struct kill_target *k = arg;
+
+    return k->pid == -1 ? p->pid != 1 && p != k->self : p->pid == k->pid;
+}
+#endif
 
 /* kill(pid, sig): SIGKILL or SIGTERM ends process pid (a zombie is left
  * alone); sig 0 only asks whether it exists. 0; -ESRCH if no process has
- * that pid; -EINVAL for another signal (Lab 10) or pid <= 0 (groups). */
+ * that pid; -EINVAL for another signal (Lab 10) or pid <= 0 (groups).
+ * From Lab 10 any signal 1..NSIG (signal_send_locked), and pid may name a
+ * group: every process leads its own (getpgrp is its pid), so pid 0 is
+ * the caller and -N is process N; -1 is every process but pid 1 and the
+ * caller. -ESRCH if pid names nobody; -EINVAL for sig past NSIG. */
 static long sys_kill(struct trap_frame *tf, uint64_t pid, uint64_t sig, uint64_t a2)
 {
     (void)tf, (void)a2;
+#if LAB >= 10
+    struct proc *self = proc_current();
+    struct kill_target k = {(int)pid, self};
+    struct sig_sender from = {SI_USER, self->pid, 0};
+
+    if (sig > NSIG)
+        return -EINVAL;
+    if (k.pid == 0)
+        k.pid = self->pid;
+    else if (k.pid < -1 && k.pid != INT32_MIN)
+        k.pid = -k.pid;
+    return proc_signal_each(kill_picks, &k, (int)sig, &from) ? 0 : -ESRCH;
+#else
     if ((sig != 0 && sig != SIGKILL && sig != SIGTERM) || (int)pid <= 0)
         return -EINVAL;
     spin_lock(&proc_tree_lock);
@@ -335,15 +406,22 @@ static long sys_kill(struct trap_frame *tf, uint64_t pid, uint64_t sig, uint64_t
     }
     spin_unlock(&proc_tree_lock);
     return t ? 0 : -ESRCH;
+#endif
 }
 SYSCALL(SYS_kill, sys_kill);
 
-/* On every way back to ring 3 (trap.c): a killed process ends there. */
+/* On every way back to ring 3 (trap.c): a killed process ends there.
+ * From Lab 10 the pending signals are delivered first (signal_deliver): a
+ * handler's frame, or a default action that ends the process. */
 static void end_if_killed(struct trap_frame *tf)
 {
     struct proc *p = proc_current();
 
     (void)tf;
+#if LAB >= 10
+    if (p)
+        signal_deliver(tf);
+#endif
     if (p == NULL || !p->killed)
         return;
     if (proc_report)

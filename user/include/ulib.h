@@ -78,7 +78,7 @@ int waitpid(int pid, int *status, int options);   /* wait4 without rusage */
 int wait(int *status);               /* waitpid(-1, status, 0) */
 int getppid(void);                   /* the parent's pid: 1 for an orphan (while pid 1
                                       * lives), 0 for a process the kernel started */
-int kill(int pid, int sig);          /* 0; -ESRCH, -EINVAL (SIGKILL, SIGTERM only) */
+int kill(int pid, int sig);          /* 0; -ESRCH, -EINVAL (SIGKILL, SIGTERM only; Lab 10: 1..64) */
 
 /* File descriptors. */
 int pipe(int fds[2]);                /* 0, fds[0] the read end, fds[1] the write end */
