@@ -374,6 +374,11 @@ void signal_deliver(struct trap_frame *tf)
     struct proc *p = proc_current();
 
     ASSERT(p != NULL && (tf->cs & 3) == 3);
+    if (!(p->sig.pending & ~p->sig.blocked) && !p->sig.restore_saved) {
+        p->sig.restart_nr = 0;               /* the common case, without the lock: one
+                                              * sent meanwhile waits for the next way back */
+        return;
+    }
     for (;;) {
         spin_lock(&proc_tree_lock);
         uint64_t ready = p->sig.pending & ~p->sig.blocked;

@@ -99,7 +99,19 @@ static long sys_nanosleep(struct trap_frame *tf, uint64_t req, uint64_t rem, uin
         return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 || ts.tv_sec > 1000000)
         return -EINVAL;
+#if LAB >= 10
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + ((uint64_t)ts.tv_nsec + 999999) / 1000000;
+    uint64_t start = pit_ticks();
+    proc_nap(ms);
+    if (proc_killed()) {             /* Lab 10: a signal's handler is to run: -EINTR, the rest */
+        uint64_t slept = (pit_ticks() - start) * 1000 / pit_hz();
+        uint64_t left = ms > slept ? ms - slept : 0;
+        struct timespec64 r = {(int64_t)(left / 1000), (int64_t)(left % 1000) * 1000000};
+        return rem && copy_to_user(user_space(), rem, &r, sizeof r) ? -EFAULT : -EINTR;
+    }
+#else
     proc_nap((uint64_t)ts.tv_sec * 1000 + ((uint64_t)ts.tv_nsec + 999999) / 1000000);
+#endif
     if (rem && copy_to_user(user_space(), rem, &zero, sizeof zero))
         return -EFAULT;
     return 0;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -625,10 +626,39 @@ static void interrupted_read(int flags)
     set_action(SIGUSR1, SIG_DFL);
 }
 
+/* A 5-second nanosleep a child's SIGUSR1 interrupts after 0.1 s. */
+static void interrupted_sleep(void)
+{
+    struct timespec req = {5, 0}, rem = {0, 0};
+    int status;
+
+    on(SIGUSR1, counting, 0, NULL);
+    count[SIGUSR1] = 0;
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        usleep(100000);
+        kill(parent, SIGUSR1);
+        _exit(0);
+    }
+    int r = nanosleep(&req, &rem);
+    int err = errno;
+    put("eintr: a nanosleep of 5 s returned ");
+    put_dec(r);
+    put(r < 0 ? (err == EINTR ? " (EINTR)" : " (another error)") : "");
+    put(" after the handler ran ");
+    put_dec(count[SIGUSR1]);
+    put(" time(s); 1 to 5 s left: ");
+    put(yes(rem.tv_sec >= 1 && rem.tv_sec < 5));
+    say();
+    waitpid(pid, &status, 0);
+    set_action(SIGUSR1, SIG_DFL);
+}
+
 static void test_eintr(void)
 {
     interrupted_read(0);
     interrupted_read(SA_RESTART);
+    interrupted_sleep();
 }
 
 /* ---- SIGPIPE and the default actions ---------------------------------------------- */
