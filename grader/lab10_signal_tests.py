@@ -268,10 +268,10 @@ def sig_frame_expected(seed, rsp):
     regs = v[1:16]                                   # r15 ... rax, trap-frame order
     names = "r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax".split()
     r = dict(zip(names, regs))
-    rip, rflags = v[16] & 0x7fffffffffff, 0x202 | 0x400 | (v[17] & 0x10dd5)
+    rip, rflags = v[16] & 0x7fffffffffff, 0x10702 | (v[17] & 0xcd5)
     handler, restorer = v[18] & 0x7fffffffffff, v[19] & 0x7fffffffffff
     oldmask = v[20] & ~((1 << 8) | (1 << 18)) & MASK
-    pid, mxcsr, mxcsr2 = v[21] % 1000 + 1, 0x1f80 | (v[22] & 0x603f), 0x1f80 | (v[23] & 0x603f)
+    pid, mxcsr, mxcsr2 = v[21] % 1000 + 1, 0x3f80 | (v[22] & 0x403f), 0x5f80 | (v[23] & 0x203f)
     fpstate = (rsp - 128 - 512) & ~63
     at = ((fpstate - 440) & ~15) - 8
 
@@ -289,14 +289,16 @@ def sig_frame_expected(seed, rsp):
         "frame": re.compile(rf"sig_frame: frame pretcode={restorer:x} flags=\w+ link=0 "
                             rf"sigmask={oldmask:x} info=10,0,0,{pid}"),
         "context": re.compile(rf"sig_frame: context {context} {rsp:x} rip={rip:x} "
-                              rf"eflags={rflags:x} cs=23 ss=1b err=\w+ trapno=\w+ "
+                              rf"eflags={rflags:x} cs=23 ss=1b err={v[0] & 0xffff:x} trapno=80 "
                               rf"oldmask={oldmask:x} fpstate={fpstate:x} mxcsr={mxcsr:x}"),
         "sigreturn": line("sigreturn", [back[n] for n in names], rip,
                           0x202 | (rflags & 0x50dd5)),
         "sigreturn state": f"sig_frame: sigreturn blocked={oldmask:x} mxcsr={mxcsr2:x} killed=0",
+        "no fpstate": f"sig_frame: no fpstate: mxcsr=1f80 rip={rip:x} killed=0",
         "refused": "sig_frame: refused: no restorer -14 (tf the same: yes), no room -14",
-        "bad rip": re.compile(r"sig_frame: bad rip: rax=-?\d+ killed=11 rip=401000 cs=23"),
-        "bad cs": re.compile(r"sig_frame: bad cs: rax=-?\d+ killed=11 rip=401000 cs=23"),
+        "bad rip": re.compile(r"sig_frame: bad rip: rax=-?\d+ killed=11 rip=401000 cs=0"),
+        "bad cs": re.compile(r"sig_frame: bad cs: rax=-?\d+ killed=11 rip=401000 cs=0"),
+        "bad fpstate": re.compile(r"sig_frame: bad fpstate: rax=-?\d+ killed=11 rip=401000 cs=0"),
     }
 
 
@@ -307,11 +309,13 @@ def test_sig_frame(kernel):
     process's memory (test=sig_frame): every field of the rt_sigframe at
     the address Linux's get_sigframe picks below a random rsp, the
     FXSAVE image 64-byte aligned above it with the interrupted MXCSR, tf
-    sent to the handler (DF, TF and RF off); rt_sigreturn takes back every
-    register and the mask but not IF off, IOPL 3, SIGKILL blocked nor a
-    reserved MXCSR bit; no restorer, no room, a non-canonical rip and a
-    ring 0 cs are refused. Catches a field in the wrong place, a frame
-    misaligned, flags taken from the frame that ring 3 may not set."""
+    sent to the handler (DF, TF and RF off, MXCSR the default); rt_sigreturn
+    takes back every register and the mask but not IF off, IOPL 3, SIGKILL
+    blocked, a reserved MXCSR bit nor the frame's cs and ss (ring 3's
+    always), and without an FXSAVE image a clean MXCSR; no restorer, no
+    room, a non-canonical rip, a ring 0 cs and an unreadable image are
+    refused. Catches a field in the wrong place, a frame misaligned, flags
+    taken from the frame that ring 3 may not set."""
     seed = rng.randrange(1, 1 << 62)
     rsp = 0x700000000000 - rng.randint(1, 4095)
     with kernel.boot(f"test=sig_frame seed={seed} rsp={rsp}", dead_ends=STUBS) as m:

@@ -10,8 +10,10 @@
  * push: the result, tf as the handler gets it; frame: every field of the
  * rt_sigframe read back from user memory, and the FXSAVE image's MXCSR;
  * sigreturn: rt_sigreturn of that frame (its eflags with IF off and IOPL
- * 3, its mask with SIGKILL, its MXCSR with a reserved bit: none may come
- * back) and what tf and the CPU hold after; then what must be refused. */
+ * 3, its mask with SIGKILL, its MXCSR with a reserved bit, its cs and ss
+ * not ring 3's code and stack: none may come back) and what tf and the
+ * CPU hold after; the same frame without its FXSAVE image; then what must
+ * be refused. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,11 +61,11 @@ static uint32_t cpu_mxcsr(void)
     return v;
 }
 
-/* rt_sigreturn through the dispatcher with rsp just above frame's pretcode. */
+/* rt_sigreturn through the dispatcher with rsp just above frame's pretcode
+ * (cs and ss 0: they must come back ring 3's whatever the call came with). */
 static struct trap_frame sigreturn(uint64_t frame)
 {
     struct trap_frame tf = {.rax = 15, .rsp = frame + 8, .rip = 0x401000, .rflags = 0x202,
-                            .cs = SEG_USER_CODE | 3, .ss = SEG_USER_DATA | 3,
                             .vector = VECTOR_SYSCALL};
 
     syscall_dispatch(&tf);
@@ -94,15 +96,15 @@ KTEST(sig_frame, "seed rsp")
                             .cs = SEG_USER_CODE | 3, .ss = SEG_USER_DATA | 3, .rsp = rsp};
     memcpy(&tf.r15, &v[1], 15 * sizeof v[0]);             /* r15 ... rax */
     tf.rip = v[16] & 0x7fffffffffffull;
-    tf.rflags = 0x202 | 0x400 | (v[17] & 0x10dd5);        /* DF always; TF, RF maybe */
+    tf.rflags = 0x10702 | (v[17] & 0xcd5);                /* DF, TF, RF, IF and some more */
     struct sigaction_k act = {.handler = v[18] & 0x7fffffffffffull,
                               .flags = SA_RESTORER | SA_SIGINFO,
                               .restorer = v[19] & 0x7fffffffffffull};
     uint64_t oldmask = v[20] & ~SIG_UNBLOCKABLE;
     struct siginfo info = {.si_signo = SIGUSR1, .si_code = SI_USER,
                            .si_pid = (int)(v[21] % 1000) + 1};
-    uint32_t mxcsr = 0x1f80 | (uint32_t)(v[22] & 0x603f);       /* rounding and flags */
-    uint32_t mxcsr2 = 0x1f80 | (uint32_t)(v[23] & 0x603f);
+    uint32_t mxcsr = 0x3f80 | (uint32_t)(v[22] & 0x403f);       /* rounding and flags */
+    uint32_t mxcsr2 = 0x5f80 | (uint32_t)(v[23] & 0x203f);
 
     print_regs("before", &tf);
     push_cli();                      /* nothing else runs while the test owns fake */
@@ -141,6 +143,8 @@ KTEST(sig_frame, "seed rsp")
     f.uc.uc_mcontext.eflags = (sc->eflags | 0x3000) & ~0x200ull;     /* IOPL 3, IF off */
     f.uc.uc_mcontext.rbx ^= 0xff;
     f.uc.uc_sigmask = oldmask | SIG_BIT(SIGKILL);
+    f.uc.uc_mcontext.cs = SEG_USER_DATA | 3;                         /* ring 3, but not code */
+    f.uc.uc_mcontext.ss = 0x2b;
     uint32_t reserved = mxcsr2 | 0x10000;                             /* a reserved bit */
     if (!err) {
         copy_to_user(pml4, at, &f, sizeof f);
@@ -151,7 +155,17 @@ KTEST(sig_frame, "seed rsp")
     kprintf("sig_frame: sigreturn blocked=%lx mxcsr=%x killed=%d\n", fake.sig.blocked,
             cpu_mxcsr(), fake.killed);
 
-    /* Refused: no restorer; no room below rsp; a bad rip; a ring 0 cs. */
+    /* No FXSAVE image (fpstate 0): a clean x87/SSE state. */
+    if (!err) {
+        struct rt_sigframe g = f;
+        g.uc.uc_mcontext.fpstate = 0;
+        copy_to_user(pml4, at, &g, sizeof g);
+        struct trap_frame b = sigreturn(at);
+        kprintf("sig_frame: no fpstate: mxcsr=%x rip=%lx killed=%d\n", cpu_mxcsr(), b.rip,
+                fake.killed);
+    }
+
+    /* Refused: no restorer; no room below rsp; a bad rip, cs or fpstate. */
     struct trap_frame t2 = tf;
     struct sigaction_k bare = act;
     bare.flags = SA_SIGINFO;
@@ -161,13 +175,15 @@ KTEST(sig_frame, "seed rsp")
     int e2 = signal_frame_push(&t2, SIGUSR1, &act, &info, oldmask);
     kprintf("sig_frame: refused: no restorer %d (tf the same: %s), no room %d\n", e1,
             same1 ? "yes" : "no", e2);
-    const char *bad[] = {"rip", "cs"};
-    for (int k = 0; k < 2 && !err; k++) {
+    const char *bad[] = {"rip", "cs", "fpstate"};
+    for (int k = 0; k < 3 && !err; k++) {
         struct rt_sigframe g = f;
         if (k == 0)
             g.uc.uc_mcontext.rip = 0x800000000000ull;
-        else
+        else if (k == 1)
             g.uc.uc_mcontext.cs = SEG_KERNEL_CODE;
+        else
+            g.uc.uc_mcontext.fpstate = SIG_TEST_TOP;                 /* not mapped */
         copy_to_user(pml4, at, &g, sizeof g);
         fake.killed = 0;
         struct trap_frame b = sigreturn(at);
