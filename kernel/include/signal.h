@@ -223,7 +223,7 @@ void signal_deliver(struct trap_frame *tf);
  * act->restorer as the return address; then point tf at the handler:
  * rip = act->handler, rsp = the frame ((rsp + 8) % 16 == 0), rdi = sig,
  * rsi = &frame->info, rdx = &frame->uc, rax = 0, rflags without DF, TF
- * and RF, cs and ss ring 3's, and give the handler a clean x87/SSE state
+ * and RF (cs and ss are ring 3's already), and give the handler a clean x87/SSE state
  * (signal_fpu_reset). Returns 0; -EFAULT if act has no SA_RESTORER or the
  * frame does not fit in writable user memory (tf unchanged: the caller
  * ends the process with SIGSEGV). The calling process's frame; thread

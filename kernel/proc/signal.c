@@ -246,8 +246,6 @@ int signal_frame_push(struct trap_frame *tf, int sig, const struct sigaction_k *
     tf->rdx = at + offsetof(struct rt_sigframe, uc);
     tf->rax = 0;
     tf->rflags &= ~(RFLAGS_DF | RFLAGS_TF | RFLAGS_RF);
-    tf->cs = USER_CS;
-    tf->ss = USER_SS;
     signal_fpu_reset();
     return 0;
 #else

@@ -61,6 +61,16 @@ static uint32_t cpu_mxcsr(void)
     return v;
 }
 
+/* Fill n bytes of the stack below the caller's frame with 0xa5: what a
+ * function called next finds in its locals before it sets them. */
+static __attribute__((noinline)) void stack_poison(size_t n)
+{
+    volatile uint8_t junk[4096];
+
+    for (size_t i = 0; i < n && i < sizeof junk; i++)
+        junk[i] = 0xa5;
+}
+
 /* rt_sigreturn through the dispatcher with rsp just above frame's pretcode
  * (cs and ss 0: they must come back ring 3's whatever the call came with). */
 static struct trap_frame sigreturn(uint64_t frame)
@@ -118,6 +128,7 @@ KTEST(sig_frame, "seed rsp")
     thread_fpu_load(current);
 
     struct trap_frame handler = tf;
+    stack_poison(4096);              /* a frame not cleared first would show 0xa5 bytes */
     int err = signal_frame_push(&handler, SIGUSR1, &act, &info, oldmask);
     kprintf("sig_frame: push %d\n", err);
     print_regs("handler", &handler);
@@ -138,6 +149,12 @@ KTEST(sig_frame, "seed rsp")
             sc->r8, sc->r9, sc->r10, sc->r11, sc->r12, sc->r13, sc->r14, sc->r15, sc->rdi,
             sc->rsi, sc->rbp, sc->rbx, sc->rdx, sc->rax, sc->rcx, sc->rsp, sc->rip, sc->eflags,
             sc->cs, sc->ss, sc->err, sc->trapno, sc->oldmask, sc->fpstate, saved_mxcsr);
+    uint64_t rest = f.uc.uc_stack.ss_sp | f.uc.uc_stack.ss_size | (uint32_t)f.uc.uc_stack.ss_flags |
+                    (uint32_t)f.uc.uc_stack.pad | sc->gs | sc->fs | sc->cr2;
+    for (int i = 0; i < 8; i++)
+        rest |= sc->reserved[i];
+    kprintf("sig_frame: frame zero elsewhere (uc_stack, gs, fs, cr2, reserved): %s\n",
+            rest == 0 ? "yes" : "no");
 
     /* What the handler may change, and what rt_sigreturn must not take. */
     f.uc.uc_mcontext.eflags = (sc->eflags | 0x3000) & ~0x200ull;     /* IOPL 3, IF off */
