@@ -369,5 +369,5 @@ def test_ctrl_c(kernel):
         m.send(f"echo {dropped}\x03")
         time.sleep(0.5)
         got = shell_command(m, f"echo {w}")
-        check(got == [w] and dropped not in m.lines(), f"{w} alone (the line before Ctrl-C dropped)",
-              m.lines()[-3:])
+        check(got == [w] and dropped not in m.lines(),
+              f"{w} alone (the line before Ctrl-C dropped)", m.lines()[-3:])

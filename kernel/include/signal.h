@@ -218,17 +218,18 @@ void signal_deliver(struct trap_frame *tf);
 /* Make tf, about to return to ring 3, run act's handler for sig: push
  * Linux's struct rt_sigframe on the user stack below tf->rsp's red zone,
  * with the FXSAVE image of the interrupted x87/SSE state 64-byte aligned
- * above it (signal_fpu_save), the interrupted registers in uc_mcontext,
- * oldmask as uc_mcontext.oldmask and uc_sigmask, *info as the siginfo,
- * act->restorer as the return address; then point tf at the handler:
- * rip = act->handler, rsp = the frame ((rsp + 8) % 16 == 0), rdi = sig,
- * rsi = &frame->info, rdx = &frame->uc, rax = 0, rflags without DF, TF
- * and RF (cs and ss are ring 3's already), and give the handler a clean x87/SSE state
- * (signal_fpu_reset). Returns 0; -EFAULT if act has no SA_RESTORER or the
- * frame does not fit in writable user memory (tf unchanged: the caller
- * ends the process with SIGSEGV). The calling process's frame; thread
- * context, any interrupt state, no lock held. May call copy_to_user,
- * signal_fpu_save, signal_fpu_reset, memset. */
+ * above it (signal_fpu_save), the interrupted registers in uc_mcontext
+ * (err and trapno: tf's error and vector), oldmask as its oldmask and as
+ * uc_sigmask, *info as the siginfo, act->restorer as the return address,
+ * and 0 everywhere else (uc_flags may say more); then point tf at the
+ * handler: rip = act->handler, rsp = the frame ((rsp + 8) % 16 == 0),
+ * rdi = sig, rsi = &frame->info, rdx = &frame->uc, rax = 0, rflags
+ * without DF, TF and RF (cs and ss are ring 3's already); and give the
+ * handler a clean x87/SSE state (signal_fpu_reset). Returns 0; -EFAULT if
+ * act has no SA_RESTORER or the frame does not fit in writable user
+ * memory (tf unchanged: the caller ends the process with SIGSEGV). The
+ * calling process's frame; thread context, any interrupt state, no lock
+ * held. May call copy_to_user, signal_fpu_save, signal_fpu_reset, memset. */
 int signal_frame_push(struct trap_frame *tf, int sig, const struct sigaction_k *act,
                       const struct siginfo *info, uint64_t oldmask);
 
