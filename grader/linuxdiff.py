@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import disk
 from checks import check, show
-from gradelib import SUCCESS, GradeError, stub_dead_ends
+from gradelib import ROOT, SUCCESS, GradeError, stub_dead_ends
 
 BUSYBOX = "/bin/busybox"            # the host's, Debian's busybox-static: the disk's too
 GUEST_DIR = "/t"
@@ -127,11 +127,19 @@ class Result(NamedTuple):
     """What a run of test.sh left: its standard output and error (bytes),
     its exit status (None if it never wrote one), and the directory DIR as
     it was after the run (on the host, the run's own; for the guest, a copy
-    read out of the image by debugfs rdump)."""
+    read out of the image by debugfs rdump). ends: for the guest, the
+    kernel's lines about processes that a fault or signal ended (shown
+    when the script never finished)."""
     stdout: bytes
     stderr: bytes
     status: object
     dir: Path
+    ends: tuple = ()
+    script: object = None       # the guest's: a copy of test.sh beside the serial log
+
+
+# The kernel's line for a process that a fault killed (DESIGN §7).
+KILLED_RE = re.compile(r"^\S+: killed by .*$", re.M)
 
 
 def _read_result(d):
@@ -227,33 +235,47 @@ def guest_run(kernel, tmp_path, script, tree=None, stdin=b"", progs=(), more="",
         m.refuse_dead_ends("busybox to run the script and the kernel to power off")
     out = _scratch(tmp_path, name + "-dir")
     disk.debugfs(img, f"rdump {GUEST_DIR} {out}")
-    return _read_result(out / GUEST_DIR.lstrip("/")), m.text
+    res = _read_result(out / GUEST_DIR.lstrip("/"))
+    kept = m.log_path.with_suffix(".sh")        # for the report: what ran
+    kept.write_text(script)
+    return res._replace(ends=tuple(KILLED_RE.findall(m.text)), script=kept), m.text
 
 
 # ---- comparing ------------------------------------------------------------------------
 
 
-def _text(b):
-    return "nothing" if not b else b.decode(errors="replace")
+def _rel(path):
+    try:
+        return Path(path).relative_to(ROOT)
+    except ValueError:
+        return path
+
 
 
 def _first_difference(want, got):
-    """Where two outputs first differ, as a line number and both lines."""
+    """(index of the first line where two outputs differ, in words)."""
     wl, gl = want.splitlines(), got.splitlines()
     for i in range(max(len(wl), len(gl))):
-        w = wl[i] if i < len(wl) else None
-        g = gl[i] if i < len(gl) else None
+        w = wl[i].decode(errors="replace") if i < len(wl) else None
+        g = gl[i].decode(errors="replace") if i < len(gl) else None
         if w != g:
-            return (f"line {i + 1}: expected {w.decode(errors='replace')!r}" if w is not None
-                    else f"line {i + 1}: expected the end of the output") + \
-                   (f", seen {g.decode(errors='replace')!r}" if g is not None
-                    else ", seen the end of the output")
-    return "the same lines, but not the same bytes (a missing last newline?)"
+            return i, (f"line {i + 1}: expected {w!r}" if w is not None
+                       else f"line {i + 1}: expected the end of the output") + \
+                (f", seen {g!r}" if g is not None else ", seen the end of the output")
+    return len(wl), "the same lines, but not the same bytes (a missing last newline?)"
 
 
-def _tail(b, n=12):
+def _block(b, at, before=3, after=8):
+    """An output as the report shows it: its lines around line index at,
+    or nothing."""
     lines = b.decode(errors="replace").splitlines()
-    return ["(… %d lines before)" % (len(lines) - n)] + lines[-n:] if len(lines) > n else lines
+    start = max(0, at - before)
+    shown = lines[start:at + after]
+    if start:
+        shown.insert(0, f"({start} lines before)")
+    if len(lines) > at + after:
+        shown.append(f"({len(lines) - at - after} lines after)")
+    return show(shown) if lines else " nothing"
 
 
 def compare(what, host, guest, normalize=None):
@@ -262,19 +284,21 @@ def compare(what, host, guest, normalize=None):
     normalize (bytes -> bytes) if given. what names the run for the
     report: the script's command lines."""
     norm = normalize or (lambda b: b)
+    script = f"\n    script: {_rel(guest.script)}" if guest.script else ""
+    ends = "".join(f"\n      | {line}" for line in guest.ends[:6])
     check(guest.status is not None, f"{what}: the script to finish and write its status "
-          f"(busybox exited {host.status} on the host)",
-          "no status file: the script never got that far")
+          f"({host.status} on Linux)", "no status file: the script never got that far"
+          + (f"; the console said:{ends}" if ends else "") + script)
     for label, w, g in (("standard output", host.stdout, guest.stdout),
                         ("standard error", host.stderr, guest.stderr)):
         w, g = norm(w or b""), norm(g or b"")
         if w != g:
-            raise GradeError(f"expected: {what}: the {label} busybox gives on Linux"
-                             f"{show(_tail(w))}\n"
-                             f"    seen:     on our kernel{show(_tail(g))}\n"
-                             f"    first difference: {_first_difference(w, g)}")
+            at, where = _first_difference(w, g)
+            raise GradeError(f"expected: {what}: on {label}, what Linux gives:{_block(w, at)}\n"
+                             f"    seen:     on our kernel:{_block(g, at)}\n"
+                             f"    first difference: {where}{script}")
     check(guest.status == host.status, f"{what}: exit status {host.status}, as on Linux",
-          guest.status)
+          f"{guest.status}{script}")
 
 
 def differential(kernel, tmp_path, what, script, tree=None, stdin=b"", progs=(), normalize=None,

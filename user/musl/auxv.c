@@ -7,10 +7,11 @@
  *     envp follows argv: yes|no             envp == argv + argc + 1
  *     auxv: N entries, AT_NULL last         walked past envp's NULL
  *     at_phdr 0x.. at_phent N at_phnum N at_pagesz N at_entry 0x..
- *     at_uid N at_euid N at_gid N at_egid N at_secure N
+ *     at_uid N at_euid N at_gid N at_egid N at_secure N at_clktck N
  *     at_execfn S, at_platform S
  *     phdrs: this program's: yes|no         AT_PHDR's table has the PT_LOAD
  *                                           that holds AT_ENTRY
+ *     at_hwcap is cpuid 1's edx: yes|no     (Linux may hide a feature there)
  *     at_random HEX                         its 16 bytes (different each run)
  * A value the vector lacks prints as "none". */
 #include <elf.h>
@@ -65,6 +66,15 @@ static int phdrs_hold_entry(void)
     return 0;
 }
 
+/* What the CPU says it has (CPUID leaf 1, edx): AT_HWCAP's value. */
+static unsigned cpuid1_edx(void)
+{
+    unsigned a = 1, b, c = 0, d;
+
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return d;
+}
+
 int main(int argc, char **argv, char **envp)
 {
     int envc = 0, n = 0;
@@ -92,9 +102,11 @@ int main(int argc, char **argv, char **envp)
     number("at_gid", AT_GID, "%ld");
     number("at_egid", AT_EGID, "%ld");
     number("at_secure", AT_SECURE, "%ld");
+    number("at_clktck", AT_CLKTCK, "%ld");
     string("at_execfn", AT_EXECFN);
     string("at_platform", AT_PLATFORM);
     printf("phdrs: this program's: %s\n", phdrs_hold_entry() ? "yes" : "no");
+    printf("at_hwcap is cpuid 1's edx: %s\n", aux(AT_HWCAP) == (long)cpuid1_edx() ? "yes" : "no");
     const unsigned char *r = (const unsigned char *)aux(AT_RANDOM);
     printf("at_random ");
     if (r == (const unsigned char *)-1 || r == NULL)
