@@ -148,43 +148,78 @@ def auxv_normalize(b):
     return b
 
 
+def check_overflow(path, args):
+    """What auxv printed (into path) when its first stack could not fit in
+    one page: the kernel's fallback, Lab 6's stack (argc, argv, an empty
+    envp, AT_PAGESZ only), and not a stack written past its page."""
+    out = path.read_text(errors="replace") if path.is_file() else ""
+    got = out.splitlines()
+    why = "with strings too big for one page (stack_layout_linux must refuse: Lab 6's stack)"
+    want = [f"argc {len(args)}"] + [f"argv[{i}] {a}" for i, a in enumerate(args)]
+    check(got[:len(want)] == want, f"the program to start and see its argv {why}",
+          got[:len(want)] or "nothing")
+    check(not lines(out, "envp["), f"no envp {why}", lines(out, "envp["))
+    for line in ("auxv: AT_NULL ends it, its value 0", "at_pagesz 4096", "at_phdr none",
+                 "at_random none"):
+        check(line in got, f"{line} {why}", [g for g in got if g.startswith(line.split()[0])])
+
+
 @pytest.mark.points(6)
 @pytest.mark.exercise(1, 2)
 def test_auxv(kernel, tmp_path):
-    """The first stack of a Linux program (user/musl/auxv.c, run twice by
-    busybox sh: once with ash's environment, once under env -i with a
-    few variables drawn here, each with random arguments): argc, argv,
-    envp right after argv's NULL, the auxiliary vector after envp's
-    NULL with AT_NULL at its end, rsp 16-byte aligned at entry, and
-    AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, the ids (root's),
-    AT_SECURE, AT_CLKTCK, AT_EXECFN and AT_PLATFORM as Linux gives them to
-    the same file (and AT_PHDR, AT_PHNUM and AT_ENTRY as its headers say,
-    read here); AT_HWCAP CPUID leaf 1's edx. AT_RANDOM must point at 16
-    bytes, different in the two runs and not all zero.
-    Catches a vector out of order or without its end, a missing entry, a
-    misaligned stack, envp dropped, strings cut, and bytes that are not
-    random."""
+    """The first stack of a Linux program (user/musl/auxv.c, run four
+    times by busybox sh: with ash's environment; under env -i with a few
+    variables; with 16 argv words and 16 variables, up to the kernel's
+    limits (127 characters, 1 KiB of environment); with none): argc, argv
+    and its NULL, envp right after it, the auxiliary vector after envp's
+    NULL with AT_NULL (0) at its end, rsp 16-byte aligned at entry (the
+    runs cover both parities of the word count), and AT_PHDR, AT_PHENT,
+    AT_PHNUM, AT_PAGESZ, AT_ENTRY, the ids (root's), AT_SECURE, AT_CLKTCK,
+    AT_EXECFN and AT_PLATFORM as Linux gives them to the same file (and
+    AT_PHDR, AT_PHNUM and AT_ENTRY as its headers say, read here); AT_HWCAP
+    CPUID leaf 1's edx. AT_RANDOM must point at 16 bytes that differ from
+    run to run at every position, never all zero. A fifth run's strings
+    (a path of 1.7 KiB) cannot fit in one page: the kernel must fall back
+    to Lab 6's stack, not write past the page. Catches a vector out of
+    order or without its end, a missing entry, a misaligned stack, envp
+    dropped, strings cut or run together, bytes that are not random, and
+    a stack that overflows its page."""
     rng = seeded("auxv")
     args1, args2 = words(rng, rng.randint(1, 5)), words(rng, rng.randint(0, 3))
     env = [f"{k.upper()}={v}" for k, v in zip(words(rng, 3, lo=3, hi=6), words(rng, 3))]
-    script = (f"../auxv {' '.join(args1)}\necho status $?\n"
-              f"env -i {' '.join(env)} ../auxv {' '.join(args2)}\necho status $?\n")
+    # Up to the limits: 16 words of up to 127 characters (PROC_ARG_MAX),
+    # 16 variables in 1 KiB (ENV_BUDGET).
+    full_args = words(rng, 15, string.ascii_letters + string.digits, 1, 127)
+    full_env = [f"V{i}_{w}=" + w for i, w in enumerate(words(rng, 16, lo=10, hi=25))]
+    big_args = words(rng, 15, string.ascii_letters, 127, 127)
+    big_path = "./" * 850 + "../auxv"
+    script = f"""\
+../auxv {' '.join(args1)}; echo status $?
+env -i {' '.join(env)} ../auxv {' '.join(args2)}; echo status $?
+env -i {' '.join(full_env)} ../auxv {' '.join(full_args)}; echo status $?
+env -i ../auxv; echo status $?
+(exec -a auxv {big_path} {' '.join(big_args)}) > ../big.out; echo status $?
+"""
     prog = musl(kernel, "auxv")
     host = host_run(tmp_path, script, progs=[prog])
     guest, _ = guest_run(kernel, tmp_path, script, progs=[prog])
-    compare("auxv run twice", host, guest, normalize=auxv_normalize)
+    compare("auxv run five times", host, guest, normalize=auxv_normalize)
     out = guest.stdout.decode(errors="replace")
     phdr, phnum, entry = elf_facts(prog)
     for want in (f"at_phdr 0x{phdr:x}", f"at_phnum {phnum}", f"at_entry 0x{entry:x}"):
-        check(want in out.splitlines(), f"{want} (from the ELF headers of user/musl/auxv)",
-              [line for line in out.splitlines() if line.startswith(want.split()[0])])
+        check(lines(out, want.split()[0] + " ") == [want] * 4,
+              f"{want} in each run (from the ELF headers of user/musl/auxv)",
+              lines(out, want.split()[0] + " "))
     hwcap = lines(out, "at_hwcap")
-    check(hwcap == ["at_hwcap is cpuid 1's edx: yes"] * 2, "AT_HWCAP: CPUID leaf 1's edx, twice",
+    check(hwcap == ["at_hwcap is cpuid 1's edx: yes"] * 4, "AT_HWCAP: CPUID leaf 1's edx, in each run",
           hwcap)
-    randoms = re.findall(r"^at_random ([0-9a-f]{32})$", out, re.M)
-    check(len(randoms) == 2, "two lines at_random HEX (16 bytes each)", lines(out, "at_random"))
-    check(randoms[0] != randoms[1] and "0" * 32 not in randoms,
-          "AT_RANDOM's 16 bytes different in two runs, and not all zero", randoms)
+    randoms = [bytes.fromhex(r) for r in re.findall(r"^at_random ([0-9a-f]{32})$", out, re.M)]
+    check(len(randoms) == 4, "four lines at_random HEX (16 bytes each)", lines(out, "at_random"))
+    same = [i for i in range(16) if len({r[i] for r in randoms}) == 1]
+    check(not same and bytes(16) not in randoms,
+          "AT_RANDOM's 16 bytes random: no byte the same in all four runs, never all zero",
+          [r.hex() for r in randoms] + [f"byte {i} the same in all" for i in same])
+    check_overflow(guest.dir / "big.out", ["auxv"] + big_args)
 
 
 def tls_lines(seed, rounds):
@@ -195,6 +230,9 @@ def tls_lines(seed, rounds):
         drawn.append(s % 1000000000)
     b, c, d = drawn
     return ["tls: fs base is musl's thread pointer: yes", "tls: at start tv=1 tz=0",
+            "tls: arch_prctl(ARCH_SET_FS, 0x800000000000): -1 errno 1",
+            "tls: arch_prctl(ARCH_SET_FS, 0xffff800000000000): -1 errno 1",
+            "tls: arch_prctl(0x1999, 0x0): -1 errno 22", "tls: fs base still musl's: yes",
             f"tls: child inherits tv={b}", f"tls: child moved its fs base: yes, tv={c} there",
             f"tls: child {rounds} rounds, tv={d} throughout: yes",
             f"tls: parent {rounds} rounds, tv={b} throughout: yes", "tls: child exit 0"]

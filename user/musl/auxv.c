@@ -4,8 +4,9 @@
  * can hold the two runs side by side. One line per fact:
  *     argc N, argv[i] S, envp[i] S          as found
  *     entry rsp % 16: R                     where argc sat (argv - 8)
+ *     argv[argc] is NULL: yes|no
  *     envp follows argv: yes|no             envp == argv + argc + 1
- *     auxv: N entries, AT_NULL last         walked past envp's NULL
+ *     auxv: AT_NULL ends it, its value V    walked past envp's NULL
  *     at_phdr 0x.. at_phent N at_phnum N at_pagesz N at_entry 0x..
  *     at_uid N at_euid N at_gid N at_egid N at_secure N at_clktck N
  *     at_execfn S, at_platform S
@@ -15,6 +16,7 @@
  *     at_random HEX                         its 16 bytes (different each run)
  * A value the vector lacks prints as "none". */
 #include <elf.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -85,13 +87,16 @@ int main(int argc, char **argv, char **envp)
     for (; envp[envc]; envc++)
         printf("envp[%d] %s\n", envc, envp[envc]);
     printf("entry rsp %% 16: %lu\n", ((uintptr_t)argv - 8) % 16);
+    printf("argv[argc] is NULL: %s\n", argv[argc] == NULL ? "yes" : "no");
     printf("envp follows argv: %s\n", envp == argv + argc + 1 ? "yes" : "no");
     vector = (const unsigned long *)(envp + envc + 1);
     while (vector[2 * n] != AT_NULL && n < 100)
         n++;
-    printf("auxv: %s\n", n < 100 ? "AT_NULL ends it" : "no AT_NULL in 100 entries");
-    if (n == 100)
+    if (n == 100) {
+        printf("auxv: no AT_NULL in 100 entries\n");
         return 1;
+    }
+    printf("auxv: AT_NULL ends it, its value %lu\n", vector[2 * n + 1]);
     number("at_phdr", AT_PHDR, "0x%lx");
     number("at_phent", AT_PHENT, "%ld");
     number("at_phnum", AT_PHNUM, "%ld");

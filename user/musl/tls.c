@@ -11,13 +11,18 @@
  * whatever the other did, as long as the kernel loads each process's FS
  * base when it runs. Lines (values drawn from SEED, so a grader knows them):
  *     tls: fs base is musl's thread pointer: yes|no
- *     tls: at start tv=A tz=0
+ *     tls: at start tv=1 tz=0
+ *     tls: arch_prctl(ARCH_SET_FS, 0x800000000000): -1 errno 1
+ *     tls: arch_prctl(ARCH_SET_FS, 0xffff800000000000): -1 errno 1
+ *     tls: arch_prctl(0x1999, 0x0): -1 errno 22
+ *     tls: fs base still musl's: yes|no
  *     tls: child inherits tv=B (its parent's value at fork)
  *     tls: child moved its fs base: yes|no, tv=C there
  *     tls: child ROUNDS rounds, tv=D throughout: yes|no
  *     tls: parent ROUNDS rounds, tv=B throughout: yes|no
  *     tls: child exit 0
  * A wrong read prints what was seen instead, once. */
+#include <errno.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,12 +38,23 @@
 static __thread long tv = 1;         /* in the TLS image (.tdata) */
 static __thread long tz;             /* zeroed (.tbss) */
 
+/* ARCH_GET_FS, into the first of two words of ones: the call must
+ * succeed and write exactly 8 bytes (the second word stays), else 1. */
 static unsigned long get_fs(void)
 {
-    unsigned long fs = 0;
+    unsigned long fs[2] = {~0ul, ~0ul};
 
-    syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
-    return fs;
+    if (syscall(SYS_arch_prctl, ARCH_GET_FS, fs) != 0 || fs[1] != ~0ul)
+        return 1;
+    return fs[0];
+}
+
+/* arch_prctl(code, addr) as "-1 errno E" or "0". */
+static void refused(const char *what, int code, unsigned long addr)
+{
+    errno = 0;
+    long r = syscall(SYS_arch_prctl, code, addr);
+    printf("tls: arch_prctl(%s, 0x%lx): %ld errno %d\n", what, addr, r, r ? errno : 0);
 }
 
 /* Read and write the long at %fs:off: through the FS base the CPU holds
@@ -99,6 +115,10 @@ int main(int argc, char **argv)
     printf("tls: fs base is musl's thread pointer: %s\n",
            fs != 0 && fs == (unsigned long)fs_read(0) ? "yes" : "no");
     printf("tls: at start tv=%ld tz=%ld\n", tv, tz);
+    refused("ARCH_SET_FS", ARCH_SET_FS, 1ul << 47);          /* not canonical */
+    refused("ARCH_SET_FS", ARCH_SET_FS, 0xffff800000000000ul); /* the kernel's half */
+    refused("0x1999", 0x1999, 0);                             /* no such code */
+    printf("tls: fs base still musl's: %s\n", get_fs() == fs ? "yes" : "no");
     long off = (long)((uintptr_t)&tv - fs);     /* where tv sits from the FS base */
     fflush(stdout);
     tv = b;
