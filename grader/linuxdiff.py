@@ -138,7 +138,7 @@ class Result(NamedTuple):
     script: object = None       # the guest's: a copy of test.sh beside the serial log
 
 
-# The kernel's line for a process that a fault killed (DESIGN §7).
+# The kernel's line for a process that a fault or a signal killed (DESIGN §7).
 KILLED_RE = re.compile(r"^\S+: killed by .*$", re.M)
 
 
@@ -231,13 +231,13 @@ def guest_run(kernel, tmp_path, script, tree=None, stdin=b"", progs=(), more="",
     img = guest_image(kernel, tmp_path, script, tree, stdin, progs, name)
     init = f"init={BUSYBOX}:sh:{GUEST_DIR}/run.sh:{GUEST_DIR}"
     with kernel.boot(f"{more} {init}".strip(), dead_ends=STUBS, disk=img) as m:
+        kept = m.log_path.with_suffix(".sh")    # beside the serial log: what ran
+        kept.write_text(script)
         m.expect_exit(SUCCESS, timeout=timeout)
         m.refuse_dead_ends("busybox to run the script and the kernel to power off")
     out = _scratch(tmp_path, name + "-dir")
     disk.debugfs(img, f"rdump {GUEST_DIR} {out}")
     res = _read_result(out / GUEST_DIR.lstrip("/"))
-    kept = m.log_path.with_suffix(".sh")        # for the report: what ran
-    kept.write_text(script)
     return res._replace(ends=tuple(KILLED_RE.findall(m.text)), script=kept), m.text
 
 
@@ -249,7 +249,6 @@ def _rel(path):
         return Path(path).relative_to(ROOT)
     except ValueError:
         return path
-
 
 
 def _first_difference(want, got):
@@ -281,8 +280,8 @@ def _block(b, at, before=3, after=8):
 def compare(what, host, guest, normalize=None):
     """guest (a Result of guest_run) must have written what host did:
     the same exit status, standard output and standard error, each after
-    normalize (bytes -> bytes) if given. what names the run for the
-    report: the script's command lines."""
+    normalize (bytes -> bytes) if given. what names the run in the report,
+    which also says where a copy of the script is kept."""
     norm = normalize or (lambda b: b)
     script = f"\n    script: {_rel(guest.script)}" if guest.script else ""
     ends = "".join(f"\n      | {line}" for line in guest.ends[:6])
