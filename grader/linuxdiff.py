@@ -207,6 +207,11 @@ def guest_image(kernel, tmp_path, script, tree=None, stdin=b"", progs=(), name="
     pristine = kernel.elf.parent / disk.PRISTINE_NAME
     if not staging.is_dir() or not pristine.is_file():
         raise GradeError(f"expected: the build's disk ({staging}), made with the kernel from Lab 8 on")
+    ours = staging / BUSYBOX.lstrip("/")
+    if not ours.is_file() or ours.read_bytes() != Path(BUSYBOX).read_bytes():
+        raise GradeError(f"expected: the disk's /bin/busybox ({_rel(ours)}) the same file as the "
+                         f"host's {BUSYBOX}, which the graders compare with: the host's has "
+                         "changed since the build (make rebuilds the disk with it)")
     img = Path(tmp_path) / f"{name}.img"
     with tempfile.TemporaryDirectory(prefix="teachos-stage-") as stage:
         stage = Path(stage)
@@ -236,7 +241,7 @@ def guest_run(kernel, tmp_path, script, tree=None, stdin=b"", progs=(), more="",
         m.expect_exit(SUCCESS, timeout=timeout)
         m.refuse_dead_ends("busybox to run the script and the kernel to power off")
     out = _scratch(tmp_path, name + "-dir")
-    disk.debugfs(img, f"rdump {GUEST_DIR} {out}")
+    disk.rdump(img, GUEST_DIR, out)
     res = _read_result(out / GUEST_DIR.lstrip("/"))
     return res._replace(ends=tuple(KILLED_RE.findall(m.text)), script=kept), m.text
 
