@@ -1,7 +1,9 @@
 #!/bin/sh
 # deps.sh - make sure the host has every tool the course needs.
 # `deps.sh docs` also wants pandoc, for `make handouts`; `deps.sh test`
-# (make test) pandoc and ccache, which the milestone checks' many builds use.
+# (make test) pandoc and ccache, which the milestone checks' many builds use;
+# `deps.sh bench-linux` (make bench-linux) Debian's Linux kernel, which
+# nothing else needs.
 # Quiet when all is there. Otherwise: as root, apt-get installs the missing
 # Debian packages; as anyone else (or with TEACHOS_NO_INSTALL=1), prints the
 # one command to run and fails.
@@ -46,6 +48,7 @@ need_pymod xdist python3-pytest-xdist
 need_pymod pytest_timeout python3-pytest-timeout
 case "$1" in docs|test) need_tool pandoc pandoc ;; esac
 [ "$1" = test ] && need_path /usr/lib/ccache/gcc ccache
+[ "$1" = bench-linux ] && { ls /boot/vmlinuz-* >/dev/null 2>&1 || missing="$missing linux-image-amd64"; }
 
 [ -z "$missing" ] && exit 0
 packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')

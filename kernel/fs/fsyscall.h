@@ -24,6 +24,17 @@ static inline pte_t *user_space(void)
     return proc_current()->pml4;
 }
 
+/* The permission bits new files and directories of the calling process
+ * lose: its umask from Lab 10 (umask(2)), none before. */
+static inline uint32_t proc_umask(void)
+{
+#if LAB >= 10
+    return proc_current()->umask;
+#else
+    return 0;
+#endif
+}
+
 /* ip's file type (EXT2_S_IFDIR, EXT2_S_IFREG, ...). */
 static inline uint16_t type_of(const struct inode *ip)
 {

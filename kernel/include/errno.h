@@ -3,7 +3,7 @@
 #ifndef ERRNO_H
 #define ERRNO_H
 
-#define EPERM   1                    /* link to a directory */
+#define EPERM   1                    /* link to a directory; mmap below USER_MIN_ADDR */
 #define ENOENT  2
 #define ESRCH   3                    /* no such process (kill) */
 #define EINTR   4                    /* a blocking call ended by kill */
@@ -20,6 +20,7 @@
 #define EBUSY   16                   /* rmdir of the root */
 #define EEXIST  17
 #define EXDEV   18
+#define ENODEV  19                   /* mmap of a file: not supported (Lab 10) */
 #define ENOTDIR 20
 #define EISDIR  21
 #define EINVAL  22

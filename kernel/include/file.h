@@ -76,6 +76,14 @@ void files_fork(struct proc *parent, struct proc *child);
 void files_close_all(struct proc *p);
 void files_close_on_exec(struct proc *p);
 
+#if LAB >= 10
+/* devices.c (Lab 10): open the device file at path if it names one
+ * (/dev/null, /dev/zero, /dev/urandom, /dev/random, /dev/tty,
+ * /dev/console): a new open file with one reference, or NULL with *err 0
+ * (not a device: look on the disk) or -ENOMEM. */
+struct file *dev_open(const char *path, int *err);
+#endif
+
 /* pipe.c: a new pipe, its read end in *rd and write end in *wr; -ENOMEM. */
 int pipe_create(struct file **rd, struct file **wr);
 

@@ -10,7 +10,9 @@
  *                     | user program (linked at       | Lab 6: the ELF segments, then
  *                     | 0x400000), then its heap      | brk, up to USER_BRK_MAX past them
  *                     |              ...              |
- *  USER_STACK_GUARD   | guard page                    |
+ *                     | mmap's regions, placed from   | Lab 10 (mmap.c): top-down
+ *                     | the top down                  |   from USER_MMAP_TOP
+ *  USER_STACK_GUARD   | guard page                    | = USER_MMAP_TOP
  *                     | user stack                    | USER_STACK_PAGES pages
  *  USER_STACK_TOP     +-------------------------------+ 0x00007FFFFFFFF000
  *                     | one unmapped page             |
@@ -51,6 +53,7 @@
 #define USER_STACK_TOP   0x00007FFFFFFFF000ull      /* the first argv string ends just below */
 #define USER_STACK_GUARD (USER_STACK_TOP - (USER_STACK_PAGES + 1) * 4096ull)
 #define USER_TOP         0x0000800000000000ull      /* the lower half: user space */
+#define USER_MMAP_TOP    USER_STACK_GUARD           /* Lab 10: mmap places regions below */
 
 /* ---- the upper half: the kernel ---- */
 #define DIRECT_MAP_BASE  0xFFFF800000000000ull      /* all RAM: phys + DIRECT_MAP_BASE */

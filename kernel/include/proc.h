@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "memlayout.h"               /* USER_STACK_TOP, USER_STACK_GUARD, USER_TOP */
+#include "mmap.h"                    /* struct mmap_list (Lab 10) */
 #include "paging.h"
 #include "thread.h"
 #include "trap.h"
@@ -57,6 +58,10 @@ struct proc {
     /* Lab 10, [self]: the path of its program, what execve and readlink
      * find at /proc/self/exe (busybox runs its applets through it). */
     char exe[PROC_ARG_MAX];
+    uint32_t umask;                      /* the permission bits creat and mkdir clear */
+    /* Lab 10, [self]: what mmap handed out (mmap.c); fork copies it,
+     * execve empties it, and it goes with the process. */
+    struct mmap_list mmaps;
 #endif
 };
 

@@ -69,4 +69,7 @@
 #define JOURNAL_COMMIT_MS    1000    /* the running transaction commits at least this often */
 #define FS_WRITE_CHUNK       32768   /* bytes of a write(2) in one operation (fits JOURNAL_OP_BLOCKS) */
 
+/* ---- Lab 10: Linux binaries ---- */
+#define MMAP_MAX_REGIONS     256     /* regions in a process's mmap list (touching ones merge): mmap beyond gives -ENOMEM */
+
 #endif

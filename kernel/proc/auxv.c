@@ -165,8 +165,9 @@ uint64_t stack_layout_linux(uint8_t *page, int argc, char *const argv[], int env
     memcpy(page + (rsp - base), words, n * 8);
     return rsp;
 #else
-    /* LAB 10, exercise 2: the strings, then argc, argv, envp and the
-     * auxiliary vector the contract lists, 16-byte aligned (handout §3.1) */
+    /* LAB 10, exercise 2: Linux's first stack in page: the strings, and
+     * below them argc, argv, envp and the auxiliary vector the contract
+     * lists, 16-byte aligned; 0 if it does not fit (handout §3.1) */
     (void)argv, (void)envp, (void)execfn, (void)random_bytes;
     return 0;
 #endif

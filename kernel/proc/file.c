@@ -16,6 +16,9 @@
 #include "syscall.h"
 #include "uaccess.h"
 #include "x86.h"
+#if LAB >= 10
+#include "linux.h"
+#endif
 
 /* ---- open files ------------------------------------------------------------- */
 
@@ -330,6 +333,55 @@ static long read_line(void)
     }
 }
 
+#if LAB >= 10
+/* Lab 10: the console's termios (linux.h). Canonical mode with echo is the
+ * line discipline above; with ICANON off (a shell's line editor, `less`),
+ * a read returns what has been typed, at least one character, with no
+ * editing, echoed only with ECHO; ICRNL still turns Enter's '\r' into
+ * '\n'. Guarded by console_reader, like the line. */
+struct termios console_termios = {
+    .c_iflag = TERMIOS_ICRNL, .c_oflag = TERMIOS_OPOST | TERMIOS_ONLCR,
+    .c_cflag = TERMIOS_CS8 | TERMIOS_CREAD | TERMIOS_B115200,
+    .c_lflag = TERMIOS_ICANON | TERMIOS_ECHO | TERMIOS_ECHOE | TERMIOS_ISIG,
+    .c_cc = {[TERMIOS_VINTR] = 3, [TERMIOS_VERASE] = 0x7f, [TERMIOS_VEOF] = 4,
+             [TERMIOS_VMIN] = 1},
+};
+
+/* Would a read of the console return without waiting (poll's POLLIN)? */
+bool console_readable(void)
+{
+    push_cli();
+    bool typed = console_has_input();
+    pop_cli();
+    return typed || line_pos < line_len;
+}
+
+/* A read with ICANON off: what is typed, up to count (>= 1), into buf. */
+static long read_raw(pte_t *pml4, uint64_t buf, size_t count)
+{
+    char chunk[CONSOLE_LINE_MAX];
+    size_t n = 0;
+
+    do {
+        int c = next_char();
+        if (c < 0)
+            return n ? (long)n : c;
+        if (c == '\r' && (console_termios.c_iflag & TERMIOS_ICRNL))
+            c = '\n';
+        chunk[n++] = (char)c;
+        if (console_termios.c_lflag & TERMIOS_ECHO)
+            console_write_n(&chunk[n - 1], 1);
+        push_cli();
+        bool more = console_has_input();
+        pop_cli();
+        if (!more)
+            break;
+    } while (n < count);
+    copy_to_user(pml4, buf, chunk, n);
+    return (long)n;
+}
+#endif
+
 static long console_read(struct file *f, uint64_t buf, size_t count)
 {
     pte_t *pml4 = proc_current()->pml4;
@@ -341,6 +393,13 @@ static long console_read(struct file *f, uint64_t buf, size_t count)
     if (cow_prepare_write(pml4, buf, count) || !user_range_ok(pml4, buf, count, true))
         return -EFAULT;
     mutex_lock(&console_reader);
+#if LAB >= 10
+    if (!(console_termios.c_lflag & TERMIOS_ICANON) && line_pos == line_len) {
+        n = count ? read_raw(pml4, buf, count) : 0;
+        mutex_unlock(&console_reader);
+        return n;
+    }
+#endif
     if (line_pos == line_len && (n = read_line()) <= 0) {
         mutex_unlock(&console_reader);
         return n;

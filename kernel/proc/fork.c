@@ -234,6 +234,8 @@ long proc_fork(struct trap_frame *tf, uint64_t child_stack, uint64_t set_tid)
 #endif
 #if LAB >= 10
     memcpy(child->exe, parent->exe, sizeof child->exe);
+    child->umask = parent->umask;
+    child->mmaps = parent->mmaps;    /* the same mappings, their pages shared above */
 #endif
     s->proc = child;
     s->tf = *tf;

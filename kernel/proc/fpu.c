@@ -1,6 +1,7 @@
 /* fpu.c - x87/SSE state for user threads: enabled at boot, saved and loaded
  * by the scheduler's switch-in hook (proc.c) only when another user thread
- * runs (kernel threads leave the registers alone).
+ * runs (kernel threads leave the registers alone). From Lab 10 the FS base
+ * (tls.c) is loaded with it: the other user register the trap frame lacks.
  * Lab 6 (given). */
 #include <stdint.h>
 
@@ -9,6 +10,9 @@
 #include "string.h"
 #include "thread.h"
 #include "x86.h"
+#if LAB >= 10
+#include "linux.h"
+#endif
 
 static uint8_t fpu_clean[512] __attribute__((aligned(16)));
 static struct thread *fpu_owner;     /* whose x87/SSE state the CPU holds */
@@ -19,6 +23,9 @@ static struct thread *fpu_owner;     /* whose x87/SSE state the CPU holds */
 void thread_fpu_load(struct thread *next)
 {
     ASSERT(!cpu_interrupts_enabled());   /* fpu_owner's lock */
+#if LAB >= 10
+    tls_switch_in(next);
+#endif
     if (next->proc == NULL || fpu_owner == next)
         return;
     if (fpu_owner)

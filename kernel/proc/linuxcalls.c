@@ -26,7 +26,6 @@
 
 #define SYS_readv           19
 #define SYS_writev          20
-#define SYS_access          21
 #define SYS_madvise         28
 #define SYS_sendfile        40
 #define SYS_clone           56
@@ -49,7 +48,6 @@
 #define SYS_clock_gettime   228
 #define SYS_clock_getres    229
 #define SYS_clock_nanosleep 230
-#define SYS_faccessat       269
 #define SYS_set_robust_list 273
 #define SYS_dup3            292
 #define SYS_getrandom       318
@@ -95,11 +93,16 @@ static long sys_setpgid(struct trap_frame *tf, uint64_t pid, uint64_t pgid, uint
 }
 SYSCALL(SYS_setpgid, sys_setpgid);
 
-/* umask: the mask is not kept (files get the mode asked for); says 022. */
+/* umask(mask): the permission bits open's O_CREAT and mkdir clear from
+ * now on (fsyscall.h: proc_umask); the old mask. */
 static long sys_umask(struct trap_frame *tf, uint64_t mask, uint64_t a1, uint64_t a2)
 {
-    (void)tf, (void)mask, (void)a1, (void)a2;
-    return 022;
+    struct proc *p = proc_current();
+    uint32_t old = p->umask;
+
+    (void)tf, (void)a1, (void)a2;
+    p->umask = (uint32_t)mask & 0777;
+    return old;
 }
 SYSCALL(SYS_umask, sys_umask);
 
@@ -132,6 +135,7 @@ SYSCALL(SYS_uname, sys_uname);
 
 #define CLOCK_REALTIME  0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_REALTIME_COARSE 5
 #define CLOCK_BOOTTIME  7
 
 struct timespec {
@@ -146,7 +150,7 @@ static struct timespec clock_now(uint64_t clock)
     uint64_t ticks = pit_ticks(), hz = pit_hz();
     struct timespec t = {(int64_t)(ticks / hz), (int64_t)((ticks % hz) * (1000000000 / hz))};
 
-    if (clock == CLOCK_REALTIME) {
+    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
         if (boot_epoch == 0)
             boot_epoch = (int64_t)rtc_now() - t.sec;
         t.sec += boot_epoch;
@@ -165,7 +169,7 @@ static long sys_clock_gettime(struct trap_frame *tf, uint64_t clock, uint64_t ts
     (void)tf, (void)a2;
     if (!clock_known(clock))
         return -EINVAL;
-    struct timespec t = clock_now(clock == CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+    struct timespec t = clock_now(clock);
     return copy_to_user(user_space(), ts, &t, sizeof t) ? -EFAULT : 0;
 }
 SYSCALL(SYS_clock_gettime, sys_clock_gettime);
@@ -247,6 +251,7 @@ SYSCALL(SYS_getrandom, sys_getrandom);
 #define CLONE_VFORK          0x00004000
 #define CLONE_THREAD         0x00010000
 #define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
 #define CLONE_CHILD_SETTID   0x01000000
 #define CLONE_SIGNAL_MASK    0xff        /* the signal the parent gets at the child's end */
 
@@ -256,11 +261,13 @@ SYSCALL(SYS_getrandom, sys_getrandom);
  * of sharing it: a vfork child only execs or exits, so it cannot tell. */
 static long sys_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack, uint64_t ptid)
 {
-    (void)ptid;
     if ((flags & CLONE_THREAD) || (flags & CLONE_SETTLS) ||
         ((flags & CLONE_VM) && !(flags & CLONE_VFORK)))
         return -ENOSYS;
-    return proc_fork(tf, stack, flags & CLONE_CHILD_SETTID ? tf->r10 : 0);
+    long pid = proc_fork(tf, stack, flags & CLONE_CHILD_SETTID ? tf->r10 : 0);
+    if (pid > 0 && (flags & CLONE_PARENT_SETTID))       /* a bad address: not stored */
+        copy_to_user(user_space(), ptid, &(int){(int)pid}, sizeof(int));
+    return pid;
 }
 SYSCALL(SYS_clone, sys_clone);
 
@@ -417,21 +424,142 @@ static long sys_dup3(struct trap_frame *tf, uint64_t old, uint64_t new, uint64_t
 }
 SYSCALL(SYS_dup3, sys_dup3);
 
-/* ---- terminals: none yet ------------------------------------------------------------ */
+/* ---- the console as a terminal ------------------------------------------------------ */
 
-#define SYS_ioctl 16
+#define SYS_ioctl  16
+#define TCGETS     0x5401
+#define TCSETS     0x5402            /* now */
+#define TCSETSW    0x5403            /* after output drains: ours never waits */
+#define TCSETSF    0x5404            /* and drop typed input: not kept apart here */
+#define TIOCGPGRP  0x540F
+#define TIOCGWINSZ 0x5413
 
+struct winsize {
+    uint16_t rows, cols, xpixel, ypixel;
+};
+
+/* ioctl(fd, cmd, arg): on the console, its termios (TCGETS, TCSETS*) and
+ * size (TIOCGWINSZ: the VGA screen's 80x25); -ENOTTY for anything else and
+ * on other files, as Linux says for a file that is not a terminal. No
+ * process groups: TIOCGPGRP is -ENOTTY too, so a shell turns job control
+ * off. */
 static long sys_ioctl(struct trap_frame *tf, uint64_t fd, uint64_t cmd, uint64_t arg)
 {
-    (void)tf, (void)cmd, (void)arg;
-    return fd_file((int)fd) ? -ENOTTY : -EBADF;
+    struct file *f = fd_file((int)fd);
+    static const struct winsize size = {25, 80, 0, 0};
+
+    (void)tf;
+    if (f == NULL)
+        return -EBADF;
+    if (!file_is_console(f))
+        return -ENOTTY;
+    switch (cmd) {
+    case TCGETS:
+        return copy_to_user(user_space(), arg, &console_termios, sizeof console_termios)
+                   ? -EFAULT : 0;
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF: {
+        struct termios t;
+        if (copy_from_user(user_space(), &t, arg, sizeof t))
+            return -EFAULT;
+        console_termios = t;
+        return 0;
+    }
+    case TIOCGWINSZ:
+        return copy_to_user(user_space(), arg, &size, sizeof size) ? -EFAULT : 0;
+    default:
+        return -ENOTTY;
+    }
 }
 SYSCALL(SYS_ioctl, sys_ioctl);
 
+/* ---- poll -------------------------------------------------------------------------- */
+
+#define SYS_poll  7
+#define SYS_ppoll 271
+#define POLLIN    0x001
+#define POLLOUT   0x004
+#define POLLNVAL  0x020
+#define POLL_MAX  PROC_MAX_FILES
+
+struct pollfd {
+    int32_t fd;
+    int16_t events, revents;
+};
+
+/* Fill each entry's revents; the number of entries with any. The console
+ * is readable when something was typed; pipes and files always count as
+ * ready (a read or write of them blocks at worst, which a shell's poll
+ * before a read tolerates). */
+static int poll_scan(struct pollfd *fds, uint64_t n)
+{
+    int ready = 0;
+
+    for (uint64_t i = 0; i < n; i++) {
+        struct file *f = fds[i].fd >= 0 ? fd_file(fds[i].fd) : NULL;
+        int16_t r = 0;
+        if (fds[i].fd >= 0 && f == NULL)
+            r = POLLNVAL;
+        else if (f && file_is_console(f))
+            r = (int16_t)((console_readable() ? POLLIN : 0) | POLLOUT);
+        else if (f)
+            r = POLLIN | POLLOUT;
+        fds[i].revents = (int16_t)(r & (fds[i].events | POLLNVAL));
+        ready += fds[i].revents != 0;
+    }
+    return ready;
+}
+
+/* poll(fds, n, timeout_ms): waits in 10 ms naps (timeout < 0: for ever)
+ * until an entry is ready; -EINTR if the process is killed meanwhile. */
+static long do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ms)
+{
+    struct pollfd fds[POLL_MAX];
+    uint64_t start = pit_ticks();
+
+    if (n > POLL_MAX)
+        return -EINVAL;
+    if (copy_from_user(user_space(), fds, ufds, n * sizeof fds[0]))
+        return -EFAULT;
+    int ready;
+    while ((ready = poll_scan(fds, n)) == 0 && !proc_killed()) {
+        if (timeout_ms >= 0 && (pit_ticks() - start) * 1000 / pit_hz() >= (uint64_t)timeout_ms)
+            break;
+        proc_nap(10);
+    }
+    if (ready == 0 && proc_killed())
+        return -EINTR;
+    return copy_to_user(user_space(), ufds, fds, n * sizeof fds[0]) ? -EFAULT : ready;
+}
+
+static long sys_poll(struct trap_frame *tf, uint64_t fds, uint64_t n, uint64_t timeout)
+{
+    (void)tf;
+    return do_poll(fds, n, (int)timeout);
+}
+SYSCALL(SYS_poll, sys_poll);
+
+/* ppoll(fds, n, timespec, sigmask, size): the mask is not applied. */
+static long sys_ppoll(struct trap_frame *tf, uint64_t fds, uint64_t n, uint64_t ts)
+{
+    struct timespec t;
+
+    (void)tf;
+    if (ts == 0)
+        return do_poll(fds, n, -1);
+    if (copy_from_user(user_space(), &t, ts, sizeof t))
+        return -EFAULT;
+    return do_poll(fds, n, t.sec * 1000 + t.nsec / 1000000);
+}
+SYSCALL(SYS_ppoll, sys_ppoll);
+
 /* ---- unknown calls ---------------------------------------------------------------- */
 
-/* Every number with no call: -ENOSYS, and with `strace` on the command
- * line one line per number, the first time a program makes it. */
+/* Every number below NSYSCALLS with no call: -ENOSYS, and with `strace`
+ * on the command line one line per number, the first time in the boot
+ * that a program makes it (the dispatcher answers numbers past the table
+ * -ENOSYS without calling anything). */
 long syscall_unknown(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a2)
 {
     static uint8_t logged[NSYSCALLS];
@@ -446,11 +574,3 @@ long syscall_unknown(struct trap_frame *tf, uint64_t a0, uint64_t a1, uint64_t a
     return -ENOSYS;
 }
 CMDLINE_KEY(strace, NULL);
-
-/* TEMPORARY until mmap.c: mprotect accepted, nothing changed. */
-static long sys_mprotect_tmp(struct trap_frame *tf, uint64_t a, uint64_t l, uint64_t p)
-{
-    (void)tf, (void)a, (void)l, (void)p;
-    return 0;
-}
-SYSCALL(10, sys_mprotect_tmp);

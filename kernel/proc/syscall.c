@@ -137,6 +137,10 @@ static long sys_brk(struct trap_frame *tf, uint64_t addr, uint64_t a1, uint64_t 
         if (vmm_unmap(p->pml4, va, &pa) == 0)
             user_frame_free(pa);
     }
+#if LAB >= 10
+    if (new_top < old_top)                   /* a MAP_FIXED mapping in the heap went too */
+        mmap_list_remove(&p->mmaps, new_top, old_top);
+#endif
     p->brk = addr;
     return (long)addr;
 }

@@ -36,8 +36,8 @@ static void syscall_msr_init(void)
     wrmsr(MSR_FMASK, FMASK_BITS);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 #else
-    /* LAB 10, exercise 1: program STAR, LSTAR and FMASK, then allow
-     * syscall in EFER; until then it raises #UD (handout §2) */
+    /* LAB 10, exercise 1: make syscall enter syscall_entry, through
+     * STAR, LSTAR, FMASK and EFER.SCE; without them it raises #UD (handout §2) */
 #endif
 }
 KINIT(63, syscall_msr_init);
