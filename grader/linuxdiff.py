@@ -186,8 +186,8 @@ def host_run(tmp_path, script, tree=None, stdin=b"", progs=(), name="host"):
     _lay_out(d, script, tree, stdin, progs)
     # From /, as the kernel starts its first program (OLDPWD says so).
     proc = subprocess.run(["env", "-i", BUSYBOX, "sh", str(d / "run.sh"), str(d)], cwd="/",
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=HOST_TIMEOUT)
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=HOST_TIMEOUT)
     res = _read_result(d)
     # The one thing that truly differs: where DIR is.
     here = str(d).encode()
@@ -206,7 +206,8 @@ def guest_image(kernel, tmp_path, script, tree=None, stdin=b"", progs=(), name="
     staging = kernel.elf.parent / "disk-root"
     pristine = kernel.elf.parent / disk.PRISTINE_NAME
     if not staging.is_dir() or not pristine.is_file():
-        raise GradeError(f"expected: the build's disk ({staging}), made with the kernel from Lab 8 on")
+        raise GradeError(f"expected: the build's disk ({_rel(staging)}), which the kernel's "
+                         "build makes from Lab 8 on")
     ours = staging / BUSYBOX.lstrip("/")
     if not ours.is_file() or ours.read_bytes() != Path(BUSYBOX).read_bytes():
         raise GradeError(f"expected: the disk's /bin/busybox ({_rel(ours)}) the same file as the "

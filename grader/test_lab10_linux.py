@@ -212,8 +212,8 @@ env -i ../auxv; echo status $?
               f"{want} in each run (from the ELF headers of user/musl/auxv)",
               lines(out, want.split()[0] + " "))
     hwcap = lines(out, "at_hwcap")
-    check(hwcap == ["at_hwcap is cpuid 1's edx: yes"] * 4, "AT_HWCAP: CPUID leaf 1's edx, in each run",
-          hwcap)
+    check(hwcap == ["at_hwcap is cpuid 1's edx: yes"] * 4,
+          "AT_HWCAP: CPUID leaf 1's edx, in each run", hwcap)
     randoms = [bytes.fromhex(r) for r in re.findall(r"^at_random ([0-9a-f]{32})$", out, re.M)]
     check(len(randoms) == 4, "four lines at_random HEX (16 bytes each)", lines(out, "at_random"))
     same = [i for i in range(16) if len({r[i] for r in randoms}) == 1]
@@ -349,7 +349,8 @@ tail -c {rng.randint(1, 999)} blob.bin | sha256sum
     blob = tree.files()["blob.bin"]
     want = f"{hashlib.sha256(blob).hexdigest()}  blob.bin"
     got = guest.stdout.decode(errors="replace").splitlines()
-    check(want in got, f"{want} (computed here)", [line for line in got if line.endswith("blob.bin")])
+    check(want in got, f"{want} (computed here)",
+          [line for line in got if line.endswith("blob.bin")])
 
 
 # ---- busybox: ls, find, tar over a known tree ----------------------------------------
@@ -373,7 +374,8 @@ def random_tree(rng, top, depth=3):
         if path in files or path in dirs or path in links:
             continue
         files.append(path)
-        size = rng.choice([0, rng.randint(1, 100), rng.randint(100, 5000), rng.randint(5000, 30000)])
+        size = rng.choice([0, rng.randint(1, 100), rng.randint(100, 5000),
+                           rng.randint(5000, 30000)])
         tree.file(path, rng.randbytes(size), rng.choice([0o644, 0o600, 0o755, 0o444, 0o640, 0o700]))
     tree.link(f"{top}/hardlink", files[0])
     tree.symlink(f"{top}/symlink", os.path.relpath(files[-1], top))
@@ -491,7 +493,8 @@ def check_same_tree(want, got, what):
         check(rel in got, f"{what}: {rel}", f"not there (there: {', '.join(sorted(got)[:12])})")
         w, g = want[rel], got[rel]
         other = w[0] == g[0] == "file" and w[1] != g[1] and len(w[1]) == len(g[1])
-        check(w == g, f"{what}: {rel}, {describe(w)}", describe(g) + (", other bytes" if other else ""))
+        check(w == g, f"{what}: {rel}, {describe(w)}",
+              describe(g) + (", other bytes" if other else ""))
     extra = sorted(set(got) - set(want))
     check(not extra, f"{what}: nothing else", extra)
 
@@ -565,7 +568,8 @@ def test_shell(kernel, tmp_path):
     w = words(rng, 4)
     items = " ".join(words(rng, rng.randint(2, 6)))
     k, d, m = rng.randint(5, 40), rng.randint(1, 7), rng.randint(10, 300)
-    rc, rc2, a, b = rng.randint(1, 120), rng.randint(2, 125), rng.randint(0, 999), rng.randint(0, 999)
+    rc, rc2 = rng.randint(1, 120), rng.randint(2, 125)
+    a, b = rng.randint(0, 999), rng.randint(0, 999)
     script = f"""\
 x={w[0]}; y="{w[1]} {w[2]}"
 echo "$x" $y "${{#x}}" "${{x%?}}" "${{y#* }}"

@@ -25,7 +25,7 @@
  * below (checked by _Static_assert). */
 struct probe {
     uint64_t nr;                     /*   0: rax in */
-    uint64_t in[14];                 /*   8: rbx rdx rsi rdi rbp r8 r9 r10 r12 r13 r14 r15, rcx r11 */
+    uint64_t in[14];                 /*   8: rbx rdx rsi rdi rbp r8-r10 r12-r15, rcx r11 */
     uint64_t out[12];                /* 120: the first twelve after the call */
     uint64_t rax, rcx, r11;          /* 216: after the call */
     uint64_t rip;                    /* 240: the address just past the instruction */
@@ -105,14 +105,15 @@ static int wrong;
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...)
 {
+    size_t room = sizeof report - report_len;
     va_list ap;
 
-    if (report_len >= sizeof report - 1)
+    if (room <= 1)
         return;
     va_start(ap, fmt);
-    int n = kvsnprintf(report + report_len, sizeof report - report_len, fmt, ap);
+    int n = kvsnprintf(report + report_len, room, fmt, ap);
     va_end(ap);
-    report_len += (size_t)n < sizeof report - report_len ? (size_t)n : sizeof report - 1 - report_len;
+    report_len += (size_t)n < room ? (size_t)n : room - 1;      /* cut: what fitted */
 }
 
 /* A wrong value: a line for each of the first 20. */
@@ -153,9 +154,9 @@ static void run(uint64_t seed, long probes)
             WRONG("regs: probe %ld (%s by %s): rcx 0x%lx r11 0x%lx, expected 0x%lx and 0x%lx\n",
                   i, kind_names[kind], how, p.rcx, p.r11, rcx, r11);
         if (p.flags_after != p.flags_before || p.rsp_after != p.rsp_before)
-            WRONG("regs: probe %ld (%s by %s): rflags 0x%lx rsp 0x%lx after, 0x%lx and 0x%lx before\n",
-                  i, kind_names[kind], how, p.flags_after, p.rsp_after, p.flags_before,
-                  p.rsp_before);
+            WRONG("regs: probe %ld (%s by %s): rflags 0x%lx rsp 0x%lx after, "
+                  "0x%lx and 0x%lx before\n", i, kind_names[kind], how, p.flags_after,
+                  p.rsp_after, p.flags_before, p.rsp_before);
         long want[NKINDS] = {pid, 0, ppid, -EBADF, 0, -ENOSYS};
         if ((long)p.rax != want[kind])
             WRONG("regs: probe %ld (%s by %s): result %ld, expected %ld (int 0x80's getpid %ld)\n",
