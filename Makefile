@@ -250,7 +250,7 @@ FORCE:
 ifneq ($(DISK),)
 # The staging tree is made afresh each time, so a program or file removed
 # from the tree leaves the disk too.
-$(DISK_PRISTINE): $(USER_ELFS) $(MUSL_BINS) $(DISK_SRCS) grader/disk.py Makefile
+$(DISK_PRISTINE): $(USER_ELFS) $(MUSL_BINS) $(BUSYBOX) $(DISK_SRCS) grader/disk.py Makefile
 	@echo "  MKE2FS  $@"
 	$(Q)rm -rf $(DISK_STAGING) && mkdir -p $(DISK_STAGING)/bin $(DISK_STAGING)/home && mkdir -m 1777 $(DISK_STAGING)/tmp
 	$(Q)for f in $(USER_ELFS); do cp $$f $(DISK_STAGING)/bin/$$(basename $$f .elf) || exit 1; done

@@ -249,6 +249,23 @@ def entries(img, path="/"):
     return found
 
 
+def rdump(img, path, dest):
+    """Copy the directory at path in img, with all below it, into the host
+    directory dest (debugfs rdump: contents, modes and times). Owners
+    follow only for root: another user cannot give a file to root, and
+    debugfs's complaints about that are left out. Raises DiskError with
+    debugfs's message for anything else (FileNotFoundError: no path)."""
+    proc = _run(["debugfs", "-R", f"rdump {_quote(path)} {_quote(str(dest))}", img], check=False)
+    errors = [line for line in proc.stderr.splitlines()
+              if line.strip() and not DEBUGFS_BANNER.match(line)
+              and "while changing ownership" not in line]
+    if errors or proc.returncode != 0:
+        msg = "\n".join(errors) or f"status {proc.returncode}"
+        if "not found by ext2_lookup" in msg:
+            raise FileNotFoundError(f"{img}: rdump {path}: {msg}")
+        raise DiskError(f"debugfs -R 'rdump {path} {dest}' {img}: {msg}")
+
+
 def ls(img, path="/"):
     """The names in the directory at path, in directory order, without
     "." and ".."."""

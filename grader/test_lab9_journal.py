@@ -56,7 +56,7 @@ def crash_files(img):
     with tempfile.TemporaryDirectory(prefix="teachos-rdump-") as d:
         if not disk.exists(img, "/crash"):
             return {}
-        disk.debugfs(img, f"rdump /crash {d}")
+        disk.rdump(img, "/crash", d)
         root = Path(d) / "crash"
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 

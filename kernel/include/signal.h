@@ -12,6 +12,8 @@
 #ifndef SIGNAL_H
 #define SIGNAL_H
 
+#if LAB >= 10
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -244,5 +246,7 @@ void signal_fpu_reset(void);
 /* The calling process's blocked mask becomes mask (SIGKILL and SIGSTOP
  * never blocked). Given. */
 void signal_set_blocked(uint64_t mask);
+
+#endif /* LAB >= 10 */
 
 #endif
