@@ -672,8 +672,6 @@ head -n 3 out.txt
 
 # ==== exercise 3: anonymous mmap, munmap and mprotect (§5) ==================
 #
-# (handouts/lab10-linux.md, §5). 
-#
 # Two in-kernel tests call the exercise's functions alone (no process, so
 # exercise 3 is graded whatever exercises 1 and 2 say): the region list, on
 # operations drawn from a random seed with the same xorshift64 as the kernel
@@ -998,8 +996,6 @@ def test_mmap_fork_and_libc(kernel):
 
 
 # ==== exercise 4: signals (§6) ==============================================
-#
-# test_lab10_linux.py.
 #
 # The reference is Linux itself: the same busybox script runs under the
 # host's /bin/busybox (Debian's busybox-static, the very binary on the disk)
