@@ -8,8 +8,8 @@ place of every in-kernel test, which then reports `ok` and powers off with
 success. Graded like a student's kernel, it must score at most
 CHEAT_MAX_SHARE of each lab: the graders judge values that depend on their
 random inputs and evidence from outside the guest, not a line the kernel
-under test can print without doing the work. `make test` tries the two
-newest labs (course.JUDGED_LABS), `make test-all` every lab.
+under test can print without doing the work. `make test` tries the
+newest lab (course.JUDGED_LABS), `make test-all` every lab.
 """
 
 import ast

@@ -9,7 +9,7 @@ Every exercise has a test of its own, or one that needs only exercises
 before it, so that done in the handout's order each one raises the score;
 the handouts' grading tables say the same as the marks.
 
-`make test` builds and grades the exercise sets of the two newest labs
+`make test` builds and grades the exercise sets of the newest lab
 only (course.JUDGED_LABS); `make test-all` those of every lab.
 """
 

@@ -696,6 +696,8 @@ void proc_run_init(const char *spec)
         power_off(false);
     if (cmdline_get_int("report", 1) == 0)
         proc_report = false;                     /* report=0: no "NAME: exit(N)" lines */
+    kfree(kmalloc(sizeof(struct proc)));     /* the heap grown to hold a process: that
+                                              * stays, and is no program's leak */
     uint64_t before = pmm_free_frames();
     for (int64_t r = 0; r < repeat; r++) {
         for (int i = 0; i < init_nprogs;) {
