@@ -218,6 +218,7 @@ def grade(repo):
         f"make grade in {repo} not full:\n{out[-4000:]}")
 
 
+@pytest.mark.timeout(1500)      # every lab graded at the end: make test's longest test
 def test_student_plays_through(student_repo, tmp_path):
     """Solve lab n, commit, merge lab n+1 (no conflict: the result is exactly
     lab n+1 with labs 1..n solved), and so on; at the end `make grade` in the
