@@ -620,14 +620,16 @@ def test_jobs(kernel, tmp_path):
     child shell that installed a handler with trap: it runs the handler,
     which exits with a status drawn here. Catches SIGCHLD never sent,
     rt_sigsuspend that returns at once or never, a handler not run, a
-    default action not taken, the status of a killed child."""
+    default action not taken, the status of a killed child. (ash's
+    "Terminated" for the killed sleep comes when the shell happens to reap
+    it, a matter of timing, so that line's standard error is not compared.)"""
     rng = seeded("jobs")
     rc, rc2 = rng.randint(1, 120), rng.randint(2, 120)
     script = f"""\
 sleep 1 & echo started; wait; echo "wait: $?"
 (sleep 1; echo one > one.txt) & (echo two > two.txt) & wait; cat one.txt two.txt
 (exit {rc}) & wait $!; echo "wait for one: $?"
-sleep 5 & kill -TERM $!; wait $!; echo "killed: $?"
+(sleep 5 & kill -TERM $!; wait $!; echo "killed: $?") 2>/dev/null
 sh -c 'trap "echo got TERM; exit {rc2}" TERM; echo > ready; while :; do sleep 1; done' > trap.out &
 while [ ! -e ready ]; do sleep 0; done
 kill -TERM $!; wait $!; echo "trapped: $?"
