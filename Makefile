@@ -131,7 +131,7 @@ ifneq ($(INSTRUCTOR),)
 	@echo "make handout-solutions   the same with solutions, tags labN-sol (HANDOUT=dir)"
 	@echo "make grade-batch SUBMISSIONS=dir   grade every hand-in there: build/batch/grades.csv"
 	@echo "make gradescope the Gradescope autograder zip of LAB: build/gradescope/labLAB.zip"
-	@echo "make mutants    grade one-line mutants of LAB's solutions: the mutation score (SEED=, COUNT=, JOBS=)"
+	@echo "make mutants    grade one-line mutants of LAB's solutions: the mutation score (SEED=, COUNT=, JOBS=, EXERCISE=)"
 	@echo "make test-all   make test judging every lab's exercise sets and cheats, not the newest two (~25 min)"
 endif
 	@echo "make deps       install the Debian packages the course needs"
@@ -379,7 +379,8 @@ grade-batch: deps
 # How many wrong solutions lab LAB's graders catch (labs/mutants.py).
 mutants: deps
 	@$(PYTHON) labs/mutants.py --lab $(LAB) $(if $(SEED),--seed $(SEED)) \
-	    $(if $(COUNT),--count $(COUNT)) $(if $(JOBS),--jobs $(JOBS))
+	    $(if $(COUNT),--count $(COUNT)) $(if $(JOBS),--jobs $(JOBS)) \
+	    $(if $(EXERCISE),--exercise $(EXERCISE))
 endif
 
 clean:

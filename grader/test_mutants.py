@@ -70,6 +70,7 @@ def test_bad_input_is_named(tmp_path):
     bad.write_text("kernel/x.c: no arrow here\n")
     for args, words in ((["--lab", "99"], "LAB=99: the labs are"),
                         (["--lab", "1", "--count", "0"], "COUNT and JOBS must be at least 1"),
+                        (["--lab", "2", "--exercise", "9"], "lab 2 has no exercise 9; it has [1,"),
                         (["--lab", "1", "--equivalent", str(bad)], f"{bad}:1: write 'path: before")):
         r = subprocess.run([sys.executable, "labs/mutants.py", *args], cwd=ROOT, timeout=60,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -86,3 +87,14 @@ def test_equivalents_are_current():
     stale = [f"{p}: {b} ==> {a}" for (p, b, a) in known if (p, b, a) not in made]
     assert not stale, "equivalent mutants no longer made (update the file):\n" + "\n".join(stale)
     assert all(len(reason.split()) >= 5 for reason in known.values()), known
+
+
+def test_tests_in_order_puts_the_exercise_first():
+    """A mutant of exercise k meets the tests that grade k first, and every
+    test of the lab still runs for a survivor."""
+    marks = mutants.course.exercise_marks(2)
+    for ex in sorted({e for graded in marks.values() for e in graded}):
+        order = [t.split("::test_")[1] for t in mutants.tests_in_order(2, ex)]
+        assert set(marks) <= set(order), "a lab 2 test left out"
+        first = [ex in marks.get(t, ()) for t in order]
+        assert first == sorted(first, reverse=True), f"exercise {ex}: {order}"

@@ -24,7 +24,10 @@ The score is killed / (killed + survived), leaving out the mutants listed
 in labs/mutants-equivalent.txt (changes that cannot alter behaviour, each
 with its reason). The report goes to build/mutants/labN.txt too.
 
-    mutants.py --lab N [--seed S] [--count C] [--jobs J]
+    mutants.py --lab N [--exercise K] [--seed S] [--count C] [--jobs J]
+
+--exercise K measures one exercise's solution (its report goes to
+build/mutants/labN-exK.txt).
 """
 
 import argparse
@@ -58,6 +61,7 @@ class Mutant(NamedTuple):
     operator: str
     before: str         # the line as written
     after: str          # the line mutated
+    exercise: int = 0   # the exercise whose solution the line is in
 
     def where(self):
         return f"{self.path}:{self.line}"
@@ -174,7 +178,8 @@ def mutants_of(lab):
                     continue            # a nested conditional
                 for operator, after in mutate(lines[i]):
                     if after != lines[i]:
-                        found.append(Mutant(path, i + 1, operator, lines[i], after))
+                        found.append(Mutant(path, i + 1, operator, lines[i], after,
+                                            owner.get(b.line, 0)))
     return sorted(set(found), key=lambda m: (m.path, m.line, m.operator, m.after))
 
 
@@ -209,6 +214,18 @@ def run(args, cwd, timeout):
         return None, proc.communicate()[0]
 
 
+def tests_in_order(lab, exercise):
+    """Lab's graders as pytest node ids, the ones that grade exercise first
+    (with -x a mutant is judged at its first failure: the tests most likely
+    to catch it go first; a survivor still runs them all)."""
+    grader = course.LABS[lab].grader
+    tests = re.findall(r"^def (test_\w+)\(", (ROOT / grader).read_text(), re.M)
+    marks = course.exercise_marks(lab)
+    graded = lambda test: marks.get(test.removeprefix("test_"), ())
+    ordered = sorted(tests, key=lambda test: (exercise not in graded(test), len(graded(test)) or 99))
+    return [f"{grader}::{test}" for test in ordered] or [str(grader)]
+
+
 def judge(mutant, lab, work):
     """(verdict, detail) of one mutant, built and graded in work."""
     def edit(text, path):
@@ -226,10 +243,10 @@ def judge(mutant, lab, work):
                         work, MUTANT_TIMEOUT)
         if code != 0:
             return "stillborn", "does not build"
-        grader = str(course.LABS[lab].grader)
         code, out = run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                          "-p", "no:xdist", "--timeout=300", "-m", "not challenge",
-                         f"--lab={lab}", f"--sol={lab}", f"--only={lab}", grader],
+                         f"--lab={lab}", f"--sol={lab}", f"--only={lab}",
+                         *tests_in_order(lab, mutant.exercise)],
                         work, max(1, deadline - time.monotonic()))
         if code is None:
             return "killed", "timed out"
@@ -252,6 +269,7 @@ def main():
     ap.add_argument("--seed", type=int, help="shuffle the mutants with this seed before --count")
     ap.add_argument("--count", type=int, help="grade only this many (default: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants at once")
+    ap.add_argument("--exercise", type=int, help="only the mutants of this exercise's solution")
     ap.add_argument("--equivalent", type=Path, default=EQUIVALENT_FILE,
                     help="the known-equivalent mutants (default: labs/mutants-equivalent.txt)")
     args = ap.parse_args()
@@ -263,12 +281,18 @@ def main():
     gradelib.use_ccache()
     equivalent = read_equivalent(args.equivalent)
     every = mutants_of(args.lab)
+    if args.exercise is not None:
+        have = sorted({m.exercise for m in every})
+        if args.exercise not in have:
+            sys.exit(f"mutants: lab {args.lab} has no exercise {args.exercise}; it has {have}")
+        every = [m for m in every if m.exercise == args.exercise]
     if args.seed is not None:
         random.Random(args.seed).shuffle(every)
     chosen = every[:args.count] if args.count else every
     known = [m for m in chosen if (m.path, m.before.strip(), m.after.strip()) in equivalent]
     todo = [m for m in chosen if m not in known]
-    print(f"mutants: lab {args.lab}: {len(every)} mutants of its solution lines; grading "
+    what = f"exercise {args.exercise}'s" if args.exercise is not None else "its"
+    print(f"mutants: lab {args.lab}: {len(every)} mutants of {what} solution lines; grading "
           f"{len(todo)} ({len(known)} known equivalent), {args.jobs} at a time")
     sys.stdout.flush()
 
@@ -297,10 +321,12 @@ def main():
     killed, survived = verdicts.count("killed"), verdicts.count("survived")
     stillborn, errors = verdicts.count("stillborn"), verdicts.count("error")
     score = 100.0 * killed / (killed + survived) if killed + survived else 100.0
-    summary = (f"Lab {args.lab}: killed {killed}, survived {survived}, stillborn {stillborn}, "
+    summary = (f"Lab {args.lab}" + (f" exercise {args.exercise}" if args.exercise is not None else "")
+               + f": killed {killed}, survived {survived}, stillborn {stillborn}, "
                f"equivalent {len(known)}" + (f", errors {errors}" if errors else "")
                + f"; mutation score {score:.1f}%")
-    path = OUT / f"lab{args.lab}.txt"
+    path = OUT / (f"lab{args.lab}" + (f"-ex{args.exercise}" if args.exercise is not None else "")
+                  + ".txt")
     path.write_text("\n".join(line for _, line in sorted(report)) + "\n" + summary + "\n")
     print(f"Report: {path.relative_to(ROOT)}")
     print(summary)
