@@ -94,7 +94,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fcf-protection=none -fno-builtin -fno-tree-loop-distribute-patterns -mgeneral-regs-only \
 	-Wall -Wextra -Werror -Iuser/include -Ikernel/include -DLAB=$(LAB) -DSOL=$(SOL) -MMD -MP
-NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL) -I$(B)/
+NASMFLAGS := -f elf64 -g -F dwarf -DLAB=$(LAB) -DSOL=$(SOL) -I$(B)/ -Ikernel/arch/x86_64/
 # Options newer than the oldest toolchain we support (Ubuntu 22.04: binutils
 # 2.38, GCC 11) are probed first and left out where the tool lacks them.
 ld_option = $(shell ld $(1) -v >/dev/null 2>&1 && echo $(1))

@@ -703,12 +703,6 @@ def xorshift_bytes(seed, n):
     return bytes(out)
 
 
-def fnv1a(data, h=14695981039346656037):
-    for b in data:
-        h = ((h ^ b) * 1099511628211) & MASK
-    return h
-
-
 # ---- a model of the region list ---------------------------------------------------------
 
 
@@ -937,10 +931,10 @@ def test_mmap_program(kernel):
     rest = data[:hole * PAGE] + data[(hole + holepages) * PAGE:]
     check_lines(text, f"mmaptest: mapped {pages} pages: page-aligned yes, zeroed yes, "
                       "between the heap and the stack yes",
-                f"mmaptest: checksum {fnv1a(data):016x}",
+                f"mmaptest: checksum {fnv1a64(data):016x}",
                 f"mmaptest: munmap of pages {hole}-{hole + holepages - 1}: 0")
     check_child_fault(text, "reading unmapped", "page not present, read", 8)
-    check_lines(text, f"mmaptest: checksum of the rest {fnv1a(rest):016x}",
+    check_lines(text, f"mmaptest: checksum of the rest {fnv1a64(rest):016x}",
                 "mmaptest: mprotect read-only 0, none 0",
                 "mmaptest: read-only page reads the same: yes")
     check_child_fault(text, "writing read-only", "protection violation, write", 16)

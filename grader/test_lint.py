@@ -25,7 +25,7 @@ from course import LABS
 from gradelib import ROOT
 
 SOURCES = sorted(p for p in (ROOT / "kernel").rglob("*")
-                 if p.suffix in (".c", ".h", ".asm", ".ld"))
+                 if p.suffix in (".c", ".h", ".asm", ".inc", ".ld"))
 
 
 def rel(p):

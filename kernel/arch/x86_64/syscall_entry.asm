@@ -16,7 +16,7 @@
 ; Intel CPUs; no trap flag), else with iretq through trap_return (execve,
 ; a signal, rt_sigreturn changed the frame).
 
-%include "asm-offsets.inc"
+%include "trap_frame.inc"
 
 USER_CODE    equ 0x20 | 3                ; GDT user code selector, RPL 3
 USER_DATA    equ 0x18 | 3
@@ -46,22 +46,7 @@ syscall_entry:
     push rcx                             ; rip
     push 0                               ; error code
     push VECTOR_SYSCALL                  ; vector
-    sub rsp, TF_VECTOR                   ; the registers, as isr_common saves them
-    mov [rsp + TF_RAX], rax
-    mov [rsp + TF_RBX], rbx
-    mov [rsp + TF_RCX], rcx
-    mov [rsp + TF_RDX], rdx
-    mov [rsp + TF_RSI], rsi
-    mov [rsp + TF_RDI], rdi
-    mov [rsp + TF_RBP], rbp
-    mov [rsp + TF_R8], r8
-    mov [rsp + TF_R9], r9
-    mov [rsp + TF_R10], r10
-    mov [rsp + TF_R11], r11
-    mov [rsp + TF_R12], r12
-    mov [rsp + TF_R13], r13
-    mov [rsp + TF_R14], r14
-    mov [rsp + TF_R15], r15
+    SAVE_REGISTERS                       ; the registers, as isr_common saves them
     cld
     mov rdi, rsp
     call trap_dispatch                   ; may come back with interrupts on
@@ -80,19 +65,7 @@ syscall_entry:
     jae .iret
     cmp qword [rsp + TF_CS], USER_CODE
     jne .iret
-    mov rax, [rsp + TF_RAX]
-    mov rbx, [rsp + TF_RBX]
-    mov rdx, [rsp + TF_RDX]
-    mov rsi, [rsp + TF_RSI]
-    mov rdi, [rsp + TF_RDI]
-    mov rbp, [rsp + TF_RBP]
-    mov r8, [rsp + TF_R8]
-    mov r9, [rsp + TF_R9]
-    mov r10, [rsp + TF_R10]
-    mov r12, [rsp + TF_R12]
-    mov r13, [rsp + TF_R13]
-    mov r14, [rsp + TF_R14]
-    mov r15, [rsp + TF_R15]
+    RESTORE_REGISTERS                    ; rcx and r11 too: equal to rip and rflags here
     mov rsp, [rsp + TF_RSP]              ; the user's stack: the last kernel access
     o64 sysret                           ; rip = rcx, rflags = r11, cs/ss from STAR
 .iret:
