@@ -795,7 +795,19 @@ def expected_list_lines(seed, ops):
     finds = ", ".join(f"{n} in 0-{hi}: {model.find(n, 0, hi)}"
                       for n, hi in ((3, 40), (3, 44), (2, LIST_WINDOW)))
     want.append(f"mmap_list: full: finds in 0-HI: {finds}")
+    want.append("mmap_list: full: the memory past the list: untouched")
+
+    model = RegionModel()
+    for add, s, e in TOP_END_STEPS:
+        err = model.add(s, e) if add else model.remove(s, e)
+        want.append(f"mmap_list: top end: {'add' if add else 'remove'} {s}-{e}: {err}:{model.text()}")
     return want
+
+
+# lab10mm.c's top_end_steps: removals of the last region leave it stale
+# past n, where the adds after them must not find it.
+TOP_END_STEPS = ((1, 10, 12), (1, 20, 22), (0, 20, 22), (1, 22, 24), (0, 22, 24),
+                 (1, 12, 22), (1, 24, 26), (1, 22, 24))
 
 
 # ---- the region list and the page tables, alone (in-kernel) ----------------------------------
@@ -811,11 +823,15 @@ def test_mmap_list(kernel):
     which must be the grader's model exactly (sorted, touching regions
     merged); then a list filled to its 256 slots, where a split and a
     separate add must fail with -ENOMEM and change nothing, while an add
-    that joins two regions and the split it made room for succeed. Catches
-    regions left unmerged (or merged when they only come close), a list
-    out of order, a removal that forgets the region across its start or
-    end or splits without a slot, a find that returns the lowest gap, one
-    overlapping a region or reaching past hi, an off-by-one at the bound."""
+    that joins two regions and the split it made room for succeed, and the
+    memory right after the list stays untouched; then fixed steps at the
+    list's top end, where each removal leaves a stale region past n that
+    the next add touches. Catches regions left unmerged (or merged when
+    they only come close), a list out of order, a removal that forgets the
+    region across its start or end or splits without a slot, a find that
+    returns the lowest gap, one overlapping a region or reaching past hi,
+    an off-by-one at the bound, a look at the slots past n (i <= n), a
+    join of the last two regions missed, a move of too many slots."""
     seed, ops = rng.randint(1, 1 << 40), rng.randint(40, 80)
     with kernel.boot(f"test=mmap_list seed={seed} ops={ops}", dead_ends=KTEST_STUBS) as m:
         for line in expected_list_lines(seed, ops):

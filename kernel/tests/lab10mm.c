@@ -7,7 +7,10 @@
  * region list over a window of LIST_WINDOW pages: MAP_FIXED-like
  * remove-then-add, removals, and finds whose gap is then added; then the
  * list filled to MMAP_MAX_REGIONS, where an add or a split must fail and
- * change nothing. Each step prints its results and the whole list, in
+ * change nothing, and whose neighbour in memory must stay untouched; then
+ * a few fixed steps at the list's top end, with stale regions left in the
+ * slots past n that a solution reading past n would take for real ones.
+ * Each step prints its results and the whole list, in
  * page numbers from the window's start, for the grader to compare with its
  * own model.
  *     test=mmap_pages pages=P from=A to=B cut=C word=W
@@ -99,51 +102,89 @@ static bool list_same(const struct mmap_list *l, const struct mmap_list *snapsho
     return l->n == snapshot->n && memcmp(l->r, snapshot->r, sizeof l->r) == 0;
 }
 
+/* The top-end steps: {add (1) or remove (0), start page, end page}. Each
+ * removal of the last region leaves it stale in slot n, where the next add
+ * would wrongly grow it (page 22 and page 24 touch it). */
+static const uint64_t top_end_steps[][3] = {
+    {1, 10, 12}, {1, 20, 22}, {0, 20, 22}, {1, 22, 24}, {0, 22, 24},
+    {1, 12, 22}, {1, 24, 26}, {1, 22, 24},
+};
+
+static void list_top_end(struct mmap_list *l)
+{
+    memset(l, 0, sizeof *l);
+    for (size_t k = 0; k < sizeof top_end_steps / sizeof top_end_steps[0]; k++) {
+        const uint64_t *step = top_end_steps[k];
+        uint64_t s = page_at(LIST_BASE, step[1]), e = page_at(LIST_BASE, step[2]);
+        int err = step[0] ? mmap_list_add(l, s, e) : mmap_list_remove(l, s, e);
+        kprintf("mmap_list: top end: %s %lu-%lu: %d:", step[0] ? "add" : "remove",
+                step[1], step[2], err);
+        print_regions(l, LIST_BASE);
+    }
+}
+
+/* What lies past the full list: a different word in each slot, so that a
+ * move of too many slots cannot put back what it overwrote. */
+#define GUARD(i) (0x6775617264000000ull + (i))
+
 KTEST(mmap_list, "seed ops")
 {
-    static struct mmap_list l, snapshot;     /* 4 KiB each: not on the kernel stack */
+    /* 4 KiB each: not on the kernel stack; l's neighbour in memory is a
+     * guard that the full list's moves must not reach. */
+    static struct { struct mmap_list l; uint64_t guard[32]; } guarded;
+    static struct mmap_list snapshot;
+    struct mmap_list *const lp = &guarded.l;
     int64_t ops = cmdline_get_int("ops", 40);
     int added = 0, err;
 
     rng_state = (uint64_t)cmdline_get_int("seed", 1) | 1;
     if (ops < 1 || ops > 400)
         ktest_fail("mmap_list: ops must be 1..400");
-    memset(&l, 0, sizeof l);
+    memset(lp, 0, sizeof *lp);
     for (int k = 0; k < ops; k++)
-        list_op(&l, k);
+        list_op(lp, k);
 
     /* Full: regions of 3 pages 4 apart, until an add is refused. */
-    memset(&l, 0, sizeof l);
+    memset(lp, 0, sizeof *lp);
+    for (size_t i = 0; i < sizeof guarded.guard / sizeof guarded.guard[0]; i++)
+        guarded.guard[i] = GUARD(i);
     do {
-        err = mmap_list_add(&l, page_at(LIST_BASE, 4 * added), page_at(LIST_BASE, 4 * added + 3));
+        err = mmap_list_add(lp, page_at(LIST_BASE, 4 * added), page_at(LIST_BASE, 4 * added + 3));
     } while (err == 0 && ++added <= MMAP_MAX_REGIONS);
     kprintf("mmap_list: full: %d added, then %d:", added, err);
-    print_regions(&l, LIST_BASE);
-    snapshot = l;
-    err = mmap_list_remove(&l, page_at(LIST_BASE, 21), page_at(LIST_BASE, 22));
+    print_regions(lp, LIST_BASE);
+    snapshot = *lp;
+    err = mmap_list_remove(lp, page_at(LIST_BASE, 21), page_at(LIST_BASE, 22));
     kprintf("mmap_list: full: remove 21-22 (a split): %d, unchanged %s\n", err,
-            list_same(&l, &snapshot) ? "yes" : "no");
-    err = mmap_list_add(&l, page_at(LIST_BASE, 1097), page_at(LIST_BASE, 1099));
+            list_same(lp, &snapshot) ? "yes" : "no");
+    err = mmap_list_add(lp, page_at(LIST_BASE, 1097), page_at(LIST_BASE, 1099));
     kprintf("mmap_list: full: add 1097-1099: %d, unchanged %s\n", err,
-            list_same(&l, &snapshot) ? "yes" : "no");
-    err = mmap_list_add(&l, page_at(LIST_BASE, 31), page_at(LIST_BASE, 32));
+            list_same(lp, &snapshot) ? "yes" : "no");
+    err = mmap_list_add(lp, page_at(LIST_BASE, 31), page_at(LIST_BASE, 32));
     kprintf("mmap_list: full: add 31-32 (joins two): %d:", err);
-    print_regions(&l, LIST_BASE);
-    err = mmap_list_remove(&l, page_at(LIST_BASE, 21), page_at(LIST_BASE, 22));
+    print_regions(lp, LIST_BASE);
+    err = mmap_list_remove(lp, page_at(LIST_BASE, 21), page_at(LIST_BASE, 22));
     kprintf("mmap_list: full: remove 21-22 again: %d:", err);
-    print_regions(&l, LIST_BASE);
-    err = mmap_list_remove(&l, page_at(LIST_BASE, 41), page_at(LIST_BASE, 82));
+    print_regions(lp, LIST_BASE);
+    err = mmap_list_remove(lp, page_at(LIST_BASE, 41), page_at(LIST_BASE, 82));
     kprintf("mmap_list: full: remove 41-82: %d:", err);
-    print_regions(&l, LIST_BASE);
+    print_regions(lp, LIST_BASE);
     static const uint64_t finds[][2] = {{3, 40}, {3, 44}, {2, LIST_WINDOW}};   /* len, hi */
     kprintf("mmap_list: full: finds in 0-HI:");
     for (size_t i = 0; i < sizeof finds / sizeof finds[0]; i++) {
-        uint64_t a = mmap_list_find(&l, finds[i][0] * PAGE_SIZE, LIST_BASE,
+        uint64_t a = mmap_list_find(lp, finds[i][0] * PAGE_SIZE, LIST_BASE,
                                     page_at(LIST_BASE, finds[i][1]));
         kprintf("%s %lu in 0-%lu: %ld", i ? "," : "", finds[i][0], finds[i][1],
                 a ? (long)(a - LIST_BASE) / (long)PAGE_SIZE : -1L);
     }
     kprintf("\n");
+    bool untouched = true;
+    for (size_t i = 0; i < sizeof guarded.guard / sizeof guarded.guard[0]; i++)
+        untouched = untouched && guarded.guard[i] == GUARD(i);
+    kprintf("mmap_list: full: the memory past the list: %s\n",
+            untouched ? "untouched" : "overwritten");
+
+    list_top_end(lp);
 }
 
 /* ---- test=mmap_pages ----------------------------------------------------------- */
