@@ -806,8 +806,8 @@ def expected_list_lines(seed, ops):
 
 # lab10mm.c's top_end_steps: removals of the last region leave it stale
 # past n, where the adds after them must not find it.
-TOP_END_STEPS = ((1, 10, 12), (1, 20, 22), (0, 20, 22), (1, 22, 24), (0, 22, 24),
-                 (1, 12, 22), (1, 24, 26), (1, 22, 24))
+TOP_END_STEPS = ((1, 10, 12), (1, 20, 22), (0, 20, 22), (1, 22, 24), (0, 22, 24), (1, 20, 22),
+                 (0, 20, 22), (1, 12, 20), (1, 22, 26), (1, 20, 22))
 
 
 # ---- the region list and the page tables, alone (in-kernel) ----------------------------------

@@ -103,11 +103,12 @@ static bool list_same(const struct mmap_list *l, const struct mmap_list *snapsho
 }
 
 /* The top-end steps: {add (1) or remove (0), start page, end page}. Each
- * removal of the last region leaves it stale in slot n, where the next add
- * would wrongly grow it (page 22 and page 24 touch it). */
+ * removal of the last region leaves it stale in slot n, and the next add
+ * touches it (from above, from below, from below while joining r[n - 1]),
+ * where a look past n would grow it; the last add joins the last two. */
 static const uint64_t top_end_steps[][3] = {
-    {1, 10, 12}, {1, 20, 22}, {0, 20, 22}, {1, 22, 24}, {0, 22, 24},
-    {1, 12, 22}, {1, 24, 26}, {1, 22, 24},
+    {1, 10, 12}, {1, 20, 22}, {0, 20, 22}, {1, 22, 24}, {0, 22, 24}, {1, 20, 22},
+    {0, 20, 22}, {1, 12, 20}, {1, 22, 26}, {1, 20, 22},
 };
 
 static void list_top_end(struct mmap_list *l)
