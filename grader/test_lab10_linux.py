@@ -801,13 +801,17 @@ def expected_list_lines(seed, ops):
     for add, s, e in TOP_END_STEPS:
         err = model.add(s, e) if add else model.remove(s, e)
         want.append(f"mmap_list: top end: {'add' if add else 'remove'} {s}-{e}: {err}:{model.text()}")
+    finds = ", ".join(f"{n} in {lo}-{hi}: {model.find(n, lo, hi)}" for n, lo, hi in TOP_END_FINDS)
+    want.append(f"mmap_list: top end: finds: {finds}")
     return want
 
 
 # lab10mm.c's top_end_steps: removals of the last region leave it stale
-# past n, where the adds after them must not find it.
+# past n, where the adds after them must not find it; cuts exactly at a
+# region's start and end. Then top_end_finds (len, lo, hi).
 TOP_END_STEPS = ((1, 10, 12), (1, 20, 22), (0, 20, 22), (1, 22, 24), (0, 22, 24), (1, 20, 22),
-                 (0, 20, 22), (1, 12, 20), (1, 22, 26), (1, 20, 22))
+                 (0, 20, 22), (1, 12, 20), (1, 22, 26), (1, 20, 22), (0, 10, 12), (0, 24, 26))
+TOP_END_FINDS = ((3, 10, 26), (2, 10, 26))
 
 
 # ---- the region list and the page tables, alone (in-kernel) ----------------------------------
@@ -831,7 +835,9 @@ def test_mmap_list(kernel):
     region across its start or end or splits without a slot, a find that
     returns the lowest gap, one overlapping a region or reaching past hi,
     an off-by-one at the bound, a look at the slots past n (i <= n), a
-    join of the last two regions missed, a move of too many slots."""
+    join of the last two regions missed, a move of too many slots, a cut
+    at a region's very start or end taken for a split, a find that runs
+    on when no gap fits."""
     seed, ops = rng.randint(1, 1 << 40), rng.randint(40, 80)
     with kernel.boot(f"test=mmap_list seed={seed} ops={ops}", dead_ends=KTEST_STUBS) as m:
         for line in expected_list_lines(seed, ops):

@@ -105,11 +105,15 @@ static bool list_same(const struct mmap_list *l, const struct mmap_list *snapsho
 /* The top-end steps: {add (1) or remove (0), start page, end page}. Each
  * removal of the last region leaves it stale in slot n, and the next add
  * touches it (from above, from below, from below while joining r[n - 1]),
- * where a look past n would grow it; the last add joins the last two. */
+ * where a look past n would grow it; the last add joins the last two, and
+ * two removals cut a region exactly at its start and at its end. Then two
+ * finds {len, lo, hi}: one where no gap is long enough, though the lowest
+ * is not empty, and one that fits only at the top. */
 static const uint64_t top_end_steps[][3] = {
     {1, 10, 12}, {1, 20, 22}, {0, 20, 22}, {1, 22, 24}, {0, 22, 24}, {1, 20, 22},
-    {0, 20, 22}, {1, 12, 20}, {1, 22, 26}, {1, 20, 22},
+    {0, 20, 22}, {1, 12, 20}, {1, 22, 26}, {1, 20, 22}, {0, 10, 12}, {0, 24, 26},
 };
+static const uint64_t top_end_finds[][3] = {{3, 10, 26}, {2, 10, 26}};
 
 static void list_top_end(struct mmap_list *l)
 {
@@ -122,6 +126,15 @@ static void list_top_end(struct mmap_list *l)
                 step[1], step[2], err);
         print_regions(l, LIST_BASE);
     }
+    kprintf("mmap_list: top end: finds:");
+    for (size_t k = 0; k < sizeof top_end_finds / sizeof top_end_finds[0]; k++) {
+        const uint64_t *f = top_end_finds[k];
+        uint64_t a = mmap_list_find(l, f[0] * PAGE_SIZE, page_at(LIST_BASE, f[1]),
+                                    page_at(LIST_BASE, f[2]));
+        kprintf("%s %lu in %lu-%lu: %ld", k ? "," : "", f[0], f[1], f[2],
+                a ? (long)(a - LIST_BASE) / (long)PAGE_SIZE : -1L);
+    }
+    kprintf("\n");
 }
 
 /* What lies past the full list: a different word in each slot, so that a
