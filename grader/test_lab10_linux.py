@@ -858,12 +858,14 @@ def test_mmap_pages(kernel):
     (as_copy_cow) read-only clears PTE_COW and read-write gives PTE_COW
     back instead of write access, until the sharer is gone; unmapping one
     page gives back exactly its frame and splits the region; a mapping the
-    full list refuses leaves no page and no frame behind; every frame back
-    at the end. Catches lazy or non-zeroed pages, wrong PTE bits, an
+    full list refuses leaves no page and no frame behind, and so does one
+    with no frame free (where the page tables are there: a page mapped to
+    frame 0 would do) and with one (the page gets it, its page table
+    cannot: that frame must go back); every frame back at the end. Catches lazy or non-zeroed pages, wrong PTE bits, an
     mprotect that makes shared pages writable (the child would see the
     parent's writes) or leaves PTE_COW on read-only pages (a write fault
     would make them writable), frames not released or released twice, a
-    failed mmap that leaks."""
+    failed mmap that leaks, a frame 0 taken for a frame."""
     n = rng.randint(8, 64)
     lo = rng.randint(1, n - 3)
     hi = rng.randint(lo + 1, n - 2)
@@ -887,6 +889,10 @@ def test_mmap_pages(kernel):
                 "mmap_pages: unmap all and beyond: 0, present 0: none",
                 f"mmap_pages: map with the list full: -12, present 0, regions {MMAP_MAX_REGIONS}, "
                 "frames kept 0",
+                "mmap_pages: map with 0 frames free (page tables there): -12, present 0, "
+                "frames kept 0, regions 0",
+                "mmap_pages: map with 1 frames free (new page tables needed): -12, present 0, "
+                "frames kept 0, regions 0",
                 "mmap_pages: every frame back: yes",
                 "ktest mmap_pages: ok"):
             m.expect_line(line)

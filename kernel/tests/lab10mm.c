@@ -19,7 +19,8 @@
  * a hole, pages shared as fork shares them (as_copy_cow) staying
  * copy-on-write when made writable again, page C unmapped (the region
  * splits, one frame back), the undo of a mapping the full list refuses,
- * and every frame back at the end. */
+ * mappings with no frame free (page tables there) and with one (the page
+ * gets it, its page table cannot), and every frame back at the end. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -203,19 +204,19 @@ KTEST(mmap_list, "seed ops")
 
 /* ---- test=mmap_pages ----------------------------------------------------------- */
 
-/* How many of pages [0, n) at PAGES_BASE of space are present, and of
+/* How many of pages [from, to) at base of space are present, and of
  * those how many have each of the bits of want (PTE_W, PTE_COW, PTE_U). */
 struct page_counts {
     uint64_t present, writable, cow, user, nx;
 };
 
-static struct page_counts count_pages(pte_t *space, uint64_t from, uint64_t to)
+static struct page_counts count_pages_at(pte_t *space, uint64_t base, uint64_t from, uint64_t to)
 {
     struct page_counts c = {0};
 
     for (uint64_t i = from; i < to; i++) {
         uint64_t flags;
-        if (!vmm_translate(space, page_at(PAGES_BASE, i), NULL, &flags))
+        if (!vmm_translate(space, page_at(base, i), NULL, &flags))
             continue;
         c.present++;
         c.writable += (flags & PTE_W) != 0;
@@ -224,6 +225,11 @@ static struct page_counts count_pages(pte_t *space, uint64_t from, uint64_t to)
         c.nx += (flags & PTE_NX) != 0;
     }
     return c;
+}
+
+static struct page_counts count_pages(pte_t *space, uint64_t from, uint64_t to)
+{
+    return count_pages_at(space, PAGES_BASE, from, to);
 }
 
 /* Does every present page of [0, n) read word (zero: only zeroes)? */
@@ -249,9 +255,46 @@ static void write_word(pte_t *space, uint64_t n, const char *word)
     }
 }
 
+/* Take frames until only keep are free; they are chained through their
+ * first words. Returns the chain for give_back. */
+static uint64_t take_frames_but(uint64_t keep)
+{
+    uint64_t chain = 0, pa;
+
+    while (pmm_free_frames() > keep && (pa = pmm_alloc(0)) != 0) {
+        *(uint64_t *)phys_to_virt(pa) = chain;
+        chain = pa;
+    }
+    return chain;
+}
+
+static void give_back(uint64_t chain)
+{
+    while (chain != 0) {
+        uint64_t next = *(uint64_t *)phys_to_virt(chain);
+        pmm_free(chain);
+        chain = next;
+    }
+}
+
+/* mmap_map of pages [0, n) from base with only keep frames free: it must
+ * fail and leave no page and no frame behind. */
+static void map_starved(pte_t *space, struct mmap_list *l, uint64_t base, uint64_t n,
+                        uint64_t keep, const char *where)
+{
+    uint64_t chain = take_frames_but(keep), before = pmm_free_frames();
+    int err = mmap_map(space, l, base, page_at(base, n), VM_USER | VM_WRITE);
+    long kept = (long)(before - pmm_free_frames());
+    struct page_counts c = count_pages_at(space, base, 0, n);
+
+    give_back(chain);
+    kprintf("mmap_pages: map with %lu frames free (%s): %d, present %lu, frames kept %ld, "
+            "regions %d\n", keep, where, err, c.present, kept, l->n);
+}
+
 KTEST(mmap_pages, "pages from to cut word")
 {
-    static struct mmap_list l, full;
+    static struct mmap_list l, full, anchor;
     int64_t n = cmdline_get_int("pages", 8), from = cmdline_get_int("from", 1);
     int64_t to = cmdline_get_int("to", 3), cut = cmdline_get_int("cut", 4);
     const char *word = cmdline_get("word");
@@ -341,6 +384,15 @@ KTEST(mmap_pages, "pages from to cut word")
     kprintf("mmap_pages: map with the list full: %d, present %lu, regions %d, frames kept %ld\n",
             err, count_pages(space, 0, (uint64_t)n).present, full.n,
             (long)(before - pmm_free_frames()));
+
+    /* Out of frames: where the page tables are there (a page mapped just
+     * above keeps them), and where the first page needs new ones. */
+    memset(&anchor, 0, sizeof anchor);
+    err = mmap_map(space, &anchor, page_at(PAGES_BASE, PAGES_MAX), page_at(PAGES_BASE, PAGES_MAX + 1), rw);
+    if (err != 0)
+        ktest_fail("mmap_pages: mmap_map of one page: %d", err);
+    map_starved(space, &l, PAGES_BASE, (uint64_t)n, 0, "page tables there");
+    map_starved(space, &l, PAGES_BASE + (1ull << 30), (uint64_t)n, 1, "new page tables needed");
     as_destroy(space);
     kprintf("mmap_pages: every frame back: %s\n", pmm_free_frames() == free0 ? "yes" : "no");
 }
