@@ -1231,11 +1231,13 @@ def test_sigtest_frame(kernel, tmp_path):
     rdx = rsp + 8 (ucontext), rax 0, DF clear, MXCSR the default; after it
     every register, DF, the SSE registers and MXCSR of the interrupted code
     as they were, except what the handler changed in the frame's ucontext
-    (r12, xmm7), which comes back; the same for a process interrupted while
-    spinning (rcx changed in the frame: rt_sigreturn must leave by iretq).
-    Catches a frame at the wrong place or of the wrong layout, a register
-    or the SSE state not saved or not restored, rt_sigreturn restoring from
-    a copy of its own instead of the frame."""
+    (r12, xmm7, and CF: rflags then differs from r11, so the way back
+    cannot be sysret), which comes back; the same for a process
+    interrupted while spinning (rcx changed in the frame: rt_sigreturn must
+    leave by iretq). Catches a frame at the wrong place or of the wrong
+    layout, a register or the SSE state not saved or not restored,
+    rt_sigreturn restoring from a copy of its own instead of the frame, a
+    sysret exit that does not check rflags against r11."""
     got = compare_sigtest(kernel, tmp_path, ["frame", "async"])
     check(any("as before: yes" in line for line in got), "the registers as before", got)
 

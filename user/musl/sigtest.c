@@ -267,6 +267,7 @@ void frame_handler(void)
     frame_info = *(siginfo_t *)entry_rsi;
     frame_uc = entry_rdx;
     uc->uc_mcontext.gregs[REG_R12] ^= r12_flip;          /* rt_sigreturn must take these */
+    uc->uc_mcontext.gregs[REG_EFL] ^= 1;                 /* CF: rflags no longer r11's */
     uc->uc_mcontext.fpregs->_xmm[7].element[0] ^= (uint32_t)xmm7_flip;
     uc->uc_mcontext.fpregs->_xmm[7].element[3] ^= (uint32_t)(xmm7_flip >> 32);
 }
@@ -341,6 +342,8 @@ static void test_frame(void)
     say();
     put("frame: after: DF ");
     put(out.rflags & 0x400 ? "set" : "clear");
+    put(", CF flipped by the handler: ");                /* r11: the rflags syscall saw */
+    put(yes(((out.rflags ^ out.r11) & 1) == 1));
     put(", MXCSR ");
     put_hex(out.mxcsr);
     say();

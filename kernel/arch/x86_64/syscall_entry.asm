@@ -64,7 +64,7 @@ syscall_entry:
     cmp rax, USER_TOP_HI                 ; rip must be below USER_TOP (canonical)
     jae .iret
     cmp qword [rsp + TF_CS], USER_CODE
-    jne .iret
+    jne .iret                            ; a cs that sysret cannot give back
     RESTORE_REGISTERS                    ; rcx and r11 too: equal to rip and rflags here
     mov rsp, [rsp + TF_RSP]              ; the user's stack: the last kernel access
     o64 sysret                           ; rip = rcx, rflags = r11, cs/ss from STAR
