@@ -191,8 +191,9 @@ def test_auxv(kernel, tmp_path):
     (a path of 1.7 KiB) cannot fit in one page: the kernel must fall back
     to Lab 6's stack, not write past the page. Catches a vector out of
     order or without its end, a missing entry, a misaligned stack, envp
-    dropped, strings cut or run together, bytes that are not random, and
-    a stack that overflows its page."""
+    dropped, strings cut or run together or not back to back (Linux packs
+    argv's and envp's strings), bytes that are not random, and a stack
+    that overflows its page."""
     rng = seeded("auxv")
     args1, args2 = words(rng, rng.randint(1, 5)), words(rng, rng.randint(0, 3))
     env = [f"{k.upper()}={v}" for k, v in zip(words(rng, 3, lo=3, hi=6), words(rng, 3))]

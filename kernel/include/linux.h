@@ -33,16 +33,19 @@ struct exec_info {
 
 /* The first stack of a Linux program, in the top page of its user stack
  * (page: the kernel's view of [USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP),
- * zeroed): from the top down, the strings of argv and envp with their NULs,
- * AT_PLATFORM's string "x86_64", AT_EXECFN's (execfn), AT_RANDOM's 16 random
- * bytes; below them, 16-byte aligned, the words argc, argv[0..argc-1], 0,
+ * zeroed): from the top down, the strings of argv and envp with their
+ * NULs, each array's back to back (as Linux packs them), AT_PLATFORM's
+ * string "x86_64", AT_EXECFN's (execfn), AT_RANDOM's 16 random bytes;
+ * below them, 16-byte aligned, the words argc, argv[0..argc-1], 0,
  * envp[0..envc-1], 0, then the auxiliary vector's (type, value) pairs
  * ending with (AT_NULL, 0): AT_PHDR, AT_PHENT (56) and AT_PHNUM (only if
  * info->phdr is not 0), AT_PAGESZ, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID (all 0),
  * AT_SECURE 0, AT_HWCAP (CPUID.1's edx), AT_CLKTCK 100, AT_RANDOM,
  * AT_EXECFN, AT_PLATFORM. Returns the user address of argc, the program's
- * rsp at entry, or 0 if it does not all fit in the page. No lock; may call
- * strlen, memcpy and random_bytes. Exercise 2 (handout §3.1). */
+ * rsp at entry, or 0 if it does not all fit in the page (0 is allowed too
+ * when less than 64 bytes of the page would be left over: a check with
+ * room to spare is simpler). No lock; may call strlen, memcpy and
+ * random_bytes. Exercise 2 (handout §3.1). */
 uint64_t stack_layout_linux(uint8_t *page, int argc, char *const argv[], int envc,
                             char *const envp[], const char *execfn,
                             const struct exec_info *info);

@@ -6,6 +6,8 @@
  *     entry rsp % 16: R                     where argc sat (argv - 8)
  *     argv[argc] is NULL: yes|no
  *     envp follows argv: yes|no             envp == argv + argc + 1
+ *     argv strings back to back: yes|no     each right after the NUL before
+ *     envp strings back to back: yes|no
  *     auxv: AT_NULL ends it, its value V    walked past envp's NULL
  *     at_phdr 0x.. at_phent N at_phnum N at_pagesz N at_entry 0x..
  *     at_uid N at_euid N at_gid N at_egid N at_secure N at_clktck N
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The vector's value for type, or -1 (shown "none") if it is not there:
  * getauxval's 0 cannot tell a 0 from a missing entry. */
@@ -77,6 +80,16 @@ static unsigned cpuid1_edx(void)
     return d;
 }
 
+/* Does each of the n strings start right after the NUL of the one before,
+ * as Linux lays them out? */
+static int packed(char **strings, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (strings[i] != strings[i - 1] + strlen(strings[i - 1]) + 1)
+            return 0;
+    return 1;
+}
+
 int main(int argc, char **argv, char **envp)
 {
     int envc = 0, n = 0;
@@ -89,6 +102,8 @@ int main(int argc, char **argv, char **envp)
     printf("entry rsp %% 16: %lu\n", ((uintptr_t)argv - 8) % 16);
     printf("argv[argc] is NULL: %s\n", argv[argc] == NULL ? "yes" : "no");
     printf("envp follows argv: %s\n", envp == argv + argc + 1 ? "yes" : "no");
+    printf("argv strings back to back: %s\n", packed(argv, argc) ? "yes" : "no");
+    printf("envp strings back to back: %s\n", packed(envp, envc) ? "yes" : "no");
     vector = (const unsigned long *)(envp + envc + 1);
     while (vector[2 * n] != AT_NULL && n < 100)
         n++;
