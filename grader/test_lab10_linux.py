@@ -230,6 +230,58 @@ env -i ../auxv; echo status $?
           "AT_RANDOM's 16 bytes random: no byte the same in all four runs, never all zero",
           [r.hex() for r in randoms] + [f"byte {i} the same in all" for i in same])
     check_overflow(guest.dir / "big.out", ["auxv"] + big_args)
+    check_stack_edge(kernel, tmp_path, big_args)
+
+
+# The sweep of check_stack_edge: paths of SWEEP_FROM.. bytes, one more each run.
+SWEEP_FROM, SWEEP_RUNS = 1560, 120
+
+
+def linux_stack_room(argv, envp, execfn, pairs=16):
+    """Bytes left at the bottom of the page under the contract's layout
+    (linux.h: the strings, "x86_64", execfn, 16-aligned random bytes, then
+    the 16-aligned words, AT_PHDR's three pairs among the 16); < 0: no fit."""
+    top = PAGE - sum(len(a) + 1 for a in argv + envp) - 7 - (len(execfn) + 1)
+    top = (top & ~15) - 16
+    return ((top - 8 * (3 + len(argv) + len(envp) + 2 * pairs)) & ~15)
+
+
+def check_stack_edge(kernel, tmp_path, args):
+    """auxv run by paths one byte longer each time across the edge of the
+    page (with ash's environment, which env lists first): every run must
+    start with its argv; with 64 bytes or more to spare it gets Linux's
+    stack, and with no room, Lab 6's (its AT_RANDOM none); between the
+    two, either."""
+    rest = "./" * ((SWEEP_FROM - 9) // 2) + "../auxv"
+    script = f"""\
+A="{' '.join(args)}"
+S=""
+env > ../edge-env
+for i in $(seq 0 {SWEEP_RUNS - 1}); do
+    (exec -a auxv .$S/{rest} $A) > ../edge$i 2>&1
+    echo "run $i: status $?"
+    S="$S/"
+done
+"""
+    guest, _ = guest_run(kernel, tmp_path, script, progs=[musl(kernel, "auxv")], name="edge",
+                         timeout=120)
+    got = guest.stdout.decode(errors="replace").splitlines()
+    argv = ["auxv"] + args
+    envp = (guest.dir / "edge-env").read_text(errors="replace").splitlines() \
+        if (guest.dir / "edge-env").is_file() else []     # ash's exports: auxv's envp
+    for i in range(SWEEP_RUNS):
+        path = "." + "/" * (i + 1) + rest
+        room = linux_stack_room(argv, envp, path)
+        why = f"a path of {len(path)} bytes, {room} bytes of the page to spare"
+        line = next((g for g in got if g.startswith(f"run {i}:")), "no such line")
+        out = (guest.dir / f"edge{i}").read_text(errors="replace") if (guest.dir / f"edge{i}").is_file() else ""
+        seen = [a for a in re.findall(r"^argv\[\d+\] (.*)$", out, re.M)]
+        check(line == f"run {i}: status 0" and seen == argv,
+              f"auxv to start and see its {len(argv)} words ({why})", [line] + seen[:2])
+        linux = bool(re.search(r"^at_random [0-9a-f]{32}$", out, re.M))
+        if room >= 64 or room < 0:
+            check(linux == (room >= 64), f"{'Linux' if room >= 64 else 'Lab 6'}'s first stack ({why})",
+                  lines(out, "at_random"))
 
 
 def tls_lines(seed, rounds):

@@ -111,27 +111,27 @@ uint64_t stack_layout_linux(uint8_t *page, int argc, char *const argv[], int env
     uint8_t random[16];
 
     if (argc > PROC_MAX_ARGS || envc > PROC_MAX_ARGS)
-        return 0;
+        return 0;                            /* more words than execve passes */
     for (int i = argc - 1; i >= 0; i--) {
         if (!push_bytes(page, base, &top, limit, argv[i], strlen(argv[i]) + 1))
-            return 0;
+            return 0;                        /* argv's strings */
         argv_at[i] = top;
     }
     for (int i = envc - 1; i >= 0; i--) {
         if (!push_bytes(page, base, &top, limit, envp[i], strlen(envp[i]) + 1))
-            return 0;
+            return 0;                        /* envp's */
         envp_at[i] = top;
     }
     random_bytes(random, sizeof random);
     if (!push_bytes(page, base, &top, limit, "x86_64", 7))
-        return 0;
+        return 0;                            /* the platform's */
     uint64_t platform = top;
     if (!push_bytes(page, base, &top, limit, execfn, strlen(execfn) + 1))
-        return 0;
+        return 0;                            /* execfn */
     uint64_t execfn_at = top;
     top &= ~15ull;
     if (!push_bytes(page, base, &top, limit, random, sizeof random))
-        return 0;
+        return 0;                            /* the random bytes */
     uint64_t random_at = top;
 
     uint32_t a, b, c, hwcap;
@@ -161,7 +161,7 @@ uint64_t stack_layout_linux(uint8_t *page, int argc, char *const argv[], int env
     ASSERT((uint64_t)n <= nwords);
     uint64_t rsp = (top - n * 8) & ~15ull;       /* rsp at entry: 16-byte aligned */
     if (rsp < base)
-        return 0;
+        return 0;                            /* the words */
     memcpy(page + (rsp - base), words, n * 8);
     return rsp;
 #else
