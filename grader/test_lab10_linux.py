@@ -233,7 +233,8 @@ env -i ../auxv; echo status $?
     check_stack_edge(kernel, tmp_path, big_args)
 
 
-# The sweep of check_stack_edge: paths of SWEEP_FROM.. bytes, one more each run.
+# The sweep of check_stack_edge: SWEEP_RUNS paths from about SWEEP_FROM
+# bytes, each one byte longer than the one before.
 SWEEP_FROM, SWEEP_RUNS = 1560, 120
 
 
@@ -274,8 +275,9 @@ done
         room = linux_stack_room(argv, envp, path)
         why = f"a path of {len(path)} bytes, {room} bytes of the page to spare"
         line = next((g for g in got if g.startswith(f"run {i}:")), "no such line")
-        out = (guest.dir / f"edge{i}").read_text(errors="replace") if (guest.dir / f"edge{i}").is_file() else ""
-        seen = [a for a in re.findall(r"^argv\[\d+\] (.*)$", out, re.M)]
+        run = guest.dir / f"edge{i}"
+        out = run.read_text(errors="replace") if run.is_file() else ""
+        seen = re.findall(r"^argv\[\d+\] (.*)$", out, re.M)
         check(line == f"run {i}: status 0" and seen == argv,
               f"auxv to start and see its {len(argv)} words ({why})", [line] + seen[:2])
         linux = bool(re.search(r"^at_random [0-9a-f]{32}$", out, re.M))
@@ -914,10 +916,11 @@ def test_mmap_pages(kernel):
     full list refuses leaves no page and no frame behind, and so does one
     with no frame free (where the page tables are there: a page mapped to
     frame 0 would do) and with one (the page gets it, its page table
-    cannot: that frame must go back); every frame back at the end. Catches lazy or non-zeroed pages, wrong PTE bits, an
-    mprotect that makes shared pages writable (the child would see the
-    parent's writes) or leaves PTE_COW on read-only pages (a write fault
-    would make them writable), frames not released or released twice, a
+    cannot: that frame must go back); every frame back at the end.
+    Catches lazy or non-zeroed pages, wrong PTE bits, an mprotect that
+    makes shared pages writable (the child would see the parent's writes)
+    or leaves PTE_COW on read-only pages (a write fault would make them
+    writable), frames not released or released twice, a
     failed mmap that leaks, a frame 0 taken for a frame."""
     n = rng.randint(8, 64)
     lo = rng.randint(1, n - 3)

@@ -388,7 +388,8 @@ KTEST(mmap_pages, "pages from to cut word")
     /* Out of frames: where the page tables are there (a page mapped just
      * above keeps them), and where the first page needs new ones. */
     memset(&anchor, 0, sizeof anchor);
-    err = mmap_map(space, &anchor, page_at(PAGES_BASE, PAGES_MAX), page_at(PAGES_BASE, PAGES_MAX + 1), rw);
+    err = mmap_map(space, &anchor, page_at(PAGES_BASE, PAGES_MAX),
+                   page_at(PAGES_BASE, PAGES_MAX + 1), rw);
     if (err != 0)
         ktest_fail("mmap_pages: mmap_map of one page: %d", err);
     map_starved(space, &l, PAGES_BASE, (uint64_t)n, 0, "page tables there");
