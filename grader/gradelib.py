@@ -491,6 +491,9 @@ class Machine:
         places = []
         for rip, function, line in zip(rips, found[0::2], found[1::2]):
             line = line.split(" (")[0].removeprefix(str(ROOT) + "/")    # drop "(discriminator 1)"
+            # ccache (CCACHE_NOHASHDIR) may give an object built in another
+            # copy of the tree, its absolute paths with it: keep from kernel/.
+            line = re.sub(r"^/.*/(?=kernel/)", "", line)
             place = f"{function} ({line})" if function != "??" else f"0x{rip} (not in the kernel's code)"
             if place not in places:
                 places.append(place)
